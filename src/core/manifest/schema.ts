@@ -1,0 +1,100 @@
+import { z } from 'zod';
+
+// The schema of claude-bottle.json (SPEC section 2). Every object is strict: an unknown key is an
+// error, because a typo in a security tool's config ("readOnly") must never be silently ignored.
+
+export const AGENT_NAME_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
+/** Environment variable names, as POSIX shells accept them. */
+const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Docker memory sizes: a number with an optional b/k/m/g unit. */
+export const MEMORY_PATTERN = /^[0-9]+(\.[0-9]+)?[bkmgBKMG]?$/;
+/** A host name for network allow-lists: letters, digits, dots, dashes, optional leading "*.". */
+const HOST_PATTERN = /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
+
+const envName = z.string().regex(ENV_NAME_PATTERN, 'an environment variable name (letters, digits, _)');
+
+export const networkSchema = z.union([
+  z.literal('none'),
+  z.literal('open'),
+  z.strictObject({
+    allow: z.array(z.string().regex(HOST_PATTERN, 'a host name such as "api.anthropic.com"')).min(1),
+  }),
+]);
+
+export const resourcesSchema = z.strictObject({
+  memory: z.string().regex(MEMORY_PATTERN, 'a memory size such as "512m" or "4g"').optional(),
+  cpus: z.number().positive().max(1024).optional(),
+  pids: z.number().int().min(16).max(1_000_000).optional(),
+});
+
+export const mountSchema = z.strictObject({
+  source: z.string().min(1),
+  target: z.string().startsWith('/', 'an absolute container path (starting with "/")'),
+  /** Required to be explicit false for a read-write mount; absent means read-only. */
+  readonly: z.boolean().optional(),
+});
+
+export const buildSchema = z.strictObject({
+  context: z.string().min(1),
+  dockerfile: z.string().min(1).optional(),
+  args: z.record(z.string(), z.string()).optional(),
+});
+
+export const capabilitySchema = z.strictObject({
+  description: z.string().min(1),
+  mounts: z.array(mountSchema).optional(),
+  secrets: z.array(envName).optional(),
+  network: networkSchema.optional(),
+});
+
+export const claudeSchema = z.strictObject({
+  args: z.array(z.string()).optional(),
+  remoteControl: z.boolean().optional(),
+});
+
+export const projectModeSchema = z.enum(['mount-rw', 'mount-ro', 'copy', 'none']);
+
+export const agentSchema = z
+  .strictObject({
+    description: z.string().optional(),
+    image: z.string().min(1).optional(),
+    build: buildSchema.optional(),
+    workdir: z.string().startsWith('/', 'an absolute container path (starting with "/")').optional(),
+    user: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?$/, 'a user name or uid[:gid]').optional(),
+    project: projectModeSchema.optional(),
+    mounts: z.array(mountSchema).optional(),
+    env: z.record(envName, z.string()).optional(),
+    secrets: z.array(envName).optional(),
+    network: networkSchema.optional(),
+    resources: resourcesSchema.optional(),
+    capabilities: z.record(z.string().regex(AGENT_NAME_PATTERN, 'a capability name (lowercase letters, digits, _ . -)'), capabilitySchema).optional(),
+    claude: claudeSchema.optional(),
+    dangerous: z.boolean().optional(),
+  })
+  .superRefine((agent, ctx) => {
+    if (agent.image === undefined && agent.build === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'an "image" or a "build" (exactly one of them)' });
+    } else if (agent.image !== undefined && agent.build !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['build'], message: 'either "image" or "build", not both' });
+    }
+  });
+
+export const manifestSchema = z.strictObject({
+  $schema: z.string().optional(),
+  version: z.literal(1),
+  defaults: z
+    .strictObject({
+      network: networkSchema.optional(),
+      resources: resourcesSchema.optional(),
+    })
+    .optional(),
+  agents: z.record(z.string().regex(AGENT_NAME_PATTERN, 'an agent name matching ^[a-z0-9][a-z0-9_.-]{0,62}$'), agentSchema),
+});
+
+export type Manifest = z.infer<typeof manifestSchema>;
+export type AgentConfig = z.infer<typeof agentSchema>;
+export type MountConfig = z.infer<typeof mountSchema>;
+export type NetworkConfig = z.infer<typeof networkSchema>;
+export type ResourcesConfig = z.infer<typeof resourcesSchema>;
+export type CapabilityConfig = z.infer<typeof capabilitySchema>;
+export type ProjectMode = z.infer<typeof projectModeSchema>;

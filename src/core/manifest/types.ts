@@ -1,0 +1,68 @@
+import type { Manifest, ProjectMode } from './schema';
+
+// What `loadManifest` hands to the rest of the core: the validated manifest with every relative
+// path made absolute, `~` expanded, defaults applied and dangerous sources checked.
+
+export interface ResolvedMount {
+  /** Absolute host path; it existed when the manifest was loaded. */
+  source: string;
+  /** Absolute container path. */
+  target: string;
+  readonly: boolean;
+  /** Set when the source is one SPEC section 2 refuses without `"dangerous": true`. */
+  dangerousReason?: string;
+}
+
+export type NetworkPolicy = { mode: 'none' } | { mode: 'open' } | { mode: 'allow'; hosts: string[] };
+
+export interface ResolvedResources {
+  /** Bytes. */
+  memory: number;
+  cpus: number;
+  pids: number;
+}
+
+export type ImageSource =
+  | { kind: 'image'; ref: string }
+  | { kind: 'build'; context: string; dockerfile: string; args: Record<string, string> };
+
+export interface ResolvedCapability {
+  name: string;
+  description: string;
+  mounts: ResolvedMount[];
+  secrets: string[];
+  network?: NetworkPolicy;
+}
+
+export interface ResolvedAgent {
+  name: string;
+  description: string;
+  image: ImageSource;
+  workdir: string;
+  /** As written in the manifest; undefined means "decide from the image" (SPEC section 2). */
+  user?: string;
+  project: ProjectMode;
+  mounts: ResolvedMount[];
+  env: Record<string, string>;
+  secrets: string[];
+  network: NetworkPolicy;
+  resources: ResolvedResources;
+  capabilities: Record<string, ResolvedCapability>;
+  claudeArgs: string[];
+  remoteControl: boolean;
+  dangerous: boolean;
+}
+
+export interface LoadedManifest {
+  /** Absolute path of claude-bottle.json. */
+  file: string;
+  /** The folder holding it. */
+  projectRoot: string;
+  manifest: Manifest;
+  /** In the order the file lists them. */
+  agents: ResolvedAgent[];
+}
+
+export const MANIFEST_FILE_NAME = 'claude-bottle.json';
+export const DEFAULT_WORKDIR = '/workspace';
+export const DEFAULT_RESOURCES = { memory: '4g', cpus: 2, pids: 512 } as const;
