@@ -1,0 +1,62 @@
+import type { Command } from 'commander';
+import { discardBottle, listBottles, stopBottle } from '../../core/bottles';
+import type { CoreContext } from '../../core/context';
+import { table } from '../output';
+
+type ContextFactory = () => CoreContext;
+type Runner = (action: () => Promise<number>) => Promise<void>;
+
+export function registerPsCommand(program: Command, context: ContextFactory, run: Runner): void {
+  program
+    .command('ps')
+    .description('list running and preserved bottles')
+    .option('--json', 'print JSON')
+    .action((flags: { json?: boolean }) =>
+      run(async () => {
+        const listing = await listBottles(context());
+        if (flags.json) {
+          process.stdout.write(`${JSON.stringify(listing, null, 2)}\n`);
+          return 0;
+        }
+        const rows = [['BOTTLE', 'AGENT', 'STATUS', 'PROJECT', 'DETAIL']];
+        for (const bottle of listing.live) {
+          const status = bottle.containerState === 'running' ? (bottle.attached ? 'running' : 'running (detached)') : `container ${bottle.containerState}`;
+          rows.push([bottle.slug, bottle.agent, status, bottle.project, bottle.record ? '' : 'no state folder']);
+        }
+        for (const record of listing.preserved) rows.push([record.slug, record.agent, 'preserved', record.projectRoot, record.preserved?.detail ?? '']);
+        for (const record of listing.interrupted) rows.push([record.slug, record.agent, 'interrupted', record.projectRoot, `was ${record.status} when its process died`]);
+        for (const corrupt of listing.corrupt) rows.push([corrupt.slug, '?', 'corrupt', corrupt.dir, corrupt.problem]);
+        process.stdout.write(rows.length === 1 ? 'no bottles\n' : `${table(rows)}\n`);
+        return 0;
+      }),
+    );
+}
+
+export function registerStopCommand(program: Command, context: ContextFactory, run: Runner): void {
+  program
+    .command('stop')
+    .description('stop a running bottle: snapshot, remove the container, and remove its state unless --keep')
+    .argument('<slug>', 'the bottle, as `claude-bottle ps` lists it')
+    .option('--keep', 'preserve the bottle so that it can be resumed')
+    .action((slug: string, flags: { keep?: boolean }) =>
+      run(async () => {
+        const result = await stopBottle(context(), slug, { keep: flags.keep === true });
+        process.stdout.write(result.preserved ? `stopped ${slug}; preserved: resume it with \`claude-bottle resume ${slug}\`\n` : `stopped ${slug}; container and state removed\n`);
+        return 0;
+      }),
+    );
+}
+
+export function registerDiscardCommand(program: Command, context: ContextFactory, run: Runner): void {
+  program
+    .command('discard')
+    .description("remove a preserved bottle's state (its conversation is lost)")
+    .argument('<slug>', 'the bottle, as `claude-bottle ps` lists it')
+    .action((slug: string) =>
+      run(async () => {
+        await discardBottle(context(), slug);
+        process.stdout.write(`discarded ${slug}\n`);
+        return 0;
+      }),
+    );
+}

@@ -1,0 +1,139 @@
+import type { Command } from 'commander';
+import type { CoreContext } from '../../core/context';
+import { BottleError } from '../../core/errors';
+import { type BottleOutcome, cancelPrepared, type LaunchProgress, launchPrepared, type PreparedBottle, prepareResume, prepareStart } from '../../core/launcher';
+import { renderPreflight } from '../../core/plan/preflight';
+import { attachTerminal } from '../attachTerminal';
+import { confirmOnTerminal } from '../confirm';
+import { EXIT } from '../exitCodes';
+import { paintDim } from '../output';
+
+// `start` and `resume`: the same preflight → confirm → launch → attach flow, from two resolvers.
+
+export interface LaunchFlags {
+  dryRun?: boolean;
+  yes?: boolean;
+}
+
+type ContextFactory = () => CoreContext;
+
+export function registerStartCommand(program: Command, context: ContextFactory, run: (action: () => Promise<number>) => Promise<void>): void {
+  program
+    .command('start')
+    .description("start a bottle for one of the project's agents and attach to its Claude session")
+    .argument('<agent>', 'agent name from claude-bottle.json')
+    .option('--dry-run', 'show the preflight and stop (also CLAUDE_BOTTLE_DRY_RUN=1)')
+    .option('--cwd', 'copy the project into the image instead of mounting it')
+    .option('--remote-control', 'start Claude with --remote-control')
+    .option('-y, --yes', 'start without asking for confirmation')
+    .option('-C, --project <dir>', 'a folder inside the project (default: the current folder)')
+    .action((agent: string, flags: LaunchFlags & { cwd?: boolean; remoteControl?: boolean; project?: string }) =>
+      run(async () => {
+        const ctx = context();
+        const prepared = await prepareStart(ctx, {
+          projectDir: flags.project ?? process.cwd(),
+          agent,
+          options: { copyProject: flags.cwd === true, ...(flags.remoteControl ? { remoteControl: true } : {}) },
+        });
+        return confirmAndLaunch(ctx, prepared, flags);
+      }),
+    );
+}
+
+export function registerResumeCommand(program: Command, context: ContextFactory, run: (action: () => Promise<number>) => Promise<void>): void {
+  program
+    .command('resume')
+    .description('resume a preserved bottle, continuing its conversation')
+    .argument('<slug>', 'the bottle, as `claude-bottle ps` lists it')
+    .option('--dry-run', 'show the preflight and stop (also CLAUDE_BOTTLE_DRY_RUN=1)')
+    .option('-y, --yes', 'resume without asking for confirmation')
+    .action((slug: string, flags: LaunchFlags) =>
+      run(async () => {
+        const ctx = context();
+        return confirmAndLaunch(ctx, await prepareResume(ctx, slug), flags);
+      }),
+    );
+}
+
+async function confirmAndLaunch(ctx: CoreContext, prepared: PreparedBottle, flags: LaunchFlags): Promise<number> {
+  process.stdout.write(renderPreflight(prepared.plan, { color: process.stdout.isTTY === true && !process.env.NO_COLOR }));
+  if (flags.dryRun || process.env.CLAUDE_BOTTLE_DRY_RUN === '1') {
+    await cancelPrepared(ctx, prepared);
+    process.stderr.write('dry run: nothing was started\n');
+    return EXIT.ok;
+  }
+  if (!flags.yes) {
+    if (!process.stdin.isTTY) {
+      await cancelPrepared(ctx, prepared);
+      throw new BottleError('usage', 'no terminal to confirm the preflight on', 'pass --yes to start without confirmation');
+    }
+    if (!(await confirmOnTerminal(prepared.plan.resume ? 'Resume this bottle?' : 'Start this bottle?'))) {
+      await cancelPrepared(ctx, prepared);
+      process.stderr.write('cancelled: nothing was started\n');
+      return EXIT.cancelled;
+    }
+  }
+  return launchAndAttach(ctx, prepared);
+}
+
+async function launchAndAttach(ctx: CoreContext, prepared: PreparedBottle): Promise<number> {
+  // Ctrl-C before Claude owns the terminal cancels the launch, and the launcher cleans up.
+  const abort = new AbortController();
+  const onSigint = (): void => abort.abort();
+  process.on('SIGINT', onSigint);
+  let running;
+  try {
+    running = await launchPrepared(ctx, prepared, {
+      signal: abort.signal,
+      onProgress: printProgress,
+      cols: process.stdout.columns ?? 80,
+      rows: process.stdout.rows ?? 24,
+    });
+  } finally {
+    process.off('SIGINT', onSigint);
+    clearProgressLine();
+  }
+  const detach = attachTerminal(running);
+  // Closing the terminal or killing the CLI keeps the conversation: the bottle is preserved.
+  const interrupt = (): void => void running.stop({ keep: true, reason: 'interrupted' });
+  const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGINT'];
+  for (const signal of signals) process.on(signal, interrupt);
+  try {
+    const outcome = await running.outcome;
+    detach();
+    printOutcome(outcome);
+    return outcome.exitCode;
+  } finally {
+    for (const signal of signals) process.off(signal, interrupt);
+  }
+}
+
+let progressShown = false;
+
+function printProgress(progress: LaunchProgress): void {
+  if (!process.stderr.isTTY) {
+    process.stderr.write(`${progress.stage}: ${progress.message}\n`);
+    return;
+  }
+  const fraction = progress.build?.fraction;
+  const bar = fraction === undefined ? '' : `[${'#'.repeat(Math.round(fraction * 20)).padEnd(20)}] `;
+  const text = `${progress.stage}: ${bar}${progress.message}`.replace(/\s+/g, ' ').slice(0, (process.stderr.columns ?? 80) - 1);
+  process.stderr.write(`\r\x1b[2K${text}`);
+  progressShown = true;
+}
+
+function clearProgressLine(): void {
+  if (progressShown) process.stderr.write('\r\x1b[2K');
+  progressShown = false;
+}
+
+function printOutcome(outcome: BottleOutcome): void {
+  const lines = [`\nbottle ${outcome.slug}: ${outcome.summary}`];
+  if (outcome.preserved) {
+    if (outcome.transcript) lines.push(paintDim(`transcript snapshot: ${outcome.transcript}`, process.stderr));
+    lines.push(`resume it with: claude-bottle resume ${outcome.slug}`);
+  } else {
+    lines.push(paintDim('container and state removed', process.stderr));
+  }
+  process.stderr.write(`${lines.join('\n')}\n`);
+}

@@ -1,0 +1,45 @@
+import { Command, CommanderError } from 'commander';
+import { type CoreContext, createCoreContext } from '../core/context';
+import { registerLsCommand } from './commands/agents';
+import { registerDiscardCommand, registerPsCommand, registerStopCommand } from './commands/bottles';
+import { registerResumeCommand, registerStartCommand } from './commands/launch';
+import { EXIT } from './exitCodes';
+import { reportError } from './output';
+
+/** Builds the `claude-bottle` program; `exit` receives the code each command ends with. */
+export function buildProgram(exit: (code: number) => void, context: () => CoreContext = () => createCoreContext()): Command {
+  const run = async (action: () => Promise<number>): Promise<void> => {
+    try {
+      exit(await action());
+    } catch (error) {
+      exit(reportError(error));
+    }
+  };
+  const program = new Command('claude-bottle')
+    .description('Run Claude Code agents in disposable, hardened Docker containers')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerStartCommand(program, context, run);
+  registerResumeCommand(program, context, run);
+  registerLsCommand(program, run);
+  registerPsCommand(program, context, run);
+  registerStopCommand(program, context, run);
+  registerDiscardCommand(program, context, run);
+  return program;
+}
+
+export async function runCli(argv: string[]): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram((result) => (code = result));
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end here with code 0; a bad argument is a usage error.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    return reportError(error);
+  }
+  return code;
+}

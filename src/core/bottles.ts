@@ -1,0 +1,124 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type CoreContext, isOwnerAlive } from './context';
+import { findBottleContainers, removeBottleContainer } from './docker/containers';
+import { BottleError } from './errors';
+import { LABELS } from './plan/plan';
+import type { BottleRecord } from './state/bottleRecord';
+import type { CorruptState } from './state/stateStore';
+import { snapshotTranscript } from './state/transcripts';
+
+// Bottles as `ps` sees them: the state folders joined with the containers Docker lists by label,
+// so that a bottle whose owner died, or a container whose state vanished, still shows up.
+
+export interface LiveBottle {
+  slug: string;
+  agent: string;
+  project: string;
+  containerName: string;
+  /** Docker's state: running, exited, created ... */
+  containerState: string;
+  record?: BottleRecord;
+  /** A live process is attached to Claude's session. */
+  attached: boolean;
+}
+
+export interface BottleListing {
+  live: LiveBottle[];
+  preserved: BottleRecord[];
+  /** Session owner died and its container is gone: resumable, like a preserved bottle. */
+  interrupted: BottleRecord[];
+  corrupt: CorruptState[];
+}
+
+export async function listBottles(ctx: CoreContext): Promise<BottleListing> {
+  const [states, containers] = await Promise.all([ctx.store.list(), findBottleContainers(ctx.docker, { [LABELS.home]: ctx.store.root })]);
+  const bySlug = new Map(states.records.map((record) => [record.slug, record]));
+  const live: LiveBottle[] = containers.map((container) => {
+    const slug = container.labels[LABELS.slug] ?? '';
+    const record = bySlug.get(slug);
+    return {
+      slug,
+      agent: container.labels[LABELS.agent] ?? '',
+      project: container.labels[LABELS.project] ?? '',
+      containerName: container.name,
+      containerState: container.state,
+      ...(record ? { record } : {}),
+      attached: isOwnerAlive(record?.owner),
+    };
+  });
+  const liveSlugs = new Set(live.map((bottle) => bottle.slug));
+  const notLive = states.records.filter((record) => !liveSlugs.has(record.slug));
+  return {
+    live,
+    preserved: notLive.filter((record) => record.status === 'preserved'),
+    // 'prepared' with a live owner is an open preflight, not a bottle yet.
+    interrupted: notLive.filter((record) => record.status !== 'preserved' && !isOwnerAlive(record.owner)),
+    corrupt: states.corrupt,
+  };
+}
+
+export interface StopResult {
+  slug: string;
+  preserved: boolean;
+}
+
+/** How long `stop` waits for the owning process to settle a bottle before settling it itself. */
+const OWNER_SETTLE_TIMEOUT_MS = 15_000;
+
+/**
+ * Stops a bottle from any process: snapshot, teardown, settle, as if Claude had exited. When another
+ * live process owns the session, it is asked (a stop request in the state folder) and settles it.
+ */
+export async function stopBottle(ctx: CoreContext, slug: string, { keep = false } = {}): Promise<StopResult> {
+  const exists = await ctx.store.exists(slug);
+  if (!exists) {
+    const containers = await findBottleContainers(ctx.docker, { [LABELS.slug]: slug });
+    if (containers.length === 0) throw new BottleError('not-found', `no bottle "${slug}"`, 'list bottles with `claude-bottle ps`');
+    for (const container of containers) await removeBottleContainer(ctx.docker, container.name);
+    return { slug, preserved: false };
+  }
+  const record = await ctx.store.read(slug);
+  if (record.status === 'preserved') throw new BottleError('usage', `bottle ${slug} is not running (it is preserved)`, `resume it with \`claude-bottle resume ${slug}\` or discard it`);
+
+  if (isOwnerAlive(record.owner) && record.owner?.pid !== process.pid) {
+    await ctx.store.requestStop(slug, { keep, at: new Date().toISOString() });
+    await removeBottleContainer(ctx.docker, record.containerName);
+    const deadline = Date.now() + OWNER_SETTLE_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      if (!(await ctx.store.exists(slug))) return { slug, preserved: false };
+      const now = await ctx.store.read(slug).catch(() => undefined);
+      if (now?.status === 'preserved') return { slug, preserved: true };
+      await sleep(100);
+    }
+    // The owner did not settle in time: settle here so the bottle never stays half-stopped.
+  }
+  await snapshotTranscript(ctx.store, slug).catch(() => undefined);
+  await removeBottleContainer(ctx.docker, record.containerName);
+  if (!keep) {
+    await ctx.store.remove(slug);
+    return { slug, preserved: false };
+  }
+  await ctx.store.update(slug, (current) => {
+    const { owner: _owner, ...rest } = current;
+    return {
+      ...rest,
+      status: 'preserved',
+      sessions: current.sessions + 1,
+      preserved: { reason: 'keep', detail: 'stopped and kept', at: new Date().toISOString() },
+    };
+  });
+  return { slug, preserved: true };
+}
+
+/** Removes a bottle that is not running: its state (even a corrupt one) and any leftover container. */
+export async function discardBottle(ctx: CoreContext, slug: string): Promise<void> {
+  if (!(await ctx.store.exists(slug))) throw new BottleError('not-found', `no bottle "${slug}"`, 'list bottles with `claude-bottle ps`');
+  const record = await ctx.store.read(slug).catch(() => undefined);
+  if (record && record.status !== 'preserved' && isOwnerAlive(record.owner)) {
+    throw new BottleError('usage', `bottle ${slug} is running`, `stop it first with \`claude-bottle stop ${slug}\``);
+  }
+  for (const container of await findBottleContainers(ctx.docker, { [LABELS.slug]: slug })) {
+    await removeBottleContainer(ctx.docker, container.name);
+  }
+  await ctx.store.remove(slug);
+}

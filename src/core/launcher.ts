@@ -1,0 +1,405 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import { isBuiltinImage, ensureBuiltinBaseImage } from './builtin/baseImage';
+import { type CoreContext, isOwnerAlive } from './context';
+import { createBottleContainer, removeBottleContainer } from './docker/containers';
+import { pingDocker } from './docker/client';
+import { buildCopyProjectImage, buildImage, ensureImage, inspectImageUser } from './docker/images';
+import type { BuildProgress } from './docker/progress';
+import { BottleError } from './errors';
+import { loadManifest } from './manifest/load';
+import { type BottlePlan, type LaunchOptions, isRootUser, preparePlan } from './plan/plan';
+import { makeSlug } from './plan/slug';
+import { type ClaudeSession, startClaudeSession } from './session/claudeSession';
+import type { BottleRecord, PreservedReason } from './state/bottleRecord';
+import { hasConversation, snapshotTranscript } from './state/transcripts';
+
+// The launch core, SPEC section 3: resolve → prepare → (preflight, by the caller) → launch →
+// attach → capture → teardown → settle. Every front door calls these functions; none of them
+// talks to a person, so the window, the CLI and tests share one code path.
+
+export interface PreparedBottle {
+  plan: BottlePlan;
+  record: BottleRecord;
+}
+
+export type LaunchStage = 'checking' | 'image' | 'building' | 'starting' | 'attaching';
+
+export interface LaunchProgress {
+  stage: LaunchStage;
+  message: string;
+  build?: BuildProgress;
+}
+
+export interface LaunchHooks {
+  onProgress?: (progress: LaunchProgress) => void;
+  signal?: AbortSignal;
+  /** Initial terminal size. */
+  cols?: number;
+  rows?: number;
+}
+
+export interface BottleOutcome {
+  slug: string;
+  exitCode: number;
+  preserved: boolean;
+  /** Why it was preserved, or how it ended, in words for the tab and the terminal. */
+  summary: string;
+  reason?: PreservedReason;
+  transcript?: string;
+  /** Set when the container could not be removed (the daemon went away): the state is kept. */
+  teardownError?: string;
+}
+
+export interface RunningBottle {
+  plan: BottlePlan;
+  session: ClaudeSession;
+  /** Resolves after capture, teardown and settle. */
+  outcome: Promise<BottleOutcome>;
+  /** Ends the session from this process; `keep` preserves the bottle. */
+  stop(options?: { keep?: boolean; reason?: PreservedReason }): Promise<BottleOutcome>;
+}
+
+export interface StartRequest {
+  /** A folder inside the project, or the manifest file itself. */
+  projectDir: string;
+  agent: string;
+  options?: LaunchOptions;
+}
+
+/** Resolve + prepare for a new bottle: the plan, and a state folder holding only its record. */
+export async function prepareStart(ctx: CoreContext, request: StartRequest): Promise<PreparedBottle> {
+  const loaded = loadManifest(request.projectDir);
+  const options = { copyProject: request.options?.copyProject === true, remoteControl: request.options?.remoteControl };
+  const slug = makeSlug(request.agent);
+  const plan = preparePlan({
+    loaded,
+    agentName: request.agent,
+    slug,
+    options,
+    stateRoot: ctx.store.root,
+    claudeStorage: ctx.store.claudeDir(slug),
+    secrets: ctx.secrets,
+  });
+  const now = new Date().toISOString();
+  const record: BottleRecord = {
+    version: 1,
+    slug,
+    agent: plan.agent,
+    projectRoot: plan.projectRoot,
+    manifestFile: plan.manifestFile,
+    containerName: plan.containerName,
+    createdAt: now,
+    updatedAt: now,
+    status: 'prepared',
+    options: { copyProject: plan.copyProject, remoteControl: plan.claude.remoteControl },
+    grantedCapabilities: [],
+    sessions: 0,
+  };
+  await ctx.store.create(record);
+  return { plan, record };
+}
+
+/** Resolve + prepare a resume: the same agent, mounts, grants and Claude storage, with --continue. */
+export async function prepareResume(ctx: CoreContext, slug: string): Promise<PreparedBottle> {
+  const record = await ctx.store.read(slug);
+  if (record.status !== 'preserved') {
+    if (isOwnerAlive(record.owner)) {
+      throw new BottleError('usage', `bottle ${slug} is ${record.status} in process ${record.owner?.pid}`, 'stop it first, or re-attach to it from the app');
+    }
+    // Its owner died mid-session (the app or CLI was killed): the state is still worth resuming.
+  }
+  const loaded = loadManifest(record.manifestFile);
+  const plan = preparePlan({
+    loaded,
+    agentName: record.agent,
+    slug,
+    options: record.options,
+    stateRoot: ctx.store.root,
+    claudeStorage: ctx.store.claudeDir(slug),
+    secrets: ctx.secrets,
+    grantedCapabilities: record.grantedCapabilities,
+    resume: { continueConversation: await hasConversation(ctx.store, slug) },
+  });
+  return { plan, record };
+}
+
+/** A cancelled preflight or a dry run: nothing was started; a new bottle leaves no state behind. */
+export async function cancelPrepared(ctx: CoreContext, prepared: PreparedBottle): Promise<void> {
+  if (!prepared.plan.resume) await ctx.store.remove(prepared.plan.slug);
+}
+
+/** Launches a prepared bottle and attaches Claude's session. Cleans up fully if anything fails. */
+export async function launchPrepared(ctx: CoreContext, prepared: PreparedBottle, hooks: LaunchHooks = {}): Promise<RunningBottle> {
+  const { plan } = prepared;
+  const progress = hooks.onProgress ?? (() => {});
+  let containerCreated = false;
+  try {
+    checkAborted(hooks.signal);
+    await ctx.store.update(plan.slug, (record) => ({ ...record, status: 'launching', owner: ctx.owner }));
+    progress({ stage: 'checking', message: 'checking Docker' });
+    await pingDocker(ctx.docker, { timeoutMs: 5_000 });
+
+    const image = await resolveImage(ctx, plan, progress, hooks.signal);
+    const user = plan.user ?? (await defaultUser(ctx, image));
+    const runImage = plan.copyProject ? await bakeProject(ctx, plan, image, user, progress, hooks.signal) : image;
+    await shareClaudeStorage(ctx.store.claudeDir(plan.slug), user);
+
+    checkAborted(hooks.signal);
+    progress({ stage: 'starting', message: `starting ${plan.containerName}` });
+    containerCreated = true;
+    await createBottleContainer(ctx.docker, {
+      name: plan.containerName,
+      image: runImage,
+      user,
+      workdir: plan.workdir,
+      env: plan.env,
+      mounts: plan.mounts.map(({ source, target, readonly }) => ({ source, target, readonly })),
+      network: plan.network.mode === 'none' ? 'none' : 'open',
+      memoryBytes: plan.resources.memory,
+      cpus: plan.resources.cpus,
+      pids: plan.resources.pids,
+      labels: plan.labels,
+      allowDockerSocket: plan.hardening.dockerSocket,
+    });
+    checkAborted(hooks.signal);
+
+    progress({ stage: 'attaching', message: 'starting Claude' });
+    const session = startClaudeSession({
+      containerName: plan.containerName,
+      user,
+      workdir: plan.workdir,
+      command: plan.claude.args,
+      env: sessionEnv(plan),
+      secrets: secretValues(ctx, plan),
+      dockerEnv: ctx.dockerCliEnv,
+      cols: hooks.cols ?? 80,
+      rows: hooks.rows ?? 24,
+    });
+    await ctx.store.update(plan.slug, (record) => ({ ...record, status: 'running', image: runImage, owner: ctx.owner }));
+    return attach(ctx, plan, session);
+  } catch (error) {
+    await undoLaunch(ctx, prepared, containerCreated);
+    throw error instanceof Error && error.name === 'AbortError' ? new BottleError('cancelled', 'launch cancelled') : error;
+  }
+}
+
+/**
+ * Attaches a new `claude --continue` session to a bottle whose container still runs but whose
+ * owning process died (the app or CLI was killed): SPEC section 4's Re-attach.
+ */
+export async function reattachBottle(ctx: CoreContext, slug: string, size: { cols?: number; rows?: number } = {}): Promise<RunningBottle> {
+  const record = await ctx.store.read(slug);
+  if (isOwnerAlive(record.owner) && record.owner?.pid !== ctx.owner.pid) {
+    throw new BottleError('usage', `bottle ${slug} is attached in process ${record.owner?.pid}`, 'use that window or terminal, or stop the bottle');
+  }
+  const info = await ctx.docker
+    .getContainer(record.containerName)
+    .inspect()
+    .catch(() => undefined);
+  if (!info?.State.Running) {
+    throw new BottleError('not-found', `the container of bottle ${slug} is not running`, `resume it instead: claude-bottle resume ${slug}`);
+  }
+  const loaded = loadManifest(record.manifestFile);
+  const plan = preparePlan({
+    loaded,
+    agentName: record.agent,
+    slug,
+    options: record.options,
+    stateRoot: ctx.store.root,
+    claudeStorage: ctx.store.claudeDir(slug),
+    secrets: ctx.secrets,
+    grantedCapabilities: record.grantedCapabilities,
+    resume: { continueConversation: await hasConversation(ctx.store, slug) },
+  });
+  const session = startClaudeSession({
+    containerName: record.containerName,
+    user: info.Config.User || '1000',
+    workdir: info.Config.WorkingDir || plan.workdir,
+    command: plan.claude.args,
+    env: sessionEnv(plan),
+    secrets: secretValues(ctx, plan),
+    dockerEnv: ctx.dockerCliEnv,
+    cols: size.cols ?? 80,
+    rows: size.rows ?? 24,
+  });
+  await ctx.store.update(slug, (current) => ({ ...current, status: 'running', owner: ctx.owner }));
+  return attach(ctx, plan, session);
+}
+
+/** Ties the session's end to capture → teardown → settle, exactly once. */
+function attach(ctx: CoreContext, plan: BottlePlan, session: ClaudeSession): RunningBottle {
+  let stopRequested: { keep: boolean; reason: PreservedReason } | undefined;
+  const outcome = session.exited.then((exitCode) => finishSession(ctx, plan, exitCode, stopRequested));
+  return {
+    plan,
+    session,
+    outcome,
+    async stop(options = {}) {
+      stopRequested = { keep: options.keep === true, reason: options.reason ?? 'keep' };
+      // Removing the container ends the exec; finishSession then settles as asked.
+      await removeBottleContainer(ctx.docker, plan.containerName).catch(() => session.kill());
+      return outcome;
+    },
+  };
+}
+
+async function finishSession(
+  ctx: CoreContext,
+  plan: BottlePlan,
+  exitCode: number,
+  localStop: { keep: boolean; reason: PreservedReason } | undefined,
+): Promise<BottleOutcome> {
+  const remoteStop = await ctx.store.takeStopRequest(plan.slug);
+  const stop = localStop ?? (remoteStop ? { keep: remoteStop.keep, reason: remoteStop.reason ?? ('keep' as const) } : undefined);
+  const transcript = await snapshotTranscript(ctx.store, plan.slug).catch(() => undefined);
+  let teardownError: string | undefined;
+  try {
+    await removeBottleContainer(ctx.docker, plan.containerName);
+  } catch (error) {
+    teardownError = (error as Error).message;
+  }
+  const reason: PreservedReason | undefined = stop ? (stop.keep ? stop.reason : undefined) : exitCode !== 0 ? 'exit' : undefined;
+  // A container we could not remove keeps its state, so that nothing is left that nothing lists.
+  const preserve = reason !== undefined || teardownError !== undefined;
+  const base = { slug: plan.slug, exitCode, ...(transcript ? { transcript } : {}), ...(teardownError ? { teardownError } : {}) };
+  if (!preserve) {
+    await ctx.store.remove(plan.slug);
+    return { ...base, preserved: false, summary: stop ? 'stopped' : `exited ${exitCode}` };
+  }
+  const finalReason = reason ?? 'interrupted';
+  const detail = describeReason(finalReason, exitCode, teardownError);
+  await ctx.store.update(plan.slug, (record) => {
+    const { owner: _owner, ...rest } = record;
+    return {
+      ...rest,
+      status: 'preserved',
+      sessions: record.sessions + 1,
+      lastExitCode: exitCode,
+      preserved: { reason: finalReason, detail, at: new Date().toISOString(), exitCode },
+    };
+  });
+  return { ...base, preserved: true, reason: finalReason, summary: `preserved: ${detail}` };
+}
+
+function describeReason(reason: PreservedReason, exitCode: number, teardownError: string | undefined): string {
+  if (teardownError) return `the container could not be removed (${teardownError})`;
+  switch (reason) {
+    case 'exit':
+      return `Claude exited with code ${exitCode}`;
+    case 'interrupted':
+      return 'the session was interrupted';
+    case 'capability':
+      return 'relaunching with a granted capability';
+    case 'keep':
+      return 'stopped and kept';
+  }
+}
+
+/** After a failed or cancelled launch: no container, and a new bottle leaves no state. */
+async function undoLaunch(ctx: CoreContext, prepared: PreparedBottle, containerCreated: boolean): Promise<void> {
+  if (containerCreated) await removeBottleContainer(ctx.docker, prepared.plan.containerName).catch(() => {});
+  if (prepared.plan.resume) {
+    await ctx.store.write({ ...prepared.record, status: 'preserved' }).catch(() => {});
+  } else {
+    await ctx.store.remove(prepared.plan.slug).catch(() => {});
+  }
+}
+
+async function resolveImage(ctx: CoreContext, plan: BottlePlan, progress: (p: LaunchProgress) => void, signal?: AbortSignal): Promise<string> {
+  const onBuild = (build: BuildProgress): void => progress({ stage: 'building', message: build.message, build });
+  if (plan.image.kind === 'build') {
+    const tag = `claude-bottle/build-${shortHash(plan.projectRoot)}-${plan.agent}:latest`;
+    progress({ stage: 'building', message: `building ${tag}` });
+    await buildImage(
+      ctx.docker,
+      { context: plan.image.context, dockerfile: plan.image.dockerfile, tag, buildArgs: plan.image.args, labels: { 'claude-bottle.kind': 'agent-build', 'claude-bottle.project': plan.projectRoot } },
+      onBuild,
+      signal,
+    );
+    return tag;
+  }
+  if (isBuiltinImage(plan.image.ref)) {
+    progress({ stage: 'image', message: 'preparing the built-in base image' });
+    const { tag } = await ensureBuiltinBaseImage(ctx.docker, { onProgress: onBuild, ...(signal ? { signal } : {}) });
+    return tag;
+  }
+  progress({ stage: 'image', message: `checking image ${plan.image.ref}` });
+  await ensureImage(ctx.docker, plan.image.ref, onBuild, signal);
+  return plan.image.ref;
+}
+
+/** SPEC section 2: the image's user if it is not root, else uid 1000. */
+async function defaultUser(ctx: CoreContext, image: string): Promise<string> {
+  const imageUser = await inspectImageUser(ctx.docker, image);
+  return isRootUser(imageUser) ? '1000' : imageUser;
+}
+
+async function bakeProject(ctx: CoreContext, plan: BottlePlan, image: string, user: string, progress: (p: LaunchProgress) => void, signal?: AbortSignal): Promise<string> {
+  progress({ stage: 'building', message: 'copying the project into an image' });
+  const copy = await buildCopyProjectImage(
+    ctx.docker,
+    {
+      projectRoot: plan.projectRoot,
+      baseImage: image,
+      workdir: plan.workdir,
+      user,
+      labels: { 'claude-bottle.agent': plan.agent },
+      tagRepo: `claude-bottle/copy-${shortHash(plan.projectRoot)}-${plan.agent}`,
+    },
+    (build) => progress({ stage: 'building', message: build.message, build }),
+    signal,
+  );
+  progress({ stage: 'building', message: copy.reused ? 'project unchanged: reusing its image' : 'project image built' });
+  return copy.tag;
+}
+
+/**
+ * Claude's storage lives in the state folder but is written by the bottle's user, whose uid is
+ * usually not ours. As root we hand the folder over; otherwise we open it up — its parent state
+ * folder is 0700, so no other host user can reach it.
+ */
+async function shareClaudeStorage(dir: string, user: string): Promise<void> {
+  const [uid, gid] = user.split(':');
+  const numericUid = Number(uid);
+  if (process.getuid?.() === 0 && Number.isInteger(numericUid)) {
+    const numericGid = gid !== undefined && Number.isInteger(Number(gid)) ? Number(gid) : numericUid;
+    await chownTree(dir, numericUid, numericGid);
+  } else if (process.getuid?.() !== numericUid) {
+    await fs.chmod(dir, 0o777);
+  }
+}
+
+async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
+  await fs.chown(dir, uid, gid);
+  for (const entry of await fs.readdir(dir, { recursive: true })) {
+    await fs.lchown(`${dir}/${entry}`, uid, gid);
+  }
+}
+
+function sessionEnv(plan: BottlePlan): Record<string, string> {
+  return {
+    TERM: 'xterm-256color',
+    COLORTERM: 'truecolor',
+    CLAUDE_CONFIG_DIR: plan.claude.configDir,
+    CLAUDE_BOTTLE_SLUG: plan.slug,
+    CLAUDE_BOTTLE_AGENT: plan.agent,
+  };
+}
+
+function secretValues(ctx: CoreContext, plan: BottlePlan): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const secret of plan.secrets) {
+    const value = ctx.secrets.get(secret.name);
+    if (value !== undefined) values[secret.name] = value;
+  }
+  return values;
+}
+
+function checkAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new BottleError('cancelled', 'launch cancelled');
+}
+
+function shortHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 10);
+}

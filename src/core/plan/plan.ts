@@ -1,0 +1,240 @@
+import { BottleError } from '../errors';
+import type { ProjectMode } from '../manifest/schema';
+import type { ImageSource, LoadedManifest, NetworkPolicy, ResolvedAgent, ResolvedResources } from '../manifest/types';
+import { containerNameFor } from './slug';
+
+// The plan is everything a launch will do, computed before anything starts. The preflight shows
+// it; the launcher executes exactly it. It holds secret *names* only, never values.
+
+export interface LaunchOptions {
+  /** Bake a copy of the project into a derived image instead of mounting it (`--cwd`). */
+  copyProject?: boolean;
+  remoteControl?: boolean;
+}
+
+export type MountOrigin = 'project' | 'manifest' | 'claude-storage' | `capability:${string}`;
+
+export interface PlannedMount {
+  source: string;
+  target: string;
+  readonly: boolean;
+  origin: MountOrigin;
+  dangerousReason?: string;
+}
+
+export interface PlannedSecret {
+  name: string;
+  available: boolean;
+  /** Where the value will come from, for the preflight ("environment", "app"). */
+  from?: string;
+  origin: 'agent' | `capability:${string}`;
+}
+
+export interface Hardening {
+  capDrop: 'ALL';
+  noNewPrivileges: true;
+  privileged: false;
+  init: true;
+  dockerSocket: boolean;
+}
+
+export interface BottlePlan {
+  slug: string;
+  agent: string;
+  description: string;
+  projectRoot: string;
+  manifestFile: string;
+  containerName: string;
+  /** A resume reuses an existing state folder and continues its conversation. */
+  resume: boolean;
+  continueConversation: boolean;
+  image: ImageSource;
+  /** The project is baked into a derived image (SPEC: project "copy" or the copy-project toggle). */
+  copyProject: boolean;
+  project: ProjectMode;
+  /** As configured; undefined means the image's user, or uid 1000 when the image runs as root. */
+  user?: string;
+  workdir: string;
+  mounts: PlannedMount[];
+  env: Record<string, string>;
+  secrets: PlannedSecret[];
+  network: NetworkPolicy;
+  resources: ResolvedResources;
+  hardening: Hardening;
+  labels: Record<string, string>;
+  claude: { args: string[]; remoteControl: boolean; configDir: string };
+  grantedCapabilities: string[];
+  dangerous: boolean;
+  /** Things a person must notice before confirming; the preflight shows them in red. */
+  warnings: string[];
+}
+
+/** Where Claude's session files live inside the bottle (bind-mounted from the state folder). */
+export const CLAUDE_CONFIG_DIR_IN_BOTTLE = '/claude-bottle/claude-config';
+
+export const LABELS = {
+  slug: 'claude-bottle.slug',
+  agent: 'claude-bottle.agent',
+  project: 'claude-bottle.project',
+  home: 'claude-bottle.home',
+} as const;
+
+/** Where secret values come from. Values are read only at launch, never stored in the plan. */
+export interface SecretSource {
+  /** "environment", "app" ...; undefined when the secret is not available. */
+  whereIs(name: string): string | undefined;
+  get(name: string): string | undefined;
+}
+
+export function environmentSecrets(env: NodeJS.ProcessEnv = process.env): SecretSource {
+  return {
+    whereIs: (name) => (env[name] ? 'environment' : undefined),
+    get: (name) => env[name] || undefined,
+  };
+}
+
+export interface PlanInputs {
+  loaded: LoadedManifest;
+  agentName: string;
+  slug: string;
+  options: LaunchOptions;
+  stateRoot: string;
+  /** Host folder that becomes CLAUDE_CONFIG_DIR. */
+  claudeStorage: string;
+  secrets: SecretSource;
+  grantedCapabilities?: string[];
+  resume?: { continueConversation: boolean };
+}
+
+export function findAgent(loaded: LoadedManifest, agentName: string): ResolvedAgent {
+  const agent = loaded.agents.find((candidate) => candidate.name === agentName);
+  if (!agent) {
+    const known = loaded.agents.map((candidate) => candidate.name).join(', ') || '(none)';
+    throw new BottleError('not-found', `no agent "${agentName}" in ${loaded.file}`, `agents there: ${known}`);
+  }
+  return agent;
+}
+
+const ROOT_USERS = new Set(['root', '0', '0:0', 'root:root']);
+
+export function isRootUser(user: string | undefined): boolean {
+  return user === undefined || user === '' || ROOT_USERS.has(user);
+}
+
+/** Builds the plan. Pure: reads nothing from Docker and starts nothing. */
+export function preparePlan(inputs: PlanInputs): BottlePlan {
+  const { loaded, slug, options } = inputs;
+  const agent = findAgent(loaded, inputs.agentName);
+  const granted = inputs.grantedCapabilities ?? [];
+  const warnings: string[] = [];
+
+  if (agent.user !== undefined && isRootUser(agent.user) && !agent.dangerous) {
+    throw new BottleError('unsupported', `agent "${agent.name}" asks to run as root ("user": "${agent.user}")`, 'bottles run as a non-root user; remove "user" or set "dangerous": true');
+  }
+
+  const copyProject = options.copyProject === true || agent.project === 'copy';
+  const project: ProjectMode = copyProject ? 'copy' : agent.project;
+  const mounts: PlannedMount[] = [];
+  if (project === 'mount-rw' || project === 'mount-ro') {
+    mounts.push({ source: loaded.projectRoot, target: agent.workdir, readonly: project === 'mount-ro', origin: 'project' });
+  }
+  for (const mount of agent.mounts) mounts.push({ ...mount, origin: 'manifest' });
+
+  const secrets: PlannedSecret[] = agent.secrets.map((name) => plannedSecret(name, 'agent', inputs.secrets));
+  let network = agent.network;
+  for (const capabilityName of granted) {
+    const capability = agent.capabilities[capabilityName];
+    if (!capability) {
+      throw new BottleError('not-found', `capability "${capabilityName}" was granted to this bottle but agent "${agent.name}" no longer declares it`, `edit ${loaded.file} or discard the bottle`);
+    }
+    for (const mount of capability.mounts) mounts.push({ ...mount, origin: `capability:${capabilityName}` });
+    for (const name of capability.secrets) {
+      if (!secrets.some((secret) => secret.name === name)) secrets.push(plannedSecret(name, `capability:${capabilityName}`, inputs.secrets));
+    }
+    if (capability.network) network = widenNetwork(network, capability.network);
+  }
+  mounts.push({ source: inputs.claudeStorage, target: CLAUDE_CONFIG_DIR_IN_BOTTLE, readonly: false, origin: 'claude-storage' });
+
+  if (network.mode === 'allow') {
+    throw new BottleError(
+      'unsupported',
+      `agent "${agent.name}" asks for a network allow-list (${network.hosts.join(', ')}), which this version cannot enforce yet`,
+      'refusing to launch rather than give it the open network; use "network": "none" or "open"',
+    );
+  }
+
+  for (const mount of mounts) {
+    if (mount.dangerousReason) warnings.push(`DANGEROUS mount ${mount.source} → ${mount.target}: ${mount.dangerousReason}`);
+  }
+  for (const secret of secrets) {
+    if (!secret.available) warnings.push(`secret ${secret.name} is missing: the bottle starts without it`);
+  }
+  if (agent.dangerous) warnings.push('this agent is marked "dangerous": true');
+
+  const remoteControl = options.remoteControl ?? agent.remoteControl;
+  const continueConversation = inputs.resume?.continueConversation ?? false;
+  return {
+    slug,
+    agent: agent.name,
+    description: agent.description,
+    projectRoot: loaded.projectRoot,
+    manifestFile: loaded.file,
+    containerName: containerNameFor(slug),
+    resume: inputs.resume !== undefined,
+    continueConversation,
+    image: agent.image,
+    copyProject,
+    project,
+    ...(agent.user === undefined ? {} : { user: agent.user }),
+    workdir: agent.workdir,
+    mounts,
+    env: { ...agent.env },
+    secrets,
+    network,
+    resources: agent.resources,
+    hardening: {
+      capDrop: 'ALL',
+      noNewPrivileges: true,
+      privileged: false,
+      init: true,
+      dockerSocket: mounts.some((mount) => mount.dangerousReason?.toLowerCase().includes('docker socket')),
+    },
+    labels: {
+      [LABELS.slug]: slug,
+      [LABELS.agent]: agent.name,
+      [LABELS.project]: loaded.projectRoot,
+      [LABELS.home]: inputs.stateRoot,
+    },
+    claude: {
+      args: claudeCommand(agent.claudeArgs, remoteControl, continueConversation),
+      remoteControl,
+      configDir: CLAUDE_CONFIG_DIR_IN_BOTTLE,
+    },
+    grantedCapabilities: granted,
+    dangerous: agent.dangerous,
+    warnings,
+  };
+}
+
+export function claudeCommand(agentArgs: string[], remoteControl: boolean, continueConversation: boolean): string[] {
+  return [
+    'claude',
+    '--dangerously-skip-permissions',
+    ...(remoteControl ? ['--remote-control'] : []),
+    ...(continueConversation ? ['--continue'] : []),
+    ...agentArgs,
+  ];
+}
+
+function plannedSecret(name: string, origin: PlannedSecret['origin'], source: SecretSource): PlannedSecret {
+  const from = source.whereIs(name);
+  return from === undefined ? { name, available: false, origin } : { name, available: true, from, origin };
+}
+
+/** A granted capability may only add network access, never take the agent's away. */
+function widenNetwork(current: NetworkPolicy, extra: NetworkPolicy): NetworkPolicy {
+  if (current.mode === 'open' || extra.mode === 'open') return { mode: 'open' };
+  if (extra.mode === 'none') return current;
+  const hosts = current.mode === 'allow' ? current.hosts : [];
+  return { mode: 'allow', hosts: [...new Set([...hosts, ...extra.hosts])] };
+}

@@ -1,0 +1,167 @@
+import { homedir } from 'node:os';
+import type { BottlePlan, PlannedMount } from './plan';
+
+// One renderer turns a plan into what a person reviews. The window draws the same rows as the
+// CLI prints, so the two can never disagree about what a bottle gets.
+
+export type Tone = 'normal' | 'muted' | 'good' | 'warn' | 'danger';
+
+export interface PreflightLine {
+  text: string;
+  tone: Tone;
+}
+
+export interface PreflightRow {
+  label: string;
+  lines: PreflightLine[];
+}
+
+export interface Preflight {
+  title: string;
+  subtitle: string;
+  rows: PreflightRow[];
+  warnings: string[];
+}
+
+const line = (text: string, tone: Tone = 'normal'): PreflightLine => ({ text, tone });
+
+export function describePreflight(plan: BottlePlan): Preflight {
+  const rows: PreflightRow[] = [
+    { label: 'image', lines: imageLines(plan) },
+    { label: 'user', lines: [plan.user ? line(plan.user) : line("the image's user (uid 1000 if the image runs as root)", 'muted')] },
+    { label: 'workdir', lines: [line(plan.workdir)] },
+    { label: 'project', lines: [projectLine(plan)] },
+    { label: 'mounts', lines: mountLines(plan.mounts) },
+    { label: 'env', lines: envLines(plan.env) },
+    { label: 'secrets', lines: secretLines(plan) },
+    { label: 'network', lines: [networkLine(plan)] },
+    { label: 'limits', lines: [line(`memory ${formatBytes(plan.resources.memory)} · ${plan.resources.cpus} CPU${plan.resources.cpus === 1 ? '' : 's'} · ${plan.resources.pids} processes`)] },
+    { label: 'hardening', lines: hardeningLines(plan) },
+    { label: 'claude', lines: [line(plan.claude.args.map(shellQuote).join(' '))] },
+  ];
+  if (plan.grantedCapabilities.length > 0) {
+    rows.push({ label: 'granted', lines: plan.grantedCapabilities.map((name) => line(name, 'warn')) });
+  }
+  if (plan.resume) {
+    rows.push({
+      label: 'resume',
+      lines: [plan.continueConversation ? line('continues the previous conversation (--continue)', 'good') : line('no previous conversation was saved: starts a new one', 'warn')],
+    });
+  }
+  return {
+    title: `${plan.resume ? 'Resume' : 'Start'} bottle ${plan.slug}`,
+    subtitle: `agent "${plan.agent}" of ${tildify(plan.projectRoot)}${plan.description ? ` — ${plan.description}` : ''}`,
+    rows,
+    warnings: plan.warnings,
+  };
+}
+
+/** The preflight as terminal text; `color` adds ANSI colours for a tty. */
+export function renderPreflight(plan: BottlePlan, { color = false }: { color?: boolean } = {}): string {
+  const preflight = describePreflight(plan);
+  const paint = (text: string, tone: Tone): string => (color ? `${TONE_CODES[tone]}${text}\x1b[0m` : text);
+  const width = Math.max(...preflight.rows.map((row) => row.label.length)) + 2;
+  const out = [paint(preflight.title, 'normal'), paint(`  ${preflight.subtitle}`, 'muted'), ''];
+  for (const row of preflight.rows) {
+    row.lines.forEach((entry, index) => {
+      const label = index === 0 ? row.label.padEnd(width) : ' '.repeat(width);
+      out.push(`  ${paint(label, 'muted')}${paint(entry.text, entry.tone)}`);
+    });
+  }
+  if (preflight.warnings.length > 0) {
+    out.push('');
+    for (const warning of preflight.warnings) out.push(paint(`  ! ${warning}`, 'danger'));
+  }
+  return `${out.join('\n')}\n`;
+}
+
+const TONE_CODES: Record<Tone, string> = {
+  normal: '\x1b[0m',
+  muted: '\x1b[2m',
+  good: '\x1b[32m',
+  warn: '\x1b[33m',
+  danger: '\x1b[1;31m',
+};
+
+function imageLines(plan: BottlePlan): PreflightLine[] {
+  const base =
+    plan.image.kind === 'image'
+      ? line(plan.image.ref)
+      : line(`built from ${tildify(plan.image.dockerfile)} (context ${tildify(plan.image.context)})`);
+  return plan.copyProject ? [base, line('+ a copy of the project baked in (derived image, reused while the project is unchanged)', 'muted')] : [base];
+}
+
+function projectLine(plan: BottlePlan): PreflightLine {
+  switch (plan.project) {
+    case 'mount-rw':
+      return line(`${tildify(plan.projectRoot)} mounted read-write at ${plan.workdir}`, 'warn');
+    case 'mount-ro':
+      return line(`${tildify(plan.projectRoot)} mounted read-only at ${plan.workdir}`);
+    case 'copy':
+      return line(`a copy of ${tildify(plan.projectRoot)} at ${plan.workdir} (changes stay in the bottle)`, 'good');
+    case 'none':
+      return line('not available in the bottle', 'muted');
+  }
+}
+
+function mountLines(mounts: PlannedMount[]): PreflightLine[] {
+  const extra = mounts.filter((mount) => mount.origin !== 'project');
+  return extra.map((mount) => {
+    const mode = mount.readonly ? 'ro' : 'rw';
+    const note = mount.origin === 'claude-storage' ? "  (Claude's storage, kept for resume)" : mount.origin.startsWith('capability:') ? `  (${mount.origin})` : '';
+    const tone: Tone = mount.dangerousReason ? 'danger' : mount.readonly || mount.origin === 'claude-storage' ? 'normal' : 'warn';
+    return line(`${mode}  ${tildify(mount.source)} → ${mount.target}${note}`, tone);
+  });
+}
+
+function envLines(env: Record<string, string>): PreflightLine[] {
+  const names = Object.keys(env).sort();
+  return names.length === 0 ? [line('(none)', 'muted')] : names.map((name) => line(`${name}=${env[name]}`));
+}
+
+function secretLines(plan: BottlePlan): PreflightLine[] {
+  if (plan.secrets.length === 0) return [line('(none)', 'muted')];
+  return plan.secrets.map((secret) => {
+    const origin = secret.origin === 'agent' ? '' : ` (${secret.origin})`;
+    return secret.available ? line(`${secret.name}  from the ${secret.from}${origin}`) : line(`${secret.name}  MISSING${origin}`, 'danger');
+  });
+}
+
+function networkLine(plan: BottlePlan): PreflightLine {
+  switch (plan.network.mode) {
+    case 'none':
+      return line('none (no network at all)', 'good');
+    case 'open':
+      return line('open (full internet access)', 'warn');
+    case 'allow':
+      return line(`only ${plan.network.hosts.join(', ')}`);
+  }
+}
+
+function hardeningLines(plan: BottlePlan): PreflightLine[] {
+  return [
+    line('non-root user · all Linux capabilities dropped · no-new-privileges', 'good'),
+    line('not privileged · pids, memory and CPU limits · init process reaps zombies', 'good'),
+    plan.hardening.dockerSocket ? line('the Docker socket IS mounted: the agent controls the host', 'danger') : line('no Docker socket', 'good'),
+  ];
+}
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${Number.isInteger(value) ? value : value.toFixed(1)} ${units[unit]}`;
+}
+
+function tildify(path: string): string {
+  const home = homedir();
+  return path === home || path.startsWith(`${home}/`) ? `~${path.slice(home.length)}` : path;
+}
+
+function shellQuote(arg: string): string {
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, "'\\''")}'`;
+}

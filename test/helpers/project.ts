@@ -1,0 +1,55 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { type CoreContext, createCoreContext } from '../../src/core/context';
+import { environmentSecrets } from '../../src/core/plan/plan';
+
+export const TEST_IMAGE_TAG = 'claude-bottle-test:latest';
+
+export interface TestProject {
+  root: string;
+  home: string;
+  manifest: string;
+  ctx: CoreContext;
+  /** Environment for CLI child processes: the same state root. */
+  env: NodeJS.ProcessEnv;
+  cleanup(): void;
+}
+
+/** A temporary project with a manifest and its own state root, so tests never see each other. */
+export function makeProject(manifest: object | string, options: { files?: Record<string, string>; secrets?: Record<string, string> } = {}): TestProject {
+  const base = fs.mkdtempSync(join(os.tmpdir(), 'cb-test-'));
+  const root = join(base, 'project');
+  const home = join(base, 'home');
+  fs.mkdirSync(root);
+  const manifestFile = join(root, 'claude-bottle.json');
+  fs.writeFileSync(manifestFile, typeof manifest === 'string' ? manifest : JSON.stringify(manifest, null, 2));
+  for (const [name, content] of Object.entries(options.files ?? {})) {
+    fs.mkdirSync(join(root, name, '..'), { recursive: true });
+    fs.writeFileSync(join(root, name), content);
+  }
+  const env = { ...process.env, CLAUDE_BOTTLE_HOME: home, ...options.secrets };
+  return {
+    root,
+    home,
+    manifest: manifestFile,
+    env,
+    ctx: createCoreContext({ stateRoot: home, secrets: environmentSecrets(env) }),
+    cleanup: () => fs.rmSync(base, { recursive: true, force: true }),
+  };
+}
+
+/** A one-agent manifest on the fake-claude image. */
+export function testAgentManifest(agent: Record<string, unknown> = {}, name = 'tester'): object {
+  return { version: 1, agents: { [name]: { description: 'fake claude for tests', image: TEST_IMAGE_TAG, ...agent } } };
+}
+
+/** Every file under a folder, for "found nowhere" checks. */
+export function readTree(dir: string): string {
+  if (!fs.existsSync(dir)) return '';
+  let all = '';
+  for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) all += fs.readFileSync(join(entry.parentPath, entry.name), 'latin1');
+  }
+  return all;
+}
