@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { BottleError } from '../../../src/core/errors';
+import type { LoadedManifest, ResolvedAgent } from '../../../src/core/manifest/types';
+import { CLAUDE_CONFIG_DIR_IN_BOTTLE, environmentSecrets, preparePlan, type PlanInputs } from '../../../src/core/plan/plan';
+import { renderPreflight } from '../../../src/core/plan/preflight';
+import { makeSlug } from '../../../src/core/plan/slug';
+
+function agent(overrides: Partial<ResolvedAgent> = {}): ResolvedAgent {
+  return {
+    name: 'reviewer',
+    description: 'Reads the repo',
+    image: { kind: 'image', ref: 'acme/agent:1' },
+    workdir: '/workspace',
+    project: 'mount-rw',
+    mounts: [],
+    env: { TZ: 'UTC' },
+    secrets: ['API_TOKEN'],
+    network: { mode: 'open' },
+    resources: { memory: 4 * 1024 ** 3, cpus: 2, pids: 512 },
+    capabilities: {
+      push: { name: 'push', description: 'push branches', mounts: [{ source: '/home/u/.ssh', target: '/home/agent/.ssh', readonly: true }], secrets: ['GITHUB_TOKEN'], network: { mode: 'open' } },
+    },
+    claudeArgs: ['--model', 'opus'],
+    remoteControl: false,
+    dangerous: false,
+    ...overrides,
+  };
+}
+
+function inputs(a: ResolvedAgent, more: Partial<PlanInputs> = {}): PlanInputs {
+  const loaded: LoadedManifest = { file: '/p/claude-bottle.json', projectRoot: '/p', manifest: { version: 1, agents: {} }, agents: [a] };
+  return {
+    loaded,
+    agentName: a.name,
+    slug: 'reviewer-20261130T000000-abcd',
+    options: {},
+    stateRoot: '/state',
+    claudeStorage: '/state/state/reviewer-20261130T000000-abcd/claude',
+    secrets: environmentSecrets({ API_TOKEN: 'value-never-shown' }),
+    ...more,
+  };
+}
+
+describe('the plan', () => {
+  it('slugs are <agent>-<yyyymmddThhmmss>-<4 hex>', () => {
+    expect(makeSlug('reviewer', new Date('2026-11-30T01:02:03Z'), 'beef')).toBe('reviewer-20261130T010203-beef');
+    expect(makeSlug('a.b_c')).toMatch(/^a\.b_c-\d{8}T\d{6}-[0-9a-f]{4}$/);
+  });
+
+  it('lists mounts, secrets with their availability, labels and the claude command', () => {
+    const plan = preparePlan(inputs(agent()));
+    expect(plan.containerName).toBe('claude-bottle-reviewer-20261130T000000-abcd');
+    expect(plan.mounts).toEqual([
+      { source: '/p', target: '/workspace', readonly: false, origin: 'project' },
+      { source: '/state/state/reviewer-20261130T000000-abcd/claude', target: CLAUDE_CONFIG_DIR_IN_BOTTLE, readonly: false, origin: 'claude-storage' },
+    ]);
+    expect(plan.secrets).toEqual([{ name: 'API_TOKEN', available: true, from: 'environment', origin: 'agent' }]);
+    expect(plan.labels).toMatchObject({ 'claude-bottle.slug': plan.slug, 'claude-bottle.agent': 'reviewer', 'claude-bottle.project': '/p' });
+    expect(plan.claude.args).toEqual(['claude', '--dangerously-skip-permissions', '--model', 'opus']);
+    expect(JSON.stringify(plan)).not.toContain('value-never-shown');
+  });
+
+  it('copy-project replaces the project mount and remote control and --continue reach the command', () => {
+    const plan = preparePlan(inputs(agent(), { options: { copyProject: true, remoteControl: true }, resume: { continueConversation: true } }));
+    expect(plan.project).toBe('copy');
+    expect(plan.mounts.some((mount) => mount.origin === 'project')).toBe(false);
+    expect(plan.claude.args).toEqual(['claude', '--dangerously-skip-permissions', '--remote-control', '--continue', '--model', 'opus']);
+  });
+
+  it('a granted capability adds its mounts, secrets and network', () => {
+    const plan = preparePlan(inputs(agent({ network: { mode: 'none' } }), { grantedCapabilities: ['push'] }));
+    expect(plan.mounts.map((mount) => mount.origin)).toContain('capability:push');
+    expect(plan.secrets.map((secret) => `${secret.name}:${secret.available}`)).toEqual(['API_TOKEN:true', 'GITHUB_TOKEN:false']);
+    expect(plan.network).toEqual({ mode: 'open' });
+    expect(renderPreflight(plan)).toMatch(/granted\s+push/);
+  });
+
+  it('refuses root unless dangerous, and allow-lists it cannot enforce', () => {
+    expect(() => preparePlan(inputs(agent({ user: 'root' })))).toThrow(/run as root/);
+    expect(preparePlan(inputs(agent({ user: 'root', dangerous: true }))).warnings.join()).toContain('dangerous');
+    const error = (() => {
+      try {
+        preparePlan(inputs(agent({ network: { mode: 'allow', hosts: ['github.com'] } })));
+      } catch (caught) {
+        return caught as BottleError;
+      }
+    })();
+    expect(error?.kind).toBe('unsupported');
+  });
+
+  it('the preflight shows hardening, limits, missing secrets and dangerous mounts in words', () => {
+    const dangerous = agent({
+      dangerous: true,
+      secrets: ['MISSING_ONE'],
+      mounts: [{ source: '/var/run/docker.sock', target: '/var/run/docker.sock', readonly: false, dangerousReason: 'the Docker socket gives full control of the host' }],
+    });
+    const text = renderPreflight(preparePlan(inputs(dangerous)));
+    expect(text).toContain('all Linux capabilities dropped');
+    expect(text).toContain('no-new-privileges');
+    expect(text).toContain('memory 4 GiB · 2 CPUs · 512 processes');
+    expect(text).toMatch(/MISSING_ONE\s+MISSING/);
+    expect(text).toContain('the Docker socket IS mounted');
+    expect(text).toContain('! DANGEROUS mount /var/run/docker.sock');
+    expect(text).toContain("claude --dangerously-skip-permissions --model opus");
+    expect(renderPreflight(preparePlan(inputs(dangerous)), { color: true })).toContain('\x1b[1;31m');
+  });
+});
