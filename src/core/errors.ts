@@ -40,8 +40,11 @@ export interface ManifestIssue {
 
 export class ManifestError extends BottleError {
   override readonly name = 'ManifestError';
-  constructor(readonly issues: ManifestIssue[]) {
-    super('manifest', issues.map(formatManifestIssue).join('\n'));
+  constructor(
+    readonly issues: ManifestIssue[],
+    hint?: string,
+  ) {
+    super('manifest', issues.map(formatManifestIssue).join('\n'), hint);
   }
   get file(): string {
     return this.issues[0]?.file ?? '';
@@ -63,7 +66,11 @@ export interface ErrorInfo {
 }
 
 export function toErrorInfo(error: unknown): ErrorInfo {
-  if (error instanceof ManifestError) return { kind: error.kind, message: error.message, issues: error.issues };
+  if (error instanceof ManifestError) {
+    const info: ErrorInfo = { kind: error.kind, message: error.message, issues: error.issues };
+    if (error.hint !== undefined) info.hint = error.hint;
+    return info;
+  }
   if (error instanceof BottleError) {
     return error.hint === undefined
       ? { kind: error.kind, message: error.message }

@@ -2,6 +2,8 @@ import { z } from 'zod';
 
 // The schema of claude-bottle.json (SPEC section 2). Every object is strict: an unknown key is an
 // error, because a typo in a security tool's config ("readOnly") must never be silently ignored.
+// Messages given here are shown as they are, so each says what was expected in plain words; the
+// generic ones (wrong type, empty string, number out of range) are worded in messages.ts.
 
 export const AGENT_NAME_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
 /** Environment variable names, as POSIX shells accept them. */
@@ -11,25 +13,36 @@ export const MEMORY_PATTERN = /^[0-9]+(\.[0-9]+)?[bkmgBKMG]?$/;
 /** A host name for network allow-lists: letters, digits, dots, dashes, optional leading "*.". */
 const HOST_PATTERN = /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
 
-const envName = z.string().regex(ENV_NAME_PATTERN, 'an environment variable name (letters, digits, _)');
+const ABSOLUTE_PATH_EXPECTED = 'expected an absolute container path (starting with "/")';
 
-export const networkSchema = z.union([
-  z.literal('none'),
-  z.literal('open'),
-  z.strictObject({
-    allow: z.array(z.string().regex(HOST_PATTERN, 'a host name such as "api.anthropic.com"')).min(1),
-  }),
-]);
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const envName = z.string().regex(ENV_NAME_PATTERN, 'expected an environment variable name (letters, digits and _, not starting with a digit)');
+
+export const NETWORK_EXPECTED = 'expected one of "none", "open" or { "allow": [...] }';
+
+export const networkSchema = z.union(
+  [
+    z.literal('none'),
+    z.literal('open'),
+    z.strictObject({
+      allow: z.array(z.string().regex(HOST_PATTERN, 'expected a host name such as "api.anthropic.com"')).min(1),
+    }),
+  ],
+  { error: NETWORK_EXPECTED },
+);
 
 export const resourcesSchema = z.strictObject({
-  memory: z.string().regex(MEMORY_PATTERN, 'a memory size such as "512m" or "4g"').optional(),
+  memory: z.string().regex(MEMORY_PATTERN, 'expected a memory size such as "512m" or "4g"').optional(),
   cpus: z.number().positive().max(1024).optional(),
   pids: z.number().int().min(16).max(1_000_000).optional(),
 });
 
 export const mountSchema = z.strictObject({
   source: z.string().min(1),
-  target: z.string().startsWith('/', 'an absolute container path (starting with "/")'),
+  target: z.string().startsWith('/', ABSOLUTE_PATH_EXPECTED),
   /** Required to be explicit false for a read-write mount; absent means read-only. */
   readonly: z.boolean().optional(),
 });
@@ -59,25 +72,32 @@ export const agentSchema = z
     description: z.string().optional(),
     image: z.string().min(1).optional(),
     build: buildSchema.optional(),
-    workdir: z.string().startsWith('/', 'an absolute container path (starting with "/")').optional(),
-    user: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?$/, 'a user name or uid[:gid]').optional(),
+    workdir: z.string().startsWith('/', ABSOLUTE_PATH_EXPECTED).optional(),
+    user: z
+      .string()
+      .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?$/, 'expected a user name or uid[:gid] such as "agent" or "1000:1000"')
+      .optional(),
     project: projectModeSchema.optional(),
     mounts: z.array(mountSchema).optional(),
     env: z.record(envName, z.string()).optional(),
     secrets: z.array(envName).optional(),
     network: networkSchema.optional(),
     resources: resourcesSchema.optional(),
-    capabilities: z.record(z.string().regex(AGENT_NAME_PATTERN, 'a capability name (lowercase letters, digits, _ . -)'), capabilitySchema).optional(),
+    capabilities: z.record(z.string().regex(AGENT_NAME_PATTERN, 'expected a capability name (lowercase letters, digits, _ . -)'), capabilitySchema).optional(),
     claude: claudeSchema.optional(),
     dangerous: z.boolean().optional(),
   })
-  .superRefine((agent, ctx) => {
-    if (agent.image === undefined && agent.build === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'an "image" or a "build" (exactly one of them)' });
-    } else if (agent.image !== undefined && agent.build !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['build'], message: 'either "image" or "build", not both' });
-    }
-  });
+  .superRefine(
+    (agent, ctx) => {
+      if (agent.image === undefined && agent.build === undefined) {
+        ctx.addIssue({ code: 'custom', message: 'expected an "image" or a "build" (exactly one of them)' });
+      } else if (agent.image !== undefined && agent.build !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['build'], message: 'expected either "image" or "build", not both' });
+      }
+    },
+    // Run even when another key of the agent is wrong, so every issue is reported at once.
+    { when: (payload) => isPlainObject(payload.value) },
+  );
 
 export const manifestSchema = z.strictObject({
   $schema: z.string().optional(),
@@ -88,7 +108,7 @@ export const manifestSchema = z.strictObject({
       resources: resourcesSchema.optional(),
     })
     .optional(),
-  agents: z.record(z.string().regex(AGENT_NAME_PATTERN, 'an agent name matching ^[a-z0-9][a-z0-9_.-]{0,62}$'), agentSchema),
+  agents: z.record(z.string().regex(AGENT_NAME_PATTERN, 'expected an agent name of lowercase letters, digits, _ . - (matching ^[a-z0-9][a-z0-9_.-]{0,62}$)'), agentSchema),
 });
 
 export type Manifest = z.infer<typeof manifestSchema>;

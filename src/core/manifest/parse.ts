@@ -1,0 +1,100 @@
+import { parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
+import type { ManifestIssue } from '../errors';
+import { createDocument, formatKeyPath, lineStartsOf, positionAt, type KeyPath, type ManifestDocument } from './locate';
+
+// Reads claude-bottle.json as JSON with comments and trailing commas, keeping the syntax tree so
+// later stages can point at the line of any key. Syntax errors and duplicate keys become issues.
+
+export type ParseResult =
+  | { ok: true; doc: ManifestDocument; value: unknown }
+  | { ok: false; issues: ManifestIssue[] };
+
+/** Plain words for jsonc-parser's error codes, keyed by `printParseErrorCode`. */
+const SYNTAX_MESSAGES: Record<string, string> = {
+  InvalidSymbol: 'unexpected character',
+  InvalidNumberFormat: 'invalid number',
+  PropertyNameExpected: 'expected a key in double quotes',
+  ValueExpected: 'expected a value',
+  ColonExpected: 'expected a colon',
+  CommaExpected: 'expected a comma',
+  CloseBraceExpected: 'expected a closing "}"',
+  CloseBracketExpected: 'expected a closing "]"',
+  EndOfFileExpected: 'unexpected text after the end of the document',
+  InvalidCommentToken: 'invalid comment',
+  UnexpectedEndOfComment: 'unterminated comment (missing "*/")',
+  UnexpectedEndOfString: 'unterminated string (missing closing quote on this line)',
+  UnexpectedEndOfNumber: 'incomplete number',
+  InvalidUnicode: 'invalid \\u escape in a string',
+  InvalidEscapeCharacter: 'invalid escape character in a string',
+  InvalidCharacter: 'invalid character in a string (control characters must be escaped)',
+};
+
+export function parseManifestText(file: string, rawText: string): ParseResult {
+  // Editors may save a byte-order mark; it is not part of the JSON and would shift nothing visible.
+  const text = rawText.startsWith('\uFEFF') ? rawText.slice(1) : rawText;
+  const errors: ParseError[] = [];
+  const tree = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: false });
+  const first = errors[0];
+  if (first !== undefined || tree === undefined) {
+    // Only the first syntax error is reported: after it, the parser's recovery is a guess and its
+    // later errors are mostly echoes of the first one.
+    const lineStarts = lineStartsOf(text);
+    const offset = first?.offset ?? 0;
+    return {
+      ok: false,
+      issues: [{ file, ...positionAt(lineStarts, offset), keyPath: '', message: syntaxMessage(text, tree, first) }],
+    };
+  }
+  const doc = createDocument(file, text, tree);
+  const issues: ManifestIssue[] = [];
+  const value = toValue(doc, tree, [], issues);
+  return issues.length > 0 ? { ok: false, issues } : { ok: true, doc, value };
+}
+
+function syntaxMessage(text: string, tree: Node | undefined, error: ParseError | undefined): string {
+  if (text.trim() === '') {
+    return 'the file is empty: expected a JSON object such as { "version": 1, "agents": { ... } }';
+  }
+  if (error === undefined) return 'not a JSON document';
+  const code = printParseErrorCode(error.error);
+  const phrase = SYNTAX_MESSAGES[code] ?? code.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+  if (error.offset >= text.length) return `unexpected end of file: ${phrase}`;
+  if (tree !== undefined && error.offset >= tree.offset + tree.length) return 'unexpected text after the end of the document';
+  return phrase;
+}
+
+/**
+ * The tree's value, built by hand rather than with `getNodeValue` so that a duplicate key is an
+ * issue (a security config must not silently take the last one) and a `"__proto__"` key stays an
+ * ordinary own key that strict validation then rejects, instead of changing an object's prototype.
+ */
+function toValue(doc: ManifestDocument, node: Node, path: KeyPath, issues: ManifestIssue[]): unknown {
+  if (node.type === 'array') return (node.children ?? []).map((child, i) => toValue(doc, child, [...path, i], issues));
+  if (node.type !== 'object') return node.value;
+  const out: Record<string, unknown> = {};
+  const firstSeen = new Map<string, Node>();
+  for (const property of node.children ?? []) {
+    const [keyNode, valueNode] = property.children ?? [];
+    if (keyNode === undefined || valueNode === undefined) continue;
+    const key = String(keyNode.value);
+    const earlier = firstSeen.get(key);
+    if (earlier !== undefined) {
+      const firstLine = positionAt(doc.lineStarts, earlier.offset).line;
+      issues.push({
+        file: doc.file,
+        ...positionAt(doc.lineStarts, keyNode.offset),
+        keyPath: formatKeyPath([...path, key]),
+        message: `duplicate key "${key}" (already set on line ${firstLine}); each key may appear only once`,
+      });
+      continue;
+    }
+    firstSeen.set(key, keyNode);
+    Object.defineProperty(out, key, {
+      value: toValue(doc, valueNode, [...path, key], issues),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,197 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ManifestIssue } from '../errors';
+import { dangerReason, resolveHostPath } from './host-paths';
+import { formatKeyPath, issueAt, locate, type KeyPath, type ManifestDocument } from './locate';
+import { MIN_MEMORY_BYTES, parseMemorySize } from './memory';
+import type { AgentConfig, Manifest, MountConfig, NetworkConfig } from './schema';
+import {
+  DEFAULT_RESOURCES,
+  DEFAULT_WORKDIR,
+  type ImageSource,
+  type NetworkPolicy,
+  type ResolvedAgent,
+  type ResolvedCapability,
+  type ResolvedMount,
+  type ResolvedResources,
+} from './types';
+
+// Turns validated agents into ResolvedAgents: host paths made absolute and checked, defaults
+// applied, sizes converted. Problems are collected as located issues, never thrown one by one.
+
+export interface ResolveOptions {
+  projectRoot: string;
+  home: string;
+}
+
+export interface ResolveInput {
+  defaults: Manifest['defaults'];
+  agents: Array<[string, AgentConfig]>;
+}
+
+interface Context extends ResolveOptions {
+  doc: ManifestDocument;
+  issues: ManifestIssue[];
+}
+
+/** Container paths already taken by a mount, with what took them, to refuse a second mount there. */
+type TakenTargets = Map<string, string>;
+
+export function resolveAgents(
+  doc: ManifestDocument,
+  input: ResolveInput,
+  options: ResolveOptions,
+): { agents: ResolvedAgent[]; issues: ManifestIssue[] } {
+  const ctx: Context = { ...options, doc, issues: [] };
+  const agents: ResolvedAgent[] = [];
+  for (const [name, config] of inFileOrder(doc, input.agents)) {
+    const agent = resolveAgent(ctx, name, config, input.defaults);
+    if (agent !== undefined) agents.push(agent);
+  }
+  // Agents sharing a bad default would each report it: keep one of each.
+  const unique = new Map(ctx.issues.map((issue) => [JSON.stringify(issue), issue]));
+  return { agents, issues: [...unique.values()] };
+}
+
+/** Object key order puts number-like names first; the window lists agents as the file does. */
+function inFileOrder(doc: ManifestDocument, agents: Array<[string, AgentConfig]>): Array<[string, AgentConfig]> {
+  const offset = (name: string): number => locate(doc.tree, ['agents', name])?.offset ?? 0;
+  return [...agents].sort(([a], [b]) => offset(a) - offset(b));
+}
+
+function resolveAgent(ctx: Context, name: string, agent: AgentConfig, defaults: Manifest['defaults']): ResolvedAgent | undefined {
+  const at: KeyPath = ['agents', name];
+  const before = ctx.issues.length;
+  const dangerous = agent.dangerous ?? false;
+  const workdir = agent.workdir ?? DEFAULT_WORKDIR;
+  const project = agent.project ?? 'mount-rw';
+
+  const taken: TakenTargets = new Map();
+  if (project === 'mount-rw' || project === 'mount-ro') taken.set(normalizeTarget(workdir), `the project (mounted at the workdir ${workdir})`);
+  const mounts = resolveMounts(ctx, agent.mounts ?? [], [...at, 'mounts'], dangerous, taken);
+
+  const capabilities: Record<string, ResolvedCapability> = {};
+  for (const [capName, cap] of Object.entries(agent.capabilities ?? {})) {
+    const capPath: KeyPath = [...at, 'capabilities', capName];
+    // A granted capability's mounts join the agent's, so they must not collide with them either.
+    const capMounts = resolveMounts(ctx, cap.mounts ?? [], [...capPath, 'mounts'], dangerous, new Map(taken));
+    capabilities[capName] = {
+      name: capName,
+      description: cap.description,
+      mounts: capMounts,
+      secrets: cap.secrets ?? [],
+      ...(cap.network === undefined ? {} : { network: toNetworkPolicy(cap.network) }),
+    };
+  }
+
+  const image = resolveImage(ctx, agent, at);
+  const resources = resolveResources(ctx, agent, defaults, at);
+  if (ctx.issues.length > before || image === undefined) return undefined;
+  return {
+    name,
+    description: agent.description ?? '',
+    image,
+    workdir,
+    ...(agent.user === undefined ? {} : { user: agent.user }),
+    project,
+    mounts,
+    env: agent.env ?? {},
+    secrets: agent.secrets ?? [],
+    network: toNetworkPolicy(agent.network ?? defaults?.network ?? 'open'),
+    resources,
+    capabilities,
+    claudeArgs: agent.claude?.args ?? [],
+    remoteControl: agent.claude?.remoteControl ?? false,
+    dangerous,
+  };
+}
+
+function resolveMounts(ctx: Context, mounts: MountConfig[], at: KeyPath, dangerous: boolean, taken: TakenTargets): ResolvedMount[] {
+  const resolved: ResolvedMount[] = [];
+  mounts.forEach((mount, index) => {
+    const mountPath: KeyPath = [...at, index];
+    const target = normalizeTarget(mount.target);
+    const takenBy = taken.get(target);
+    if (target === '/') {
+      ctx.issues.push(issueAt(ctx.doc, [...mountPath, 'target'], 'cannot mount over the root "/" of the container'));
+    } else if (takenBy !== undefined) {
+      ctx.issues.push(issueAt(ctx.doc, [...mountPath, 'target'], `${mount.target} is already the target of ${takenBy}; each target may be mounted once`));
+    } else {
+      taken.set(target, formatKeyPath(mountPath));
+    }
+    const source = resolveSource(ctx, mount.source, [...mountPath, 'source'], dangerous);
+    if (source === undefined) return;
+    resolved.push({ ...source, target, readonly: mount.readonly !== false });
+  });
+  return resolved;
+}
+
+function resolveSource(ctx: Context, written: string, at: KeyPath, dangerous: boolean): Pick<ResolvedMount, 'source' | 'dangerousReason'> | undefined {
+  const source = resolveHostPath(written, ctx.projectRoot, ctx.home);
+  // Refused before the existence check: asking for the Docker socket is wrong on any host.
+  const reason = dangerReason(source, ctx.home);
+  if (reason !== undefined && !dangerous) {
+    ctx.issues.push(issueAt(ctx.doc, at, `refused: ${reason}; set "dangerous": true on the agent to mount ${source} anyway`));
+    return undefined;
+  }
+  if (!fs.existsSync(source)) {
+    ctx.issues.push(issueAt(ctx.doc, at, `does not exist: ${source}`));
+    return undefined;
+  }
+  return reason === undefined ? { source } : { source, dangerousReason: reason };
+}
+
+/** `/a/b/` and `/a//b` are the same container path as `/a/b`. */
+function normalizeTarget(target: string): string {
+  const normal = path.posix.normalize(target);
+  return normal.length > 1 && normal.endsWith('/') ? normal.slice(0, -1) : normal;
+}
+
+function resolveImage(ctx: Context, agent: AgentConfig, at: KeyPath): ImageSource | undefined {
+  if (agent.image !== undefined) return { kind: 'image', ref: agent.image };
+  const build = agent.build;
+  if (build === undefined) return undefined;
+  const buildPath: KeyPath = [...at, 'build'];
+  const context = resolveHostPath(build.context, ctx.projectRoot, ctx.home);
+  const contextStat = fs.statSync(context, { throwIfNoEntry: false });
+  if (contextStat === undefined || !contextStat.isDirectory()) {
+    const problem = contextStat === undefined ? 'does not exist' : 'is not a folder';
+    ctx.issues.push(issueAt(ctx.doc, [...buildPath, 'context'], `${problem}: ${context} (expected the build context folder)`));
+    return undefined;
+  }
+  // As in docker compose, the Dockerfile is named relative to the context and is sent inside it.
+  const dockerfile = path.resolve(context, build.dockerfile ?? 'Dockerfile');
+  const dockerfilePath: KeyPath = [...buildPath, 'dockerfile'];
+  const defaultNote = build.dockerfile === undefined ? ' (the default; set "dockerfile" to name another file)' : '';
+  if (path.relative(context, dockerfile).startsWith('..')) {
+    ctx.issues.push(issueAt(ctx.doc, dockerfilePath, `must be inside the build context ${context}: ${dockerfile}`));
+    return undefined;
+  }
+  if (!(fs.statSync(dockerfile, { throwIfNoEntry: false })?.isFile() ?? false)) {
+    ctx.issues.push(issueAt(ctx.doc, dockerfilePath, `does not exist: ${dockerfile}${defaultNote}`));
+    return undefined;
+  }
+  return { kind: 'build', context, dockerfile, args: build.args ?? {} };
+}
+
+function resolveResources(ctx: Context, agent: AgentConfig, defaults: Manifest['defaults'], at: KeyPath): ResolvedResources {
+  const own = agent.resources;
+  const fallback = defaults?.resources;
+  const memoryPath: KeyPath = own?.memory !== undefined ? [...at, 'resources', 'memory'] : ['defaults', 'resources', 'memory'];
+  const memorySize = own?.memory ?? fallback?.memory ?? DEFAULT_RESOURCES.memory;
+  const memory = parseMemorySize(memorySize);
+  if (memory === undefined || memory < MIN_MEMORY_BYTES) {
+    ctx.issues.push(issueAt(ctx.doc, memoryPath, `expected a memory size of at least "6m" (Docker's minimum), got "${memorySize}"`));
+  }
+  return {
+    memory: memory ?? 0,
+    cpus: own?.cpus ?? fallback?.cpus ?? DEFAULT_RESOURCES.cpus,
+    pids: own?.pids ?? fallback?.pids ?? DEFAULT_RESOURCES.pids,
+  };
+}
+
+export function toNetworkPolicy(network: NetworkConfig): NetworkPolicy {
+  if (network === 'none') return { mode: 'none' };
+  if (network === 'open') return { mode: 'open' };
+  return { mode: 'allow', hosts: [...new Set(network.allow)] };
+}
