@@ -268,6 +268,8 @@ export const BottleListSchema = z.object({
   preserved: z.array(PreservedViewSchema).max(10_000),
   /** State folders that could not be read; Discard removes them. */
   corrupt: z.array(z.object({ slug: text(LIMITS.maxPathChars), message: text() })).max(10_000),
+  /** Set when the Docker engine could not be asked: `detached` is then empty, the rest comes from the state folders. */
+  dockerProblem: ErrorInfoSchema.optional(),
 });
 export type BottleList = z.infer<typeof BottleListSchema>;
 
@@ -360,6 +362,14 @@ export const commands = {
   },
   'terminal.resize': {
     args: z.strictObject({ slug: SlugSchema, cols: ColsSchema, rows: RowsSchema }),
+    result: z.object({}),
+  },
+  /**
+   * The tab of an ended bottle (exited, preserved, failed) was closed: forget its terminal and drop
+   * it from `sessions`. A bottle still running is refused (stop it, or just close the tab: it runs on).
+   */
+  'terminal.close': {
+    args: z.strictObject({ slug: SlugSchema }),
     result: z.object({}),
   },
   /** Characters of `terminal.data` the renderer has written to the terminal. */
