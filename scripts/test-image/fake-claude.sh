@@ -1,0 +1,145 @@
+#!/bin/sh
+# A stand-in for Claude Code, written for busybox sh, installed as /usr/local/bin/claude in the
+# test image (scripts/test-image/build.sh). It mimics only what Claude Bottle relies on:
+#
+#   - `claude --version` prints `0.0.0-fake (Claude Code)`.
+#   - it prints a banner and its arguments, and refuses to run (exit 2) without
+#     --dangerously-skip-permissions.
+#   - conversations are JSON lines in $CLAUDE_CONFIG_DIR/projects/<cwd, / replaced by ->/<id>.jsonl
+#     ($HOME/.claude without CLAUDE_CONFIG_DIR); the file appears with the first message.
+#   - `--continue` (`-c`) resumes the most recent conversation of the working directory and
+#     appends to it; with none it prints `No conversation found to continue` and exits 1.
+#   - the prompt is `> `; each line gets `Claude: you said: <line>`. Commands:
+#       exit [N]      exit with status N (0)
+#       secret NAME   says whether the variable NAME is set and its length, never its value
+#       flood         prints numbered lines until Ctrl-C, then returns to the prompt
+#       whoami        prints `id`
+#       pwd           prints the working directory
+#     Ctrl-C at the prompt ends the program (status 130, killed by SIGINT); EOF exits 0.
+
+set -u
+
+for arg in "$@"; do
+  if [ "$arg" = "--version" ] || [ "$arg" = "-v" ]; then
+    echo "0.0.0-fake (Claude Code)"
+    exit 0
+  fi
+done
+
+echo "✻ Welcome to Claude Code (fake)"
+echo "args: $*"
+
+skip_permissions=0
+resume=0
+for arg in "$@"; do
+  case "$arg" in
+    --dangerously-skip-permissions) skip_permissions=1 ;;
+    --continue | -c) resume=1 ;;
+  esac
+done
+
+if [ "$skip_permissions" -ne 1 ]; then
+  echo "fake claude: refusing to start without --dangerously-skip-permissions" >&2
+  exit 2
+fi
+
+config_dir="${CLAUDE_CONFIG_DIR:-${HOME:-/tmp}/.claude}"
+cwd="$(pwd)"
+project_dir="$config_dir/projects/$(printf '%s' "$cwd" | tr '/' '-')"
+
+json_escape() {
+  printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/	/\\t/g'
+}
+
+# The most recently modified conversation of this working directory, or nothing. `stat %y`
+# carries nanoseconds, so two sessions written within the same second still sort correctly.
+latest_session() {
+  [ -d "$project_dir" ] || return 0
+  for f in "$project_dir"/*.jsonl; do
+    [ -f "$f" ] && stat -c '%y %n' "$f"
+  done | sort -r | head -n 1 | sed -e 's/^[^ ]* [^ ]* [^ ]* //'
+}
+
+session_file=""
+if [ "$resume" -eq 1 ]; then
+  session_file="$(latest_session)"
+  if [ -z "$session_file" ]; then
+    echo "No conversation found to continue"
+    exit 1
+  fi
+  count="$(grep -c '^{"type":' "$session_file")"
+  echo "Resuming conversation ($count messages)"
+  sed -n -e 's/^{"type":"user","message":"\(.*\)"}$/\1/p' "$session_file" |
+    sed -e 's/\\t/	/g' -e 's/\\"/"/g' -e 's/\\\\/\\/g' |
+    while IFS= read -r previous; do
+      echo "previous: $previous"
+    done
+fi
+
+record() { # record <type> <text>
+  if [ -z "$session_file" ]; then
+    mkdir -p "$project_dir"
+    session_file="$project_dir/$(cat /proc/sys/kernel/random/uuid).jsonl"
+  fi
+  printf '{"type":"%s","message":"%s"}\n' "$1" "$(json_escape "$2")" >>"$session_file"
+}
+
+reply() {
+  echo "$1"
+  record assistant "$1"
+}
+
+flood() {
+  stop=0
+  # A trapped SIGINT lets the loop finish its current line and end; the default disposition is
+  # restored afterwards so Ctrl-C at the prompt ends the program.
+  trap 'stop=1' INT
+  i=0
+  while [ "$stop" -eq 0 ]; do
+    i=$((i + 1))
+    echo "flood $i the quick brown fox jumps over the lazy dog" 2>/dev/null
+  done
+  trap - INT
+  echo
+  echo "flood interrupted after $i lines"
+}
+
+while :; do
+  printf '> '
+  IFS= read -r line || { echo; exit 0; }
+  case "$line" in
+    "") continue ;;
+    exit) exit 0 ;;
+    "exit "*)
+      code="${line#exit }"
+      case "$code" in
+        *[!0-9]* | "") echo "usage: exit [N]" ;;
+        *) exit "$code" ;;
+      esac
+      continue
+      ;;
+  esac
+  record user "$line"
+  case "$line" in
+    "secret "*)
+      name="${line#secret }"
+      case "$name" in
+        "" | [0-9]* | *[!A-Za-z0-9_]*) reply "secret: not a variable name: $name" ;;
+        *)
+          if eval "[ -n \"\${$name+set}\" ]"; then
+            eval "value=\"\${$name}\""
+            # shellcheck disable=SC2154 # set by the eval above
+            reply "$name is set (${#value} chars)"
+            value=""
+          else
+            reply "$name is not set"
+          fi
+          ;;
+      esac
+      ;;
+    flood) flood ;;
+    whoami) reply "$(id)" ;;
+    pwd) reply "$cwd" ;;
+    *) reply "Claude: you said: $line" ;;
+  esac
+done

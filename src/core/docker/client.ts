@@ -1,0 +1,149 @@
+// The connection to the Docker engine: which endpoint, whether it answers, and the environment
+// the `docker` CLI needs (for `docker exec -it` under node-pty) to reach the same engine.
+
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import { BottleError } from '../errors';
+import { startDeadline } from './deadline';
+import { dockerHint, dockerUnavailable, engineMessage } from './dockerErrors';
+
+export const CLIENT_DEFAULTS = {
+  /** A local engine answers /_ping in milliseconds; 5 s covers a busy or remote one. */
+  pingTimeoutMs: 5_000,
+} as const;
+
+export interface ConnectOptions {
+  /** A unix socket (or Windows named pipe) path; wins over `host` and DOCKER_HOST. */
+  socketPath?: string;
+  /** A DOCKER_HOST-style address: `unix:///path`, `tcp://host:port`, `npipe:////./pipe/x`. */
+  host?: string;
+}
+
+/** Where each client connects, for error messages. */
+const endpoints = new WeakMap<Docker, string>();
+
+/**
+ * A dockerode client for `options`, else for DOCKER_HOST (and DOCKER_TLS_VERIFY /
+ * DOCKER_CERT_PATH, which docker-modem reads), else for the platform's default socket.
+ * Nothing is contacted yet: call `pingDocker` to find out whether the engine answers.
+ */
+export function connectDocker(options: ConnectOptions = {}): Docker {
+  let docker: Docker;
+  let where: string;
+  try {
+    if (options.socketPath) {
+      docker = new Docker({ socketPath: options.socketPath });
+      where = `unix://${options.socketPath}`;
+    } else if (options.host) {
+      ({ docker, where } = fromHost(options.host));
+    } else if (process.env.DOCKER_HOST) {
+      docker = new Docker();
+      where = process.env.DOCKER_HOST;
+    } else {
+      const socketPath = defaultSocketPath();
+      docker = new Docker({ socketPath });
+      where = socketPath.startsWith('//') ? `npipe://${socketPath}` : `unix://${socketPath}`;
+    }
+  } catch (error) {
+    const address = options.host ?? process.env.DOCKER_HOST ?? 'the default socket';
+    throw new BottleError(
+      'docker-unavailable',
+      `Docker is not reachable at ${address}: ${engineMessage(error)}`,
+      'DOCKER_HOST should look like unix:///var/run/docker.sock or tcp://host:2376.',
+      { cause: error },
+    );
+  }
+  endpoints.set(docker, where);
+  return docker;
+}
+
+function fromHost(host: string): { docker: Docker; where: string } {
+  if (host.startsWith('unix://')) return { docker: new Docker({ socketPath: host.slice('unix://'.length) }), where: host };
+  if (host.startsWith('npipe://')) return { docker: new Docker({ socketPath: host.slice('npipe://'.length) }), where: host };
+  const url = new URL(host.includes('//') ? host : `tcp://${host}`);
+  if (url.protocol === 'ssh:') {
+    return {
+      docker: new Docker({ protocol: 'ssh', host: url.hostname, port: url.port || 22, username: url.username }),
+      where: host,
+    };
+  }
+  const tls = process.env.DOCKER_TLS_VERIFY === '1' || url.port === '2376';
+  return {
+    docker: new Docker({ protocol: tls ? 'https' : 'http', host: url.hostname, port: url.port || (tls ? 2376 : 2375) }),
+    where: host,
+  };
+}
+
+/** Docker Desktop's per-user socket when it exists, else the system one (as docker-modem does). */
+function defaultSocketPath(): string {
+  if (process.platform === 'win32') return '//./pipe/docker_engine';
+  const userSocket = join(homedir(), '.docker', 'run', 'docker.sock');
+  return existsSync(userSocket) ? userSocket : '/var/run/docker.sock';
+}
+
+/** `unix:///var/run/docker.sock`, `tcp://…`: where this client talks to. */
+export function dockerEndpoint(docker: Docker): string {
+  const known = endpoints.get(docker);
+  if (known) return known;
+  const modem = docker.modem as unknown as { socketPath?: unknown; host?: unknown; port?: unknown };
+  if (typeof modem.socketPath === 'string') return `unix://${modem.socketPath}`;
+  if (typeof modem.host === 'string') return `tcp://${modem.host}${modem.port ? `:${String(modem.port)}` : ''}`;
+  return process.env.DOCKER_HOST ?? 'the default Docker socket';
+}
+
+/** The unix socket this client uses, when it uses one. */
+export function dockerSocketPath(docker: Docker): string | undefined {
+  const modem = docker.modem as unknown as { socketPath?: unknown };
+  return typeof modem.socketPath === 'string' ? modem.socketPath : undefined;
+}
+
+/**
+ * Resolves when the engine answers; otherwise rejects with a `docker-unavailable` BottleError
+ * saying where it looked, why it failed and what to do about it.
+ */
+export async function pingDocker(docker: Docker, options: { timeoutMs?: number } = {}): Promise<void> {
+  const timeoutMs = options.timeoutMs ?? CLIENT_DEFAULTS.pingTimeoutMs;
+  const where = dockerEndpoint(docker);
+  const deadline = startDeadline(undefined, timeoutMs, 'pinging Docker', 'docker-unavailable');
+  try {
+    // dockerode's ping takes options (abortSignal) though its types do not say so.
+    const ping = docker.ping.bind(docker) as unknown as (options: { abortSignal: AbortSignal }) => Promise<unknown>;
+    await ping({ abortSignal: deadline.signal });
+  } catch (error) {
+    const reason = deadline.timedOut ? `no answer within ${timeoutMs} ms` : reasonFor(error);
+    throw dockerUnavailable(where, reason, error);
+  } finally {
+    deadline.dispose();
+  }
+}
+
+function reasonFor(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such socket (ENOENT)';
+    case 'ECONNREFUSED':
+      return 'connection refused (ECONNREFUSED)';
+    case 'EACCES':
+    case 'EPERM':
+      return `permission denied (${code})`;
+    default:
+      return engineMessage(error);
+  }
+}
+
+export { dockerHint };
+
+/** The variables that choose a Docker engine, to hand to a `docker` CLI child process. */
+const CLI_ENV_NAMES = ['DOCKER_HOST', 'DOCKER_CONFIG', 'DOCKER_CONTEXT', 'DOCKER_CERT_PATH', 'DOCKER_TLS_VERIFY'] as const;
+
+export function dockerCliEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const picked: Record<string, string> = {};
+  for (const name of CLI_ENV_NAMES) {
+    const value = env[name];
+    if (value !== undefined && value !== '') picked[name] = value;
+  }
+  return picked;
+}

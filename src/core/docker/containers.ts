@@ -1,0 +1,279 @@
+// Bottle containers: created hardened and started idle (they only host `docker exec`s of
+// Claude), found again by label, inspected and removed.
+
+import { realpathSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import type Docker from 'dockerode';
+import { BottleError } from '../errors';
+import { dockerEndpoint, dockerSocketPath } from './client';
+import { raceSignal, startDeadline } from './deadline';
+import { engineMessage, isNotFound, statusCodeOf, toBottleError } from './dockerErrors';
+
+export const LABELS = {
+  slug: 'claude-bottle.slug',
+  agent: 'claude-bottle.agent',
+  project: 'claude-bottle.project',
+} as const;
+
+export const CONTAINER_DEFAULTS = {
+  /** Create + start is local work; an engine that needs longer than this is stuck. */
+  startTimeoutMs: 60_000,
+  /** The idle process: `sleep` for the longest time every sleep(1) accepts (~68 years). */
+  idleCommand: ['sleep', '2147483647'] as const,
+} as const;
+
+export interface ContainerMount {
+  /** A host path (bind) or a volume name (volume). */
+  source: string;
+  /** An absolute container path. */
+  target: string;
+  readonly: boolean;
+  /** Default 'bind'. */
+  type?: 'bind' | 'volume';
+}
+
+export interface ContainerSpec {
+  name: string;
+  image: string;
+  /** `uid`, `uid:gid` or a name the image knows. */
+  user: string;
+  workdir: string;
+  /** Plain environment of the container (no secrets: those go to the Claude exec only). */
+  env: Record<string, string>;
+  mounts: ContainerMount[];
+  network: 'none' | 'open';
+  memoryBytes: number;
+  cpus: number;
+  pids: number;
+  labels: Record<string, string>;
+  /** Mounting the Docker socket (or a folder holding it) is refused unless this is true. */
+  allowDockerSocket?: boolean;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+/**
+ * Creates and starts a bottle container with the hardening of SPEC section 3: all capabilities
+ * dropped, no-new-privileges, not privileged, an init process, pids/memory/CPU limits with no
+ * extra swap, the requested network only. If anything fails after the create, the container is
+ * removed again; failures are `container-failed` (or `image-missing`, `docker-unavailable`).
+ */
+export async function createBottleContainer(docker: Docker, spec: ContainerSpec): Promise<Docker.Container> {
+  validateSpec(docker, spec);
+  const what = `starting container ${spec.name}`;
+  const deadline = startDeadline(spec.signal, spec.timeoutMs ?? CONTAINER_DEFAULTS.startTimeoutMs, what, 'container-failed');
+  let container: Docker.Container | undefined;
+  // Set when the engine may have created the container without our learning its id (a cancel or
+  // timeout during the create call): it is then removed by its name, which is this bottle's own.
+  let createdUnseen = false;
+  try {
+    try {
+      container = await raceSignal(docker.createContainer({ ...createOptions(spec), abortSignal: deadline.signal }), deadline.signal, what);
+    } catch (error) {
+      if (isNotFound(error)) {
+        throw new BottleError('image-missing', `image "${spec.image}" is not present locally: ${engineMessage(error)}`, undefined, {
+          cause: error,
+        });
+      }
+      if (statusCodeOf(error) === 409) {
+        throw new BottleError('container-failed', `a container named ${spec.name} already exists`, undefined, { cause: error });
+      }
+      createdUnseen = statusCodeOf(error) === undefined;
+      throw toBottleError(error, 'container-failed', `creating container ${spec.name}`, dockerEndpoint(docker));
+    }
+    try {
+      await raceSignal(container.start({ abortSignal: deadline.signal }), deadline.signal, what);
+    } catch (error) {
+      throw toBottleError(error, 'container-failed', what, dockerEndpoint(docker));
+    }
+    return container;
+  } catch (error) {
+    if (container || createdUnseen) await removeBottleContainer(docker, container?.id ?? spec.name).catch(() => undefined);
+    throw error;
+  } finally {
+    deadline.dispose();
+  }
+}
+
+function createOptions(spec: ContainerSpec): Docker.ContainerCreateOptions {
+  const [entrypoint, ...command] = CONTAINER_DEFAULTS.idleCommand;
+  return {
+    name: spec.name,
+    Image: spec.image,
+    User: spec.user,
+    WorkingDir: spec.workdir,
+    Env: Object.entries(spec.env).map(([key, value]) => `${key}=${value}`),
+    Labels: spec.labels,
+    Entrypoint: [entrypoint],
+    Cmd: command,
+    Tty: false,
+    OpenStdin: false,
+    AttachStdin: false,
+    AttachStdout: false,
+    AttachStderr: false,
+    HostConfig: {
+      CapDrop: ['ALL'],
+      SecurityOpt: ['no-new-privileges'],
+      Privileged: false,
+      Init: true,
+      PidsLimit: spec.pids,
+      Memory: spec.memoryBytes,
+      // Equal to Memory: no swap on top of the memory limit.
+      MemorySwap: spec.memoryBytes,
+      NanoCpus: Math.round(spec.cpus * 1e9),
+      NetworkMode: spec.network === 'none' ? 'none' : 'bridge',
+      Mounts: spec.mounts.map((mount) => ({
+        Type: mount.type ?? 'bind',
+        Source: mount.source,
+        Target: mount.target,
+        ReadOnly: mount.readonly,
+      })),
+      AutoRemove: false,
+    },
+  };
+}
+
+function validateSpec(docker: Docker, spec: ContainerSpec): void {
+  const bad = (message: string): BottleError => new BottleError('container-failed', `container ${spec.name}: ${message}`);
+  if (!Number.isFinite(spec.memoryBytes) || spec.memoryBytes < 6 * 1024 * 1024) throw bad(`memory limit ${spec.memoryBytes} is too small`);
+  if (!Number.isFinite(spec.cpus) || spec.cpus <= 0) throw bad(`cpu limit ${spec.cpus} must be positive`);
+  if (!Number.isInteger(spec.pids) || spec.pids <= 0) throw bad(`pids limit ${spec.pids} must be a positive integer`);
+  for (const mount of spec.mounts) {
+    if (!path.posix.isAbsolute(mount.target)) throw bad(`mount target ${mount.target} is not an absolute path`);
+    if ((mount.type ?? 'bind') !== 'bind' || spec.allowDockerSocket) continue;
+    const exposed = exposedDockerSocket(mount.source, docker);
+    if (exposed) {
+      throw new BottleError(
+        'container-failed',
+        `container ${spec.name}: refusing to mount ${mount.source}: it ${exposed === mount.source ? 'is' : 'holds'} the Docker socket ${exposed}`,
+        'Access to the Docker socket is root on the host. Set "dangerous": true on the agent if you really mean it.',
+      );
+    }
+  }
+}
+
+/** The Docker socket a bind of `source` would expose (it, or a folder above it), if any. */
+function exposedDockerSocket(source: string, docker: Docker): string | undefined {
+  const real = realOrSelf(source);
+  try {
+    const stats = statSync(real);
+    if (stats.isSocket() && /docker|podman|containerd/i.test(path.basename(real))) return source;
+  } catch {
+    // A missing source fails later, at create, with the engine's message.
+  }
+  const sockets = knownDockerSockets(docker).map(realOrSelf);
+  for (const socket of sockets) {
+    if (socket === real || socket.startsWith(real.endsWith('/') ? real : `${real}/`)) return socket;
+  }
+  return undefined;
+}
+
+function knownDockerSockets(docker: Docker): string[] {
+  const candidates = [
+    '/var/run/docker.sock',
+    '/run/docker.sock',
+    path.join(homedir(), '.docker', 'run', 'docker.sock'),
+    path.join(homedir(), '.docker', 'desktop', 'docker.sock'),
+    path.join(homedir(), '.colima', 'default', 'docker.sock'),
+    path.join(homedir(), '.colima', 'docker.sock'),
+  ];
+  const used = dockerSocketPath(docker);
+  if (used) candidates.push(used);
+  const host = process.env.DOCKER_HOST;
+  if (host?.startsWith('unix://')) candidates.push(host.slice('unix://'.length));
+  return candidates;
+}
+
+function realOrSelf(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
+}
+
+export interface BottleContainer {
+  id: string;
+  /** Without the leading slash. */
+  name: string;
+  image: string;
+  labels: Record<string, string>;
+  /** created | running | paused | restarting | removing | exited | dead */
+  state: string;
+  /** The engine's human status, e.g. `Up 3 minutes`. */
+  status: string;
+  created: Date;
+}
+
+/**
+ * Bottle containers in every state (those with a `claude-bottle.slug` label), optionally only
+ * those whose labels have the given values.
+ */
+export async function findBottleContainers(docker: Docker, labels: Record<string, string> = {}): Promise<BottleContainer[]> {
+  const filter = [LABELS.slug, ...Object.entries(labels).map(([key, value]) => `${key}=${value}`)];
+  let listed: Docker.ContainerInfo[];
+  try {
+    listed = await docker.listContainers({ all: true, filters: { label: filter } });
+  } catch (error) {
+    throw toBottleError(error, 'container-failed', 'listing bottle containers', dockerEndpoint(docker));
+  }
+  return listed.map((info) => ({
+    id: info.Id,
+    name: (info.Names[0] ?? info.Id).replace(/^\//, ''),
+    image: info.Image,
+    labels: info.Labels ?? {},
+    state: info.State,
+    status: info.Status,
+    created: new Date(info.Created * 1000),
+  }));
+}
+
+/** Force-removes the container and its anonymous volumes; a container that is gone is fine. */
+export async function removeBottleContainer(docker: Docker, nameOrId: string): Promise<void> {
+  try {
+    await docker.getContainer(nameOrId).remove({ force: true, v: true });
+  } catch (error) {
+    if (isNotFound(error)) return;
+    // 409 "removal already in progress": someone else is removing it.
+    if (statusCodeOf(error) === 409 && /already in progress/i.test(engineMessage(error))) return;
+    throw toBottleError(error, 'container-failed', `removing container ${nameOrId}`, dockerEndpoint(docker));
+  }
+}
+
+export interface ContainerState {
+  id: string;
+  /** created | running | paused | restarting | removing | exited | dead */
+  status: string;
+  running: boolean;
+  exitCode: number;
+  oomKilled: boolean;
+  startedAt?: Date;
+  finishedAt?: Date;
+  labels: Record<string, string>;
+}
+
+/** The container's state, or undefined when there is no such container. */
+export async function containerState(docker: Docker, nameOrId: string): Promise<ContainerState | undefined> {
+  let info: Docker.ContainerInspectInfo;
+  try {
+    info = await docker.getContainer(nameOrId).inspect();
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw toBottleError(error, 'container-failed', `inspecting container ${nameOrId}`, dockerEndpoint(docker));
+  }
+  const date = (value: string | undefined): Date | undefined =>
+    value && !value.startsWith('0001-') ? new Date(value) : undefined;
+  const startedAt = date(info.State.StartedAt);
+  const finishedAt = date(info.State.FinishedAt);
+  return {
+    id: info.Id,
+    status: info.State.Status,
+    running: info.State.Running,
+    exitCode: info.State.ExitCode,
+    oomKilled: info.State.OOMKilled,
+    ...(startedAt ? { startedAt } : {}),
+    ...(finishedAt ? { finishedAt } : {}),
+    labels: info.Config.Labels ?? {},
+  };
+}
