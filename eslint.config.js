@@ -16,7 +16,7 @@ export default tseslint.config(
   },
   {
     // The launch core runs in the CLI and in tests: it must never load Electron.
-    files: ['src/core/**/*.ts', 'src/cli/**/*.ts', 'src/shared/**/*.ts', 'src/server/**/*.ts'],
+    files: ['src/core/**/*.ts', 'src/cli/**/*.ts', 'src/shared/**/*.ts', 'src/server/**/*.ts', 'src/app/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: ['electron'] }] },
   },
   {
