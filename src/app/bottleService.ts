@@ -1,0 +1,505 @@
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { type BottleListing, discardBottle, listBottles, stopBottle } from '../core/bottles';
+import type { CoreContext } from '../core/context';
+import { BottleError, ManifestError, toErrorInfo } from '../core/errors';
+import {
+  type BottleOutcome,
+  type LaunchProgress,
+  type PreparedBottle,
+  type RunningBottle,
+  cancelPrepared,
+  launchPrepared,
+  prepareResume,
+  prepareStart,
+  reattachBottle,
+} from '../core/launcher';
+import { loadManifest } from '../core/manifest/load';
+import type { BottlePlan } from '../core/plan/plan';
+import {
+  type BottleList,
+  type BottleNotification,
+  type BottleStatus,
+  type CommandArgs,
+  type CommandName,
+  type CommandResult,
+  LIMITS,
+  type LaunchProgressView,
+  type SessionView,
+} from '../shared/contract';
+import { SERVICE_LIMITS, TERMINAL_FLOW } from './constants';
+import { type EventListener, EventHub } from './events';
+import { RecentProjects } from './recentProjects';
+import { SessionRegistry } from './sessionRegistry';
+import type { Disposable, TerminalFlowLimits } from './terminalStream';
+import { detachedView, imageLabel, networkLabel, preparedView, preservedView, projectView } from './views';
+
+// The long-lived side of the window: it outlives windows and reloads (Electron main, or `serve`).
+// It keeps the bottles this process prepared and runs, their terminals, their status, and the
+// recent projects; it answers the contract's commands and emits its events. It never imports
+// Electron: the window's transport is someone else's job.
+
+export type CommandHandlers = { [C in CommandName]: (args: CommandArgs<C>) => Promise<CommandResult<C>> };
+
+/** What `createDispatcher` needs: one entry point per command, typed by the contract. */
+export interface CommandTarget {
+  handle<C extends CommandName>(command: C, args: CommandArgs<C>): Promise<CommandResult<C>>;
+}
+
+export interface BottleServiceOptions {
+  ctx: CoreContext;
+  transport: 'electron' | 'browser';
+  version: string;
+  /** The folder to open first (`--open-project`, or where the app was started), if any. */
+  initialProject?: string | null;
+  /** The native open-folder dialog; absent in browser mode. */
+  pickFolder?: () => Promise<string | null>;
+  terminalLimits?: TerminalFlowLimits;
+}
+
+/** What to do with running bottles when the app quits (the quit dialog's answer). */
+export type ShutdownMode = 'stop' | 'keep' | 'leave';
+
+/** One bottle this process launched or re-attached. */
+interface ManagedBottle {
+  slug: string;
+  projectRoot: string;
+  image: string;
+  network: string;
+  startedAt: string;
+  status: BottleStatus;
+  resume: boolean;
+  abort: AbortController;
+  running?: RunningBottle;
+  /** Settles when the launch has succeeded or failed (never rejects). */
+  launching?: Promise<void>;
+  /** A stop arrived while launching: apply it as soon as the launch ends. */
+  stopRequested?: { keep: boolean };
+  /** The last size the window asked for (a resize during the launch is applied when it attaches). */
+  size: { cols: number; rows: number };
+  lastProgressAt: number;
+  settled?: Promise<BottleOutcome | undefined>;
+}
+
+const LIVE_STATUSES: ReadonlySet<BottleStatus['status']> = new Set(['building', 'starting', 'running']);
+
+/** How many prepared-but-unconfirmed bottles are kept (a reload during a preflight leaves one behind). */
+const MAX_PREPARED = 10;
+
+export class BottleService implements CommandTarget, Disposable {
+  private readonly ctx: CoreContext;
+  private readonly hub = new EventHub();
+  private readonly registry: SessionRegistry;
+  private readonly recent: RecentProjects;
+  private readonly prepared = new Map<string, PreparedBottle>();
+  private readonly bottles = new Map<string, ManagedBottle>();
+  private disposed = false;
+  private readonly handlers: CommandHandlers;
+
+  constructor(private readonly options: BottleServiceOptions) {
+    this.ctx = options.ctx;
+    this.registry = new SessionRegistry((slug, data) => this.hub.emit('terminal.data', { slug, data }), options.terminalLimits ?? TERMINAL_FLOW);
+    this.recent = new RecentProjects(this.ctx.store.root);
+    this.handlers = {
+      'app.info': async () => ({
+        version: this.options.version,
+        transport: this.options.transport,
+        platform: process.platform,
+        stateRoot: this.ctx.store.root,
+        initialProject: this.options.initialProject ?? null,
+      }),
+      'projects.recent': async () => ({ projects: await this.recent.list() }),
+      'projects.open': (args) => this.openProject(args.dir),
+      'projects.pickFolder': async () => {
+        if (!this.options.pickFolder) throw new BottleError('unsupported', 'choosing a folder needs the desktop app', "type the project folder's path instead");
+        return { dir: await this.options.pickFolder() };
+      },
+      'bottles.prepare': (args) => this.prepare(args),
+      'bottles.prepareResume': (args) => this.prepareResume(args.slug),
+      'bottles.cancel': async (args) => {
+        await this.cancel(args.slug);
+        return {};
+      },
+      'bottles.confirm': async (args) => this.confirm(args.slug, { cols: args.cols, rows: args.rows }),
+      'bottles.list': () => this.list(),
+      'bottles.stop': (args) => this.stop(args.slug, args.keep),
+      'bottles.discard': async (args) => {
+        await this.discard(args.slug);
+        return {};
+      },
+      'bottles.reattach': (args) => this.reattach(args.slug, { cols: args.cols ?? 80, rows: args.rows ?? 24 }),
+      'terminal.attach': async (args) => this.attachTerminal(args.slug),
+      'terminal.input': async (args) => {
+        this.liveBottle(args.slug, 'type into');
+        this.registry.input(args.slug, args.data);
+        return {};
+      },
+      'terminal.resize': async (args) => {
+        const managed = this.managed(args.slug);
+        managed.size = { cols: args.cols, rows: args.rows };
+        if (this.registry.has(args.slug)) this.registry.resize(args.slug, args.cols, args.rows);
+        return {};
+      },
+      'terminal.close': async (args) => {
+        this.closeTerminal(args.slug);
+        return {};
+      },
+      'terminal.ack': async (args) => {
+        this.registry.acknowledge(args.slug, args.chars);
+        return {};
+      },
+    };
+  }
+
+  handle<C extends CommandName>(command: C, args: CommandArgs<C>): Promise<CommandResult<C>> {
+    if (this.disposed) return Promise.reject(new BottleError('internal', 'the app is shutting down'));
+    const handler = this.handlers[command] as ((args: CommandArgs<C>) => Promise<CommandResult<C>>) | undefined;
+    if (!handler) return Promise.reject(new BottleError('usage', `unknown command ${String(command)}`));
+    return handler(args);
+  }
+
+  /** Every event of the contract; the returned disposable unsubscribes. */
+  onEvent(listener: EventListener): Disposable {
+    return this.hub.on(listener);
+  }
+
+  /** The window went away (closed, reloading, the last browser tab gone): terminals run unthrottled until one attaches. */
+  detachViewers(): void {
+    this.registry.detachAll();
+  }
+
+  /** Bottles this process is launching or running, for the tray and the quit dialog. */
+  liveSessions(): SessionView[] {
+    return [...this.bottles.values()].filter((bottle) => LIVE_STATUSES.has(bottle.status.status)).map((bottle) => this.sessionView(bottle));
+  }
+
+  /**
+   * Quitting: `stop` ends every live bottle (state removed unless it is preserved anyway), `keep`
+   * stops them preserved (resume later), `leave` lets their containers run on: the next start of
+   * the app finds them by label and offers Re-attach or Stop.
+   */
+  async shutdown(mode: ShutdownMode): Promise<void> {
+    const live = [...this.bottles.values()].filter((bottle) => LIVE_STATUSES.has(bottle.status.status));
+    if (mode !== 'leave') {
+      await Promise.allSettled(live.map((bottle) => this.stop(bottle.slug, mode === 'keep')));
+    }
+    await this.dispose();
+  }
+
+  /** Cancels open preflights and drops every terminal and listener. Running containers are not touched. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    const prepared = [...this.prepared.values()];
+    this.prepared.clear();
+    await Promise.allSettled(prepared.map((entry) => cancelPrepared(this.ctx, entry)));
+    for (const bottle of this.bottles.values()) bottle.abort.abort();
+    this.registry.dispose();
+    this.hub.dispose();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Projects
+
+  private async openProject(dir: string): Promise<CommandResult<'projects.open'>> {
+    const folder = expandHome(dir);
+    if (!isAbsolute(folder)) throw new BottleError('usage', `not an absolute path: ${dir}`, 'give the full path of the project folder');
+    try {
+      const loaded = loadManifest(folder);
+      const view = projectView(loaded, this.ctx.secrets);
+      await this.rememberProject(view.root, view.agents.map((agent) => agent.name));
+      return view;
+    } catch (error) {
+      // A broken manifest is still this user's project: keep it in the recent list to reopen once fixed.
+      const file = error instanceof ManifestError ? error.file : '';
+      if (file && existsSync(file)) await this.rememberProject(dirname(file), []);
+      throw error;
+    }
+  }
+
+  private async rememberProject(root: string, agents: string[]): Promise<void> {
+    await this.recent.remember(root, agents).catch(() => undefined); // a read-only state root must not block opening
+    this.hub.emit('projects.changed', {});
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Preflight: prepare, cancel, confirm
+
+  private async prepare(args: CommandArgs<'bottles.prepare'>): Promise<CommandResult<'bottles.prepare'>> {
+    const prepared = await prepareStart(this.ctx, {
+      projectDir: expandHome(args.projectDir),
+      agent: args.agent,
+      options: { copyProject: args.copyProject, remoteControl: args.remoteControl },
+    });
+    await this.keepPrepared(prepared);
+    return preparedView(prepared.plan);
+  }
+
+  private async prepareResume(slug: string): Promise<CommandResult<'bottles.prepareResume'>> {
+    const live = this.bottles.get(slug);
+    if (live && LIVE_STATUSES.has(live.status.status)) throw new BottleError('usage', `bottle ${slug} is ${live.status.status} in this app`, 'switch to its tab');
+    const prepared = await prepareResume(this.ctx, slug);
+    await this.keepPrepared(prepared);
+    return preparedView(prepared.plan);
+  }
+
+  private async keepPrepared(prepared: PreparedBottle): Promise<void> {
+    this.prepared.delete(prepared.plan.slug);
+    this.prepared.set(prepared.plan.slug, prepared);
+    while (this.prepared.size > MAX_PREPARED) {
+      const [oldest] = this.prepared.keys();
+      if (oldest === undefined) break;
+      await this.cancel(oldest);
+    }
+  }
+
+  /** Idempotent: cancelling a preflight that is already gone (a reload) is not an error. */
+  private async cancel(slug: string): Promise<void> {
+    const prepared = this.prepared.get(slug);
+    if (!prepared) return;
+    this.prepared.delete(slug);
+    await cancelPrepared(this.ctx, prepared);
+  }
+
+  private confirm(slug: string, size: { cols: number; rows: number }): BottleStatus {
+    const prepared = this.prepared.get(slug);
+    if (!prepared) throw new BottleError('not-found', `no open preflight for bottle "${slug}"`, 'start the agent again');
+    this.prepared.delete(slug);
+    const managed = this.track(prepared.plan, prepared.plan.resume, size, { stage: 'checking', message: 'checking Docker' });
+    managed.launching = this.launch(managed, prepared);
+    return managed.status;
+  }
+
+  private track(plan: BottlePlan, resume: boolean, size: { cols: number; rows: number }, progress?: LaunchProgressView): ManagedBottle {
+    this.closeTerminal(plan.slug, { quiet: true });
+    const managed: ManagedBottle = {
+      slug: plan.slug,
+      projectRoot: plan.projectRoot,
+      image: imageLabel(plan),
+      network: networkLabel(plan),
+      startedAt: new Date().toISOString(),
+      status: { slug: plan.slug, agent: plan.agent, status: 'starting', ...(progress ? { progress } : {}) },
+      resume,
+      abort: new AbortController(),
+      size,
+      lastProgressAt: 0,
+    };
+    this.bottles.set(plan.slug, managed);
+    this.dropOldEnded();
+    this.hub.emit('bottle.status', managed.status);
+    this.hub.emit('bottles.changed', {});
+    return managed;
+  }
+
+  private async launch(managed: ManagedBottle, prepared: PreparedBottle): Promise<void> {
+    try {
+      const running = await launchPrepared(this.ctx, prepared, {
+        onProgress: (progress) => this.reportProgress(managed, progress),
+        signal: managed.abort.signal,
+        cols: managed.size.cols,
+        rows: managed.size.rows,
+      });
+      this.adopt(managed, running);
+    } catch (error) {
+      const info = toErrorInfo(error);
+      if (managed.stopRequested) {
+        // Stopped before it ran: the launcher already removed the container (and a new bottle's state).
+        this.setStatus(managed, { status: managed.resume ? 'preserved' : 'exited', message: 'stopped before it started' });
+      } else {
+        this.setStatus(managed, { status: 'failed', message: info.message, error: info });
+        if (info.kind !== 'cancelled') this.notify({ kind: 'failed', slug: managed.slug, title: `${managed.status.agent} could not start`, body: info.message });
+      }
+      this.hub.emit('bottles.changed', {});
+    }
+  }
+
+  private reportProgress(managed: ManagedBottle, progress: LaunchProgress): void {
+    const now = Date.now();
+    const status = progress.stage === 'building' || progress.stage === 'image' ? 'building' : 'starting';
+    const stageChanged = managed.status.progress?.stage !== progress.stage;
+    if (!stageChanged && now - managed.lastProgressAt < SERVICE_LIMITS.progressIntervalMs) return;
+    managed.lastProgressAt = now;
+    const fraction = progress.build?.fraction;
+    this.setStatus(managed, {
+      status,
+      progress: { stage: progress.stage, message: clip(progress.message), ...(fraction !== undefined ? { fraction: Math.min(1, Math.max(0, fraction)) } : {}) },
+    });
+  }
+
+  /** A launched or re-attached session: its terminal goes into the registry; its end settles the status. */
+  private adopt(managed: ManagedBottle, running: RunningBottle): void {
+    managed.running = running;
+    const stream = this.registry.add(managed.slug, running.session);
+    if (this.disposed) {
+      stream.dispose();
+      return;
+    }
+    this.setStatus(managed, { status: 'running' });
+    this.hub.emit('bottles.changed', {});
+    managed.settled = running.outcome.then(
+      (outcome) => {
+        this.settle(managed, outcome);
+        return outcome;
+      },
+      (error: unknown) => {
+        const info = toErrorInfo(error);
+        this.registry.end(managed.slug);
+        this.setStatus(managed, { status: 'failed', message: info.message, error: info });
+        this.notify({ kind: 'failed', slug: managed.slug, title: `${managed.status.agent} ended with an error`, body: info.message });
+        this.hub.emit('bottles.changed', {});
+        return undefined;
+      },
+    );
+    if (managed.stopRequested) void running.stop({ keep: managed.stopRequested.keep }).catch(() => undefined);
+  }
+
+  private settle(managed: ManagedBottle, outcome: BottleOutcome): void {
+    // Ending the terminal flushes its last output, so it reaches the tab before the status that ends it.
+    this.registry.end(managed.slug);
+    this.setStatus(managed, { status: outcome.preserved ? 'preserved' : 'exited', exitCode: outcome.exitCode, message: clip(outcome.summary) });
+    const agent = managed.status.agent;
+    if (!managed.stopRequested) {
+      if (outcome.preserved && outcome.reason === 'exit') {
+        this.notify({ kind: 'crashed', slug: managed.slug, title: `${agent} crashed (exit ${outcome.exitCode})`, body: `The bottle is preserved: resume it to continue the conversation.` });
+      } else if (outcome.preserved) {
+        this.notify({ kind: 'preserved', slug: managed.slug, title: `${agent} was preserved`, body: clip(outcome.summary) });
+      } else {
+        this.notify({ kind: 'exited', slug: managed.slug, title: `${agent} finished`, body: clip(outcome.summary) });
+      }
+    }
+    this.hub.emit('bottles.changed', {});
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Bottles: list, stop, discard, re-attach
+
+  private async list(): Promise<BottleList> {
+    let listing: BottleListing;
+    let dockerProblem: BottleList['dockerProblem'];
+    try {
+      listing = await listBottles(this.ctx);
+    } catch (error) {
+      // The engine is gone: still show what the state folders know, and say why Running is empty.
+      dockerProblem = toErrorInfo(error);
+      const states = await this.ctx.store.list();
+      listing = {
+        live: [],
+        preserved: states.records.filter((record) => record.status === 'preserved'),
+        interrupted: states.records.filter((record) => record.status !== 'preserved' && record.status !== 'prepared'),
+        corrupt: states.corrupt,
+      };
+    }
+    const mine = (slug: string): boolean => this.prepared.has(slug) || LIVE_STATUSES.has(this.bottles.get(slug)?.status.status ?? 'exited');
+    return {
+      sessions: [...this.bottles.values()].map((bottle) => this.sessionView(bottle)),
+      detached: listing.live.filter((bottle) => bottle.slug && !this.bottles.get(bottle.slug)?.running).filter((bottle) => !mine(bottle.slug)).map((bottle) => detachedView(bottle, this.ctx.owner.pid)),
+      preserved: [...listing.preserved, ...listing.interrupted].filter((record) => !mine(record.slug)).map(preservedView),
+      corrupt: listing.corrupt.map((entry) => ({ slug: entry.slug, message: clip(entry.problem) })),
+      ...(dockerProblem ? { dockerProblem } : {}),
+    };
+  }
+
+  private async stop(slug: string, keep: boolean): Promise<CommandResult<'bottles.stop'>> {
+    const managed = this.bottles.get(slug);
+    if (managed && LIVE_STATUSES.has(managed.status.status)) {
+      managed.stopRequested = { keep };
+      if (managed.running) {
+        const outcome = await managed.running.stop({ keep });
+        await managed.settled;
+        return { slug, preserved: outcome.preserved };
+      }
+      managed.abort.abort();
+      await managed.launching;
+      // The launch may have finished just before the abort: adopt() then stops it as asked.
+      const settled = await (managed as ManagedBottle).settled;
+      return { slug, preserved: settled ? settled.preserved : managed.resume };
+    }
+    const result = await stopBottle(this.ctx, slug, { keep });
+    this.hub.emit('bottles.changed', {});
+    return result;
+  }
+
+  private async discard(slug: string): Promise<void> {
+    const managed = this.bottles.get(slug);
+    if (managed && LIVE_STATUSES.has(managed.status.status)) throw new BottleError('usage', `bottle ${slug} is ${managed.status.status}`, 'stop it first');
+    await discardBottle(this.ctx, slug);
+    this.closeTerminal(slug, { quiet: true });
+    this.hub.emit('bottles.changed', {});
+  }
+
+  private async reattach(slug: string, size: { cols: number; rows: number }): Promise<BottleStatus> {
+    const current = this.bottles.get(slug);
+    if (current && LIVE_STATUSES.has(current.status.status)) throw new BottleError('usage', `bottle ${slug} is already ${current.status.status} in this app`, 'switch to its tab');
+    const running = await reattachBottle(this.ctx, slug, size);
+    const managed = this.track(running.plan, true, size);
+    this.adopt(managed, running);
+    return managed.status;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Terminals
+
+  private attachTerminal(slug: string): CommandResult<'terminal.attach'> {
+    const managed = this.managed(slug);
+    const replay = this.registry.has(slug) ? this.registry.attach(slug) : '';
+    return { slug, replay, status: managed.status };
+  }
+
+  private closeTerminal(slug: string, { quiet = false } = {}): void {
+    const managed = this.bottles.get(slug);
+    if (!managed) return;
+    if (LIVE_STATUSES.has(managed.status.status)) {
+      if (quiet) return;
+      throw new BottleError('usage', `bottle ${slug} is still ${managed.status.status}`, 'stop it first; closing its tab alone leaves it running');
+    }
+    this.registry.remove(slug);
+    this.bottles.delete(slug);
+    if (!quiet) this.hub.emit('bottles.changed', {});
+  }
+
+  private managed(slug: string): ManagedBottle {
+    const managed = this.bottles.get(slug);
+    if (!managed) throw new BottleError('not-found', `bottle "${slug}" has no terminal in this app`, 'a bottle still running from an earlier app can be re-attached');
+    return managed;
+  }
+
+  private liveBottle(slug: string, action: string): ManagedBottle {
+    const managed = this.managed(slug);
+    if (managed.status.status !== 'running') throw new BottleError('usage', `cannot ${action} bottle ${slug}: it is ${managed.status.status}`);
+    return managed;
+  }
+
+  /** Ended bottles stay listed for their tab; beyond a few, the oldest are forgotten. */
+  private dropOldEnded(): void {
+    const ended = [...this.bottles.values()].filter((bottle) => !LIVE_STATUSES.has(bottle.status.status));
+    for (const bottle of ended.slice(0, Math.max(0, ended.length - SERVICE_LIMITS.maxEndedSessions))) {
+      this.registry.remove(bottle.slug);
+      this.bottles.delete(bottle.slug);
+    }
+  }
+
+  private setStatus(managed: ManagedBottle, change: Omit<BottleStatus, 'slug' | 'agent'>): void {
+    managed.status = { slug: managed.slug, agent: managed.status.agent, ...change };
+    if (!this.disposed) this.hub.emit('bottle.status', managed.status);
+  }
+
+  private sessionView(bottle: ManagedBottle): SessionView {
+    return { ...bottle.status, projectRoot: bottle.projectRoot, image: bottle.image, network: bottle.network, startedAt: bottle.startedAt };
+  }
+
+  private notify(notification: BottleNotification): void {
+    this.hub.emit('app.notification', { ...notification, title: clip(notification.title, 200), body: clip(notification.body) });
+  }
+}
+
+function expandHome(path: string): string {
+  if (path === '~') return homedir();
+  if (path.startsWith('~/')) return join(homedir(), path.slice(2));
+  return isAbsolute(path) ? resolve(path) : path;
+}
+
+/** Free text crossing to the window stays within the contract's bounds. */
+function clip(text: string, max: number = LIMITS.maxMessageChars): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}

@@ -1,0 +1,29 @@
+// Tunables of the window's side of the app, one block per concern, each with why it has its value.
+
+/** The terminal's data path: pty → batch → window, with acknowledged-character flow control. */
+export const TERMINAL_FLOW = {
+  /** Output is gathered this long before it crosses to the window: one message per burst, not per read. */
+  batchWindowMs: 5,
+  /** ...unless this much is waiting: a flood still goes out in bounded messages (200 KiB, as Hyper). */
+  batchMaxChars: 200 * 1024,
+  /** Pause the pty when the window has this much unacknowledged output (VS Code's number; xterm.js advises ≤ 500 KB for responsive typing). */
+  highWatermarkChars: 100_000,
+  /** Resume once the window has caught up to this. */
+  lowWatermarkChars: 5_000,
+  /** Recent output kept for a re-attach after a reload: a few screens of a full-screen TUI, bounded. */
+  replayMaxChars: 256 * 1024,
+  /** Re-joining the replay buffer's pieces once there are this many keeps appends cheap and the array short. */
+  replayCompactPieces: 512,
+  /** Column changes reflow the whole scrollback in xterm and Claude's TUI: wait for the drag to settle. */
+  resizeDebounceMs: 100,
+} as const;
+
+/** Bottles and their sessions as the service keeps them. */
+export const SERVICE_LIMITS = {
+  /** Launch progress can arrive per build-output line; the window needs a few updates a second. */
+  progressIntervalMs: 100,
+  /** Ended sessions stay listed (their tab shows "exited 3" and replays) until closed; older ones are dropped. */
+  maxEndedSessions: 20,
+  /** Recent projects remembered across restarts (and offered in the tray). */
+  maxRecentProjects: 10,
+} as const;

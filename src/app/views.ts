@@ -1,0 +1,87 @@
+import { basename, relative } from 'node:path';
+import { agentBadges } from '../cli/commands/agents';
+import type { LiveBottle } from '../core/bottles';
+import { isOwnerAlive } from '../core/context';
+import type { LoadedManifest, ResolvedAgent } from '../core/manifest/types';
+import type { BottlePlan, SecretSource } from '../core/plan/plan';
+import { describePreflight } from '../core/plan/preflight';
+import type { BottleRecord } from '../core/state/bottleRecord';
+import type { AgentView, DetachedView, PreparedView, PreservedView, ProjectView } from '../shared/contract';
+
+// Core objects → the contract's views: plain data, secret names only, nothing the window must not see.
+
+export function projectView(loaded: LoadedManifest, secrets: SecretSource): ProjectView {
+  return {
+    root: loaded.projectRoot,
+    manifestFile: loaded.file,
+    name: basename(loaded.projectRoot) || loaded.projectRoot,
+    agents: loaded.agents.map((agent) => agentView(agent, loaded.projectRoot, secrets)),
+  };
+}
+
+export function agentView(agent: ResolvedAgent, projectRoot: string, secrets: SecretSource): AgentView {
+  return {
+    name: agent.name,
+    description: agent.description,
+    image: agent.image.kind === 'image' ? agent.image.ref : `build: ${relative(projectRoot, agent.image.dockerfile) || agent.image.dockerfile}`,
+    badges: agentBadges(agent),
+    missingSecrets: agent.secrets.filter((name) => secrets.whereIs(name) === undefined),
+    secrets: agent.secrets,
+    network: agent.network.mode,
+    project: agent.project,
+    dangerous: agent.dangerous,
+    remoteControl: agent.remoteControl,
+  };
+}
+
+export function preparedView(plan: BottlePlan): PreparedView {
+  const preflight = describePreflight(plan);
+  return {
+    slug: plan.slug,
+    agent: plan.agent,
+    projectRoot: plan.projectRoot,
+    resume: plan.resume,
+    options: { copyProject: plan.copyProject, remoteControl: plan.claude.remoteControl },
+    title: preflight.title,
+    subtitle: preflight.subtitle,
+    rows: preflight.rows,
+    warnings: preflight.warnings,
+  };
+}
+
+export function imageLabel(plan: BottlePlan): string {
+  return plan.image.kind === 'image' ? plan.image.ref : `build: ${relative(plan.projectRoot, plan.image.dockerfile) || plan.image.dockerfile}`;
+}
+
+export function networkLabel(plan: BottlePlan): string {
+  return plan.network.mode === 'allow' ? `only ${plan.network.hosts.join(', ')}` : plan.network.mode;
+}
+
+export function preservedView(record: BottleRecord): PreservedView {
+  const preserved = record.preserved;
+  const exitCode = preserved?.exitCode ?? record.lastExitCode;
+  return {
+    slug: record.slug,
+    agent: record.agent,
+    projectRoot: record.projectRoot,
+    at: preserved?.at ?? record.updatedAt,
+    reason: preserved?.reason ?? 'interrupted',
+    detail: preserved?.detail ?? `was ${record.status} when the process running it stopped`,
+    ...(exitCode !== undefined ? { exitCode } : {}),
+    grantedCapabilities: record.grantedCapabilities,
+    sessions: record.sessions,
+  };
+}
+
+/** `ownPid`: a container this process owns but no longer shows (its service was replaced) is re-attachable. */
+export function detachedView(bottle: LiveBottle, ownPid: number = process.pid): DetachedView {
+  const owner = bottle.record?.owner;
+  return {
+    slug: bottle.slug,
+    agent: bottle.agent,
+    projectRoot: bottle.project,
+    containerName: bottle.containerName,
+    containerState: bottle.containerState,
+    owner: !bottle.record ? 'no-state' : isOwnerAlive(owner) && owner?.pid !== ownPid ? 'other-process' : 'dead',
+  };
+}

@@ -1,0 +1,68 @@
+import { resolve } from 'node:path';
+import { type Command, InvalidArgumentError } from 'commander';
+import { BottleService } from '../../app/bottleService';
+import type { CoreContext } from '../../core/context';
+import { findManifest } from '../../core/manifest/discover';
+import { startServer } from '../../server/server';
+import { EXIT } from '../exitCodes';
+import { paintDim } from '../output';
+
+// `claude-bottle serve`: the window's UI in a browser, for headless hosts (SPEC section 5). It runs
+// the same BottleService as the desktop app, behind a loopback-only server that wants a token.
+
+type ContextFactory = () => CoreContext;
+type Runner = (action: () => Promise<number>) => Promise<void>;
+
+export function registerServeCommand(program: Command, context: ContextFactory, run: Runner): void {
+  program
+    .command('serve')
+    .description('serve the app in a browser, on 127.0.0.1 with a random token')
+    .option('-p, --port <n>', 'the port to listen on (default: any free port)', parsePort)
+    .option('--open-project <dir>', 'the project the page opens first (default: the current folder, if it is inside a project)')
+    .action((flags: { port?: number; openProject?: string }) =>
+      run(async () => {
+        const ctx = context();
+        const service = new BottleService({
+          ctx,
+          transport: 'browser',
+          version: program.version() ?? '0.0.0',
+          initialProject: initialProject(flags.openProject),
+        });
+        const server = await startServer({ service, host: '127.0.0.1', ...(flags.port !== undefined ? { port: flags.port } : {}) });
+        process.stdout.write(`Claude Bottle is serving on ${server.origin}\n`);
+        process.stdout.write(`open: ${server.url}\n`);
+        process.stdout.write(paintDim('The token in that URL is the key to this server: do not share it. Ctrl-C stops the server.\n'));
+        if (!server.rendererDir) process.stderr.write('warning: the window is not built (out/renderer): run `npm run build` first\n');
+        await waitForSignal();
+        const live = service.liveSessions();
+        if (live.length > 0) process.stdout.write(`stopping ${live.length} running bottle(s), preserved: resume them with \`claude-bottle resume <slug>\`\n`);
+        await server.close();
+        // Nothing is left running that nothing lists: running bottles are stopped and kept.
+        await service.shutdown('keep');
+        return EXIT.ok;
+      }),
+    );
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port < 0 || port > 65_535) throw new InvalidArgumentError('a port is a number from 0 to 65535');
+  return port;
+}
+
+function initialProject(option: string | undefined): string | null {
+  if (option !== undefined) return resolve(option);
+  return findManifest(process.cwd()) ? process.cwd() : null;
+}
+
+function waitForSignal(): Promise<void> {
+  return new Promise((done) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      done();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
