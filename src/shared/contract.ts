@@ -74,7 +74,7 @@ export const SlugSchema = z
   .string()
   .min(1, 'must not be empty')
   .max(LIMITS.maxSlugChars, `must be at most ${LIMITS.maxSlugChars} characters`)
-  .regex(/^[a-z0-9][a-z0-9_.-]*$/, 'must be a bottle slug (lowercase letters, digits, _ . -)');
+  .regex(/^[a-z0-9][a-z0-9_.-]{0,62}-\d{8}T\d{6}-[0-9a-f]{4}$/, 'must be a bottle slug: <agent>-<yyyymmddThhmmss>-<4 hex>');
 
 export const AgentNameSchema = z
   .string()
