@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { makeProject, testAgentManifest, type TestProject } from '../helpers/project';
 import { requireDocker } from '../helpers/requireDocker';
-import { runCliInTerminal } from '../helpers/terminal';
+import { CLI_COMMAND, runCliInTerminal } from '../helpers/terminal';
 
 let project: TestProject | undefined;
 afterEach(() => project?.cleanup());
@@ -67,7 +67,7 @@ describe('claude-bottle on the command line', () => {
 
   it('start hands the terminal to Claude, exit 3 preserves, resume continues, and the terminal comes back intact', async () => {
     project = makeProject(testAgentManifest());
-    const shell = `stty -g; ${process.execPath} --import tsx ${join(process.cwd(), 'src/cli/index.ts')} start tester; echo "code=$?"; stty -g`;
+    const shell = `stty -g; ${CLI_COMMAND.join(' ')} start tester; echo "code=$?"; stty -g`;
     const run = runCliInTerminal([], { env: project.env, cwd: project.root, command: ['sh', '-c', shell] });
     await run.waitFor('Start this bottle? [y/N]');
     run.write('y\r');

@@ -1,4 +1,13 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as pty from 'node-pty';
+
+/** tsx's loader by absolute URL, so the CLI runs from source whatever folder it is started in. */
+const TSX_LOADER = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/loader.mjs')).href;
+export const CLI_SOURCE = fileURLToPath(new URL('../../src/cli/index.ts', import.meta.url));
+/** The argv that runs the CLI from source. */
+export const CLI_COMMAND = [process.execPath, '--import', TSX_LOADER, CLI_SOURCE];
 
 // Reads a pseudo-terminal the way a person reads a screen: wait until some text shows up.
 
@@ -44,7 +53,7 @@ export interface CliRun extends Transcript {
 
 /** Runs the claude-bottle CLI from source in a real pseudo-terminal, as a user would. */
 export function runCliInTerminal(args: string[], options: { env: NodeJS.ProcessEnv; cwd: string; command?: string[] }): CliRun {
-  const command = options.command ?? [process.execPath, '--import', 'tsx', new URL('../../src/cli/index.ts', import.meta.url).pathname, ...args];
+  const command = options.command ?? [...CLI_COMMAND, ...args];
   const child = pty.spawn(command[0] as string, command.slice(1), {
     name: 'xterm-256color',
     cols: 120,
