@@ -2,7 +2,10 @@ import { Command, CommanderError } from 'commander';
 import { type CoreContext, createCoreContext } from '../core/context';
 import { registerLsCommand } from './commands/agents';
 import { registerDiscardCommand, registerPsCommand, registerStopCommand } from './commands/bottles';
+import { registerDoctorCommand } from './commands/doctor';
+import { registerInitCommand } from './commands/init';
 import { registerResumeCommand, registerStartCommand } from './commands/launch';
+import { registerServeCommand } from './commands/serve';
 import { EXIT } from './exitCodes';
 import { reportError } from './output';
 
@@ -26,6 +29,9 @@ export function buildProgram(exit: (code: number) => void, context: () => CoreCo
   registerPsCommand(program, context, run);
   registerStopCommand(program, context, run);
   registerDiscardCommand(program, context, run);
+  registerInitCommand(program, run);
+  registerDoctorCommand(program, run);
+  registerServeCommand(program, context, run);
   return program;
 }
 
