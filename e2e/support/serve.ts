@@ -1,0 +1,30 @@
+// Browser mode for the end-to-end tests: the same BottleService and server `claude-bottle serve`
+// runs, started with `node --import tsx e2e/support/serve.ts` by the global setup. It prints one
+// JSON line `{"url": ..., "origin": ..., "pid": ...}` once it listens, and on SIGTERM stops every
+// bottle it runs (state removed) before it exits, so a test run leaves no container behind.
+//
+// A second mode, `--leave`, lets the bottles' containers run on at exit: the "app died" test uses
+// it to find them again from a new server as detached bottles.
+
+import { BottleService } from '../../src/app/bottleService';
+import { createCoreContext } from '../../src/core/context';
+import { startServer } from '../../src/server/server';
+
+const leave = process.argv.includes('--leave');
+const rendererDir = process.env.CLAUDE_BOTTLE_RENDERER_DIR;
+
+const ctx = createCoreContext();
+const service = new BottleService({ ctx, transport: 'browser', version: 'e2e', initialProject: null });
+const server = await startServer({ service, host: '127.0.0.1', port: 0, ...(rendererDir ? { rendererDir } : {}) });
+process.stdout.write(`${JSON.stringify({ url: server.url, origin: server.origin, pid: process.pid, stateRoot: ctx.store.root })}\n`);
+
+let stopping = false;
+const stop = async (): Promise<void> => {
+  if (stopping) return;
+  stopping = true;
+  await server.close().catch(() => undefined);
+  await service.shutdown(leave ? 'leave' : 'stop').catch(() => undefined);
+  process.exit(0);
+};
+process.on('SIGTERM', () => void stop());
+process.on('SIGINT', () => void stop());

@@ -1,0 +1,193 @@
+import { useEffect, useState, useSyncExternalStore, type DragEvent } from 'react';
+import type { Transport } from './api';
+import { AgentList } from './components/AgentList';
+import { ErrorView } from './components/ErrorView';
+import { PreflightDialog } from './components/PreflightDialog';
+import { PreservedList } from './components/PreservedList';
+import { ProjectPicker } from './components/ProjectPicker';
+import { RunningList } from './components/RunningList';
+import { Tabs } from './components/Tabs';
+import { TerminalPane } from './components/TerminalPane';
+import { Toasts } from './components/Toasts';
+import { isLive } from './format';
+import type { TerminalRegistry } from './terminal/registry';
+import type { AppModel } from './state/appModel';
+
+export function App({ transport, registry, model }: { transport: Transport; registry: TerminalRegistry; model: AppModel }) {
+  const app = useSyncExternalStore(model.subscribe, model.getSnapshot);
+  const { project, list, statuses, tabs, activeSlug } = app;
+  const [dragging, setDragging] = useState(false);
+  useEffect(() => model.start(), [model]);
+
+  const running = [
+    ...tabs.filter((tab) => isLive(statuses[tab.slug])).map((tab) => ({ slug: tab.slug, agent: tab.agent, projectRoot: app.sessionsBySlug.get(tab.slug)?.projectRoot, status: statuses[tab.slug] })),
+  ];
+
+  const onDrop = (event: DragEvent): void => {
+    event.preventDefault();
+    setDragging(false);
+    const dir = droppedPath(event, transport);
+    if (dir) model.openProject(dir);
+    else
+      model.toast({
+        tone: 'error',
+        title: 'The browser cannot tell where that folder is',
+        body: 'Type its path in the project field instead (or drop it from a file manager that shares its path).',
+      });
+  };
+
+  return (
+    <div
+      className="app"
+      onDragOver={(event) => {
+        if (!event.dataTransfer.types.includes('Files') && !event.dataTransfer.types.includes('text/uri-list') && !event.dataTransfer.types.includes('text/plain')) return;
+        event.preventDefault();
+        event.dataTransfer.dropEffect = 'copy';
+        if (!dragging) setDragging(true);
+      }}
+      onDragLeave={(event) => {
+        if (event.relatedTarget === null) setDragging(false);
+      }}
+      onDrop={onDrop}
+    >
+      {app.connection !== 'open' ? (
+        <div className="connection-banner" role="status">
+          {app.connection === 'connecting' ? 'Connecting to Claude Bottle…' : 'Connection lost — reconnecting to Claude Bottle…'}
+        </div>
+      ) : null}
+
+      <aside className="sidebar" aria-label="sidebar">
+        <header className="brand">
+          <span className="brand-mark" aria-hidden="true" />
+          <span className="brand-name">Claude Bottle</span>
+          {app.info ? <span className="brand-version">{app.info.version}</span> : null}
+        </header>
+
+        <ProjectPicker
+          transport={transport.kind}
+          project={project.view}
+          requestedDir={project.requestedDir}
+          loading={project.loading}
+          recent={app.recent}
+          onOpen={(dir) => void model.openProject(dir)}
+          onPickFolder={() => void model.pickFolder()}
+        />
+
+        <section className="sidebar-section" aria-labelledby="agents-heading">
+          <h2 id="agents-heading">
+            Agents {project.view ? <span className="count">{project.view.agents.length}</span> : null}
+          </h2>
+          {project.error ? (
+            <ErrorView error={project.error} onRetry={model.retryProject} />
+          ) : project.view ? (
+            <AgentList agents={project.view.agents} onStart={(agent) => model.startAgent(agent)} />
+          ) : (
+            <p className="empty">{project.loading ? 'Opening the project…' : 'Open a folder that holds a claude-bottle.json (or is inside one).'}</p>
+          )}
+        </section>
+
+        <section className="sidebar-section" aria-labelledby="running-heading">
+          <h2 id="running-heading">
+            Running <span className="count">{running.length + list.detached.length}</span>
+          </h2>
+          {list.dockerProblem ? <ErrorView error={list.dockerProblem} compact /> : null}
+          <RunningList
+            running={running}
+            detached={list.detached}
+            activeSlug={activeSlug}
+            busy={app.busy}
+            onFocus={model.focusTab}
+            onReattach={(slug) => void model.reattach(slug)}
+            onStop={(slug) => void model.stop(slug)}
+          />
+        </section>
+
+        <section className="sidebar-section" aria-labelledby="preserved-heading">
+          <h2 id="preserved-heading">
+            Preserved <span className="count">{list.preserved.length}</span>
+          </h2>
+          <PreservedList preserved={list.preserved} corrupt={list.corrupt} busy={app.busy} onResume={model.resume} onDiscard={(slug) => void model.discard(slug)} />
+        </section>
+      </aside>
+
+      <main className="main" id="main-area">
+        {tabs.length > 0 ? (
+          <>
+            <Tabs tabs={tabs.map((tab) => ({ ...tab, status: statuses[tab.slug] }))} activeSlug={activeSlug} onSelect={model.focusTab} onClose={model.closeTab} />
+            <div className="panes">
+              {tabs.map((tab) => {
+                const controller = registry.get(tab.slug);
+                if (!controller) return null;
+                return (
+                  <TerminalPane
+                    key={tab.slug}
+                    controller={controller}
+                    active={tab.slug === activeSlug}
+                    agent={tab.agent}
+                    status={statuses[tab.slug]}
+                    session={app.sessionsBySlug.get(tab.slug)}
+                    searchOpen={app.searchSlug === tab.slug}
+                    stopping={app.busy.has(tab.slug)}
+                    onCloseSearch={() => model.closeSearch()}
+                    onStop={() => void model.stop(tab.slug)}
+                  />
+                );
+              })}
+            </div>
+          </>
+        ) : (
+          <Welcome hasProject={project.view !== null} />
+        )}
+      </main>
+
+      {app.preflight ? (
+        <PreflightDialog
+          model={app.preflight}
+          onToggle={model.togglePreflight}
+          onConfirm={() => void model.confirmPreflight()}
+          onCancel={model.cancelPreflight}
+          onShowPlan={model.showPlanOnly}
+          onClose={model.closePreflight}
+        />
+      ) : null}
+
+      <Toasts toasts={app.toasts} onDismiss={model.dismissToast} />
+      {dragging ? <div className="drop-overlay">Drop a folder to open its project</div> : null}
+    </div>
+  );
+}
+
+function Welcome({ hasProject }: { hasProject: boolean }) {
+  return (
+    <div className="welcome">
+      <h1>No bottle open</h1>
+      <p>
+        {hasProject
+          ? 'Press Start next to an agent. You will see exactly what its bottle gets — image, mounts, secrets, network — before anything runs.'
+          : 'Open a project: a folder with a claude-bottle.json that declares its agents.'}
+      </p>
+      <p className="welcome-small">Each bottle is a disposable, hardened container. When Claude exits with an error, the bottle is preserved and can be resumed with its conversation.</p>
+    </div>
+  );
+}
+
+/** The host path of what was dropped: Electron knows a file's path; a browser only gets text. */
+function droppedPath(event: DragEvent, transport: Transport): string | undefined {
+  const file = event.dataTransfer.files[0];
+  if (file) {
+    const path = transport.pathForFile(file);
+    if (path) return path;
+  }
+  const uris = event.dataTransfer.getData('text/uri-list');
+  for (const line of uris.split(/\r?\n/)) {
+    if (!line.startsWith('file://')) continue;
+    try {
+      return decodeURIComponent(new URL(line).pathname);
+    } catch {
+      // not a URL after all
+    }
+  }
+  const text = event.dataTransfer.getData('text/plain').trim();
+  if (text.startsWith('/') || /^[A-Za-z]:[\\/]/.test(text)) return text.split(/\r?\n/)[0];
+  return undefined;
+}

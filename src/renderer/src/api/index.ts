@@ -1,0 +1,52 @@
+import type { BottleApi } from '../../../shared/contract';
+import { ConnectionStatus, type Connection } from './connection';
+import { createWsTransport } from './wsTransport';
+
+// The renderer talks to the core through one typed API with two transports: Electron's preload
+// exposes it as `window.bottle`; in a browser (`claude-bottle serve`) it is a WebSocket to the
+// page's own origin. Nothing else in the renderer knows which one it has.
+
+/** What the Electron preload may add next to the contract's commands. */
+interface PreloadExtras {
+  /** The host path of a dropped file or folder (Electron's `webUtils.getPathForFile`). */
+  pathForFile?: (file: File) => string;
+}
+
+type BottleWindow = Window & { bottle?: BottleApi & PreloadExtras };
+
+export interface Transport {
+  api: BottleApi;
+  kind: 'electron' | 'browser';
+  connection: Connection;
+  /** The host path of a dropped file, when the transport can know it. */
+  pathForFile(file: File): string | undefined;
+}
+
+function pickTransport(): Transport {
+  const preload = (window as BottleWindow).bottle;
+  if (preload) {
+    return {
+      api: preload,
+      kind: 'electron',
+      connection: new ConnectionStatus('open'),
+      pathForFile: (file) => {
+        try {
+          return preload.pathForFile?.(file) || undefined;
+        } catch {
+          return undefined;
+        }
+      },
+    };
+  }
+  const ws = createWsTransport();
+  // A browser never reveals where a dropped folder lives on disk.
+  return { api: ws.api, kind: 'browser', connection: ws.connection, pathForFile: () => undefined };
+}
+
+let transport: Transport | undefined;
+
+/** The one transport of this page, created on first use. */
+export function getTransport(): Transport {
+  transport ??= pickTransport();
+  return transport;
+}

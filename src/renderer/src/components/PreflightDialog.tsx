@@ -1,0 +1,201 @@
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import type { ErrorInfo, PreparedView } from '../../../shared/contract';
+import { ErrorView } from './ErrorView';
+
+export type PreflightPhase = 'preparing' | 'ready' | 'confirming' | 'plan';
+
+export interface PreflightModel {
+  phase: PreflightPhase;
+  /** What the dialog is about while there is no plan yet. */
+  agent: string;
+  resume: boolean;
+  options: { copyProject: boolean; remoteControl: boolean };
+  view: PreparedView | null;
+  error: ErrorInfo | null;
+  /** Set in the 'plan' phase: the plan as text; nothing was started and nothing is left behind. */
+  planText?: string;
+}
+
+interface Props {
+  model: PreflightModel;
+  onToggle(option: 'copyProject' | 'remoteControl', value: boolean): void;
+  onConfirm(): void;
+  onCancel(): void;
+  onShowPlan(): void;
+  onClose(): void;
+}
+
+/**
+ * The preflight: the whole plan, row by row as the CLI prints it, before anything starts.
+ * Keyboard: Escape cancels from anywhere; Enter confirms only on the Confirm button (the initial
+ * focus is on Cancel, like the CLI's `y/N`); Tab stays inside the dialog.
+ */
+export function PreflightDialog({ model, onToggle, onConfirm, onCancel, onShowPlan, onClose }: Props) {
+  const dialogRef = useRef<HTMLDivElement>(null);
+  const cancelRef = useRef<HTMLButtonElement>(null);
+  const closeRef = useRef<HTMLButtonElement>(null);
+  const [copied, setCopied] = useState(false);
+  const { phase, view, error } = model;
+  const ready = phase === 'ready' && view !== null;
+  const planMode = phase === 'plan';
+
+  useEffect(() => {
+    (planMode ? closeRef.current : cancelRef.current)?.focus();
+  }, [planMode]);
+
+  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>): void => {
+    if (event.key === 'Escape') {
+      event.preventDefault();
+      event.stopPropagation();
+      if (planMode) onClose();
+      else onCancel();
+      return;
+    }
+    if (event.key === 'Tab') trapFocus(event, dialogRef.current);
+  };
+
+  const title = view?.title ?? `${model.resume ? 'Resume' : 'Start'} ${model.agent}`;
+  return (
+    <div className="modal-backdrop">
+      <div
+        ref={dialogRef}
+        className="modal preflight"
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby="preflight-title"
+        aria-describedby="preflight-subtitle"
+        aria-busy={phase === 'preparing' || phase === 'confirming'}
+        onKeyDown={onKeyDown}
+      >
+        <header className="modal-header">
+          <h2 id="preflight-title">{planMode ? `Plan of ${model.agent} (nothing was started)` : title}</h2>
+          <p id="preflight-subtitle" className="modal-subtitle">
+            {view?.subtitle ?? (phase === 'preparing' ? 'Preparing the plan…' : '')}
+          </p>
+        </header>
+
+        <div className="modal-body">
+          {error ? <ErrorView error={error} compact /> : null}
+          {planMode ? (
+            <pre className="plan-text" aria-label="plan">
+              {model.planText}
+            </pre>
+          ) : view ? (
+            <>
+              <table className="preflight-rows">
+                <tbody>
+                  {view.rows.map((row) => (
+                    <tr key={row.label} data-row={row.label}>
+                      <th scope="row">{row.label}</th>
+                      <td>
+                        {row.lines.map((line, index) => (
+                          <div key={index} className={`tone-${line.tone}`}>
+                            {line.text}
+                          </div>
+                        ))}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+              {view.warnings.length > 0 ? (
+                <ul className="preflight-warnings" aria-label="warnings">
+                  {view.warnings.map((warning) => (
+                    <li key={warning}>{warning}</li>
+                  ))}
+                </ul>
+              ) : null}
+            </>
+          ) : phase === 'preparing' ? (
+            <div className="preflight-loading">
+              <span className="spinner" /> Reading the manifest and planning the bottle…
+            </div>
+          ) : null}
+        </div>
+
+        {!planMode ? (
+          <div className="preflight-toggles">
+            <label className={`toggle${model.resume ? ' disabled' : ''}`} title={model.resume ? 'A resumed bottle keeps the options it was started with' : undefined}>
+              <input
+                type="checkbox"
+                checked={model.options.copyProject}
+                disabled={model.resume || phase === 'confirming'}
+                onChange={(event) => onToggle('copyProject', event.target.checked)}
+              />
+              <span>
+                Copy project into the image
+                <small>the bottle works on a copy; your folder is not mounted</small>
+              </span>
+            </label>
+            <label className={`toggle${model.resume ? ' disabled' : ''}`} title={model.resume ? 'A resumed bottle keeps the options it was started with' : undefined}>
+              <input
+                type="checkbox"
+                checked={model.options.remoteControl}
+                disabled={model.resume || phase === 'confirming'}
+                onChange={(event) => onToggle('remoteControl', event.target.checked)}
+              />
+              <span>
+                Remote control
+                <small>claude --remote-control</small>
+              </span>
+            </label>
+          </div>
+        ) : null}
+
+        <footer className="modal-footer">
+          {planMode ? (
+            <>
+              <button
+                type="button"
+                className="button"
+                onClick={() => {
+                  void navigator.clipboard
+                    ?.writeText(model.planText ?? '')
+                    .then(() => setCopied(true))
+                    .catch(() => undefined);
+                }}
+              >
+                {copied ? 'Copied' : 'Copy plan'}
+              </button>
+              <span className="spacer" />
+              <button ref={closeRef} type="button" className="button button-primary" onClick={onClose}>
+                Close
+              </button>
+            </>
+          ) : (
+            <>
+              <button type="button" className="button" disabled={!ready} onClick={onShowPlan} title="See the plan as text and start nothing (like --dry-run)">
+                Show plan only
+              </button>
+              <span className="spacer" />
+              <button ref={cancelRef} type="button" className="button" onClick={onCancel}>
+                Cancel
+              </button>
+              <button type="button" className="button button-primary" disabled={!ready} onClick={onConfirm}>
+                {phase === 'confirming' ? 'Starting…' : model.resume ? 'Confirm and resume' : 'Confirm and start'}
+              </button>
+            </>
+          )}
+        </footer>
+      </div>
+    </div>
+  );
+}
+
+/** Keeps Tab and Shift+Tab inside the dialog. */
+function trapFocus(event: KeyboardEvent, container: HTMLElement | null): void {
+  if (!container) return;
+  const focusable = [...container.querySelectorAll<HTMLElement>('button, input, select, textarea, [tabindex]:not([tabindex="-1"])')].filter(
+    (element) => !element.hasAttribute('disabled') && element.offsetParent !== null,
+  );
+  const first = focusable[0];
+  const last = focusable[focusable.length - 1];
+  if (!first || !last) return;
+  if (event.shiftKey && document.activeElement === first) {
+    event.preventDefault();
+    last.focus();
+  } else if (!event.shiftKey && document.activeElement === last) {
+    event.preventDefault();
+    first.focus();
+  }
+}

@@ -1,0 +1,107 @@
+import { useEffect, useRef, useState } from 'react';
+import type { BottleStatus, SessionView } from '../../../shared/contract';
+import { formatUptime, isLive, statusLabel } from '../format';
+import type { TerminalController } from '../terminal/TerminalController';
+import { SearchBar } from './SearchBar';
+
+interface Props {
+  controller: TerminalController;
+  active: boolean;
+  status: BottleStatus | undefined;
+  session: SessionView | undefined;
+  agent: string;
+  searchOpen: boolean;
+  stopping: boolean;
+  onCloseSearch(): void;
+  onStop(): void;
+}
+
+/** One bottle's terminal, its search bar and the thin status bar under it. */
+export function TerminalPane({ controller, active, status, session, agent, searchOpen, stopping, onCloseSearch, onStop }: Props) {
+  const hostRef = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    const host = hostRef.current;
+    if (!host) return;
+    controller.open(host);
+    // Any change of the pane's size (window, sidebar, search bar) refits; xterm reports the new
+    // size and the controller sends it after its debounce.
+    const observer = new ResizeObserver(() => controller.fitNow());
+    observer.observe(host);
+    return () => observer.disconnect();
+  }, [controller]);
+
+  useEffect(() => {
+    if (!active) return;
+    controller.fitNow();
+    if (!searchOpen) controller.focus();
+  }, [active, controller, searchOpen]);
+
+  return (
+    <section className={`terminal-pane${active ? ' active' : ''}`} data-slug={controller.slug} aria-hidden={!active} role="tabpanel">
+      {searchOpen ? <SearchBar controller={controller} onClose={onCloseSearch} /> : null}
+      {status?.status === 'building' || status?.status === 'starting' ? <LaunchBanner status={status} /> : null}
+      {status?.status === 'failed' && status.error ? (
+        <div className="terminal-failure" role="alert">
+          <strong>The bottle could not start.</strong> {status.error.message}
+          {status.error.hint ? <div className="error-hint">{status.error.hint}</div> : null}
+        </div>
+      ) : null}
+      <div className="terminal-host" ref={hostRef} />
+      <StatusBar agent={agent} status={status} session={session} stopping={stopping} onStop={onStop} />
+    </section>
+  );
+}
+
+function LaunchBanner({ status }: { status: BottleStatus }) {
+  const fraction = status.progress?.fraction;
+  return (
+    <div className="launch-banner" aria-live="polite">
+      <span>{status.progress?.message ?? (status.status === 'building' ? 'Building the image…' : 'Starting the container…')}</span>
+      {status.status === 'building' ? (
+        <progress className="progress" max={1} {...(fraction !== undefined ? { value: fraction } : {})} aria-label="build progress" />
+      ) : null}
+    </div>
+  );
+}
+
+function StatusBar({ agent, status, session, stopping, onStop }: { agent: string; status: BottleStatus | undefined; session: SessionView | undefined; stopping: boolean; onStop(): void }) {
+  const live = isLive(status);
+  return (
+    <footer className="status-bar">
+      <span className="status-item status-agent" title="agent">
+        {agent}
+      </span>
+      {session ? (
+        <span className="status-item mono" title="image">
+          {session.image}
+        </span>
+      ) : null}
+      {session ? <span className="status-item" title="network">network: {session.network}</span> : null}
+      <span className="status-item" title="status">
+        {statusLabel(status)}
+      </span>
+      {session && live ? <Uptime since={session.startedAt} /> : null}
+      <span className="spacer" />
+      {live ? (
+        <button type="button" className="button button-small button-danger-quiet" disabled={stopping} onClick={onStop} title="Snapshot the transcript, remove the container">
+          {stopping ? 'Stopping…' : 'Stop'}
+        </button>
+      ) : null}
+    </footer>
+  );
+}
+
+function Uptime({ since }: { since: string }) {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, []);
+  const started = Date.parse(since);
+  return (
+    <span className="status-item" title={`started ${new Date(started).toLocaleString()}`}>
+      up {formatUptime(now - started)}
+    </span>
+  );
+}

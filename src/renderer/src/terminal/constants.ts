@@ -1,0 +1,33 @@
+// The terminal's tunables in one place, each with why it has its value (see STYLE.md: VS Code's
+// FlowControlConstants and xterm.js's flow-control guide).
+
+export const TERMINAL_CONSTANTS = {
+  /**
+   * Characters are acknowledged to the core in steps of this size, from xterm's write callback,
+   * i.e. once xterm has parsed them. The core pauses the pty while too many are unacknowledged, so
+   * a process printing forever cannot flood the window.
+   */
+  ackStepChars: 5_000,
+  /** Column/row changes are sent after the layout has been still this long (a drag sends many). */
+  resizeDebounceMs: 100,
+  /** Lines kept above the screen: enough for a long Claude answer, bounded so memory stays flat. */
+  scrollback: 5_000,
+  /** Highlight every search match up to this many; more is slow and not useful. */
+  searchHighlightLimit: 1_000,
+  fontSize: 13,
+  lineHeight: 1.1,
+} as const;
+
+/** What Claude Code's own `/terminal-setup` makes Shift+Enter send: ESC then CR (a newline in the prompt). */
+export const SHIFT_ENTER_SEQUENCE = '\x1b\r';
+
+/** Link schemes a click in the terminal may open; anything else (file:, javascript:, ...) is ignored. */
+export const OPENABLE_LINK_SCHEMES: ReadonlySet<string> = new Set(['http:', 'https:']);
+
+export function isOpenableLink(uri: string): boolean {
+  try {
+    return OPENABLE_LINK_SCHEMES.has(new URL(uri).protocol);
+  } catch {
+    return false;
+  }
+}
