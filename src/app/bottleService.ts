@@ -17,6 +17,7 @@ import {
 } from '../core/launcher';
 import { loadManifest } from '../core/manifest/load';
 import type { BottlePlan } from '../core/plan/plan';
+import { isValidSlug } from '../core/state/stateStore';
 import {
   type BottleList,
   type BottleNotification,
@@ -79,6 +80,8 @@ interface ManagedBottle {
   /** The last size the window asked for (a resize during the launch is applied when it attaches). */
   size: { cols: number; rows: number };
   lastProgressAt: number;
+  /** A window has attached to this terminal (possibly before the session existed, during the launch). */
+  viewed: boolean;
   settled?: Promise<BottleOutcome | undefined>;
 }
 
@@ -166,6 +169,7 @@ export class BottleService implements CommandTarget, Disposable {
 
   /** The window went away (closed, reloading, the last browser tab gone): terminals run unthrottled until one attaches. */
   detachViewers(): void {
+    for (const bottle of this.bottles.values()) bottle.viewed = false;
     this.registry.detachAll();
   }
 
@@ -283,7 +287,8 @@ export class BottleService implements CommandTarget, Disposable {
       resume,
       abort: new AbortController(),
       size,
-      lastProgressAt: 0,
+      lastProgressAt: Date.now(),
+      viewed: false,
     };
     this.bottles.set(plan.slug, managed);
     this.dropOldEnded();
@@ -335,6 +340,10 @@ export class BottleService implements CommandTarget, Disposable {
       stream.dispose();
       return;
     }
+    // The tab attached while the bottle was still starting: it shows this session from its first byte.
+    if (managed.viewed) stream.attach();
+    const { cols, rows } = managed.size;
+    stream.resize(cols, rows);
     this.setStatus(managed, { status: 'running' });
     this.hub.emit('bottles.changed', {});
     managed.settled = running.outcome.then(
@@ -393,7 +402,7 @@ export class BottleService implements CommandTarget, Disposable {
     const mine = (slug: string): boolean => this.prepared.has(slug) || LIVE_STATUSES.has(this.bottles.get(slug)?.status.status ?? 'exited');
     return {
       sessions: [...this.bottles.values()].map((bottle) => this.sessionView(bottle)),
-      detached: listing.live.filter((bottle) => bottle.slug && !this.bottles.get(bottle.slug)?.running).filter((bottle) => !mine(bottle.slug)).map((bottle) => detachedView(bottle, this.ctx.owner.pid)),
+      detached: listing.live.filter((bottle) => isValidSlug(bottle.slug) && !this.bottles.get(bottle.slug)?.running).filter((bottle) => !mine(bottle.slug)).map((bottle) => detachedView(bottle, this.ctx.owner.pid)),
       preserved: [...listing.preserved, ...listing.interrupted].filter((record) => !mine(record.slug)).map(preservedView),
       corrupt: listing.corrupt.map((entry) => ({ slug: entry.slug, message: clip(entry.problem) })),
       ...(dockerProblem ? { dockerProblem } : {}),
@@ -442,6 +451,7 @@ export class BottleService implements CommandTarget, Disposable {
 
   private attachTerminal(slug: string): CommandResult<'terminal.attach'> {
     const managed = this.managed(slug);
+    managed.viewed = true;
     const replay = this.registry.has(slug) ? this.registry.attach(slug) : '';
     return { slug, replay, status: managed.status };
   }

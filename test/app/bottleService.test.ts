@@ -1,0 +1,219 @@
+import fs from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { BottleService } from '../../src/app/bottleService';
+import { type Dispatch, createDispatcher } from '../../src/app/dispatch';
+import { findBottleContainers } from '../../src/core/docker/containers';
+import { LABELS } from '../../src/core/plan/plan';
+import type { ApiResult, BottleNotification, BottleStatus, EventName, EventPayload } from '../../src/shared/contract';
+import { makeProject, testAgentManifest, type TestProject } from '../helpers/project';
+import { requireDocker } from '../helpers/requireDocker';
+import { runCliInTerminal } from '../helpers/terminal';
+
+// The window's side of the app against the real Docker engine and the fake-claude image, driven
+// through the dispatcher exactly as a window would (validated commands, events, acks).
+
+beforeAll(() => requireDocker());
+
+interface Window {
+  call<T>(command: string, args?: unknown): Promise<T>;
+  raw(command: string, args?: unknown): Promise<ApiResult<unknown>>;
+  /** What the terminal of `slug` shows: the attach replay plus every batch since, acknowledged as a window would. */
+  screen(slug: string): string;
+  attach(slug: string): Promise<void>;
+  waitFor(what: () => boolean, label: string, timeoutMs?: number): Promise<void>;
+  waitForScreen(slug: string, text: string): Promise<void>;
+  statuses(slug: string): BottleStatus['status'][];
+  notifications: BottleNotification[];
+  events: { event: EventName; payload: unknown }[];
+}
+
+function openWindow(service: BottleService): Window {
+  const dispatch: Dispatch = createDispatcher(service);
+  const screens = new Map<string, string>();
+  const events: { event: EventName; payload: unknown }[] = [];
+  const notifications: BottleNotification[] = [];
+  service.onEvent((event, payload) => {
+    events.push({ event, payload });
+    if (event === 'terminal.data') {
+      const { slug, data } = payload as EventPayload<'terminal.data'>;
+      screens.set(slug, (screens.get(slug) ?? '') + data);
+      void dispatch({ command: 'terminal.ack', args: { slug, chars: data.length } });
+    }
+    if (event === 'app.notification') notifications.push(payload as BottleNotification);
+  });
+  const raw = (command: string, args: unknown = {}) => dispatch({ command, args });
+  const window: Window = {
+    raw,
+    async call<T>(command: string, args: unknown = {}) {
+      const result = await raw(command, args);
+      if (!result.ok) throw new Error(`${command} failed: ${JSON.stringify(result.error)}`);
+      return result.data as T;
+    },
+    screen: (slug) => screens.get(slug) ?? '',
+    async attach(slug) {
+      const attached = await window.call<{ replay: string }>('terminal.attach', { slug });
+      screens.set(slug, attached.replay);
+    },
+    async waitFor(what, label, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!what()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${label}; events: ${JSON.stringify(events.filter((e) => e.event !== 'terminal.data').slice(-10))}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
+    async waitForScreen(slug, text) {
+      await window.waitFor(() => window.screen(slug).includes(text), `"${text}" on the screen of ${slug}:\n${window.screen(slug).slice(-1000)}`);
+    },
+    statuses: (slug) => events.filter((e) => e.event === 'bottle.status' && (e.payload as BottleStatus).slug === slug).map((e) => (e.payload as BottleStatus).status),
+    notifications,
+    events,
+  };
+  return window;
+}
+
+let project: TestProject | undefined;
+let service: BottleService | undefined;
+afterEach(async () => {
+  await service?.shutdown('stop');
+  service = undefined;
+  if (project) {
+    for (const container of await findBottleContainers(project.ctx.docker, { [LABELS.home]: project.home })) {
+      await project.ctx.docker.getContainer(container.id).remove({ force: true }).catch(() => undefined);
+    }
+    project.cleanup();
+  }
+  project = undefined;
+});
+
+function newService(p: TestProject): BottleService {
+  return new BottleService({ ctx: p.ctx, transport: 'browser', version: '0.0.0-test', initialProject: p.root });
+}
+
+describe('the bottle service on a real Docker engine', () => {
+  it('opens a project, prepares, confirms, runs, echoes typing, and stops', async () => {
+    project = makeProject(testAgentManifest({ secrets: ['CB_TEST_MISSING_SECRET'] }));
+    service = newService(project);
+    const window = openWindow(service);
+
+    const info = await window.call<{ transport: string; initialProject: string }>('app.info');
+    expect(info).toMatchObject({ transport: 'browser', initialProject: project.root });
+    const opened = await window.call<{ root: string; agents: { name: string; missingSecrets: string[]; badges: string[] }[] }>('projects.open', { dir: project.root });
+    expect(opened.root).toBe(project.root);
+    expect(opened.agents).toEqual([expect.objectContaining({ name: 'tester', missingSecrets: ['CB_TEST_MISSING_SECRET'], badges: expect.arrayContaining(['secrets:1']) })]);
+    const recent = await window.call<{ projects: { root: string; agents: string[] }[] }>('projects.recent');
+    expect(recent.projects).toEqual([expect.objectContaining({ root: project.root, agents: ['tester'] })]);
+    expect(fs.existsSync(join(project.home, 'recent-projects.json'))).toBe(true);
+
+    const prepared = await window.call<{ slug: string; rows: { label: string }[]; resume: boolean }>('bottles.prepare', { projectDir: project.root, agent: 'tester', copyProject: false, remoteControl: false });
+    expect(prepared.resume).toBe(false);
+    expect(prepared.rows.map((row) => row.label)).toEqual(expect.arrayContaining(['image', 'network', 'hardening', 'secrets']));
+    const slug = prepared.slug;
+
+    const confirmed = await window.call<BottleStatus>('bottles.confirm', { slug, cols: 100, rows: 30 });
+    expect(['starting', 'building']).toContain(confirmed.status);
+    await window.attach(slug);
+    await window.waitFor(() => window.statuses(slug).includes('running'), 'running');
+    await window.waitForScreen(slug, '> ');
+    expect(window.screen(slug)).toContain('Welcome to Claude Code (fake)');
+
+    await window.call('terminal.input', { slug, data: 'hello from the window\r' });
+    await window.waitForScreen(slug, 'Claude: you said: hello from the window');
+    await window.call('terminal.resize', { slug, cols: 120, rows: 40 });
+
+    const list = await window.call<{ sessions: { slug: string; status: string; image: string }[]; detached: unknown[] }>('bottles.list');
+    expect(list.sessions).toEqual([expect.objectContaining({ slug, status: 'running', image: 'claude-bottle-test:latest' })]);
+    expect(list.detached).toEqual([]);
+
+    // A reload: the new window gets the recent output replayed.
+    const reloaded = openWindow(service);
+    service.detachViewers();
+    await reloaded.attach(slug);
+    expect(reloaded.screen(slug)).toContain('you said: hello from the window');
+
+    const stopped = await window.call<{ preserved: boolean }>('bottles.stop', { slug, keep: false });
+    expect(stopped.preserved).toBe(false);
+    expect(window.statuses(slug).at(-1)).toBe('exited');
+    expect(await findBottleContainers(project.ctx.docker, { [LABELS.home]: project.home })).toEqual([]);
+    expect(await project.ctx.store.exists(slug)).toBe(false);
+    const input = await window.raw('terminal.input', { slug, data: 'x' });
+    expect(input).toMatchObject({ ok: false, error: { kind: 'usage' } });
+    await window.call('terminal.close', { slug });
+    expect((await window.call<{ sessions: unknown[] }>('bottles.list')).sessions).toEqual([]);
+  });
+
+  it('a crash is preserved and notified; resuming continues the conversation; cancel leaves nothing', async () => {
+    project = makeProject(testAgentManifest());
+    service = newService(project);
+    const window = openWindow(service);
+
+    const cancelled = await window.call<{ slug: string }>('bottles.prepare', { projectDir: project.root, agent: 'tester', copyProject: false, remoteControl: false });
+    expect(await project.ctx.store.exists(cancelled.slug)).toBe(true);
+    await window.call('bottles.cancel', { slug: cancelled.slug });
+    expect(await project.ctx.store.exists(cancelled.slug)).toBe(false);
+
+    const { slug } = await window.call<{ slug: string }>('bottles.prepare', { projectDir: project.root, agent: 'tester', copyProject: false, remoteControl: false });
+    await window.call('bottles.confirm', { slug, cols: 80, rows: 24 });
+    await window.attach(slug);
+    await window.waitForScreen(slug, '> ');
+    await window.call('terminal.input', { slug, data: 'remember the blue door\r' });
+    await window.waitForScreen(slug, 'you said: remember the blue door');
+    await window.call('terminal.input', { slug, data: 'exit 3\r' });
+    await window.waitFor(() => window.statuses(slug).includes('preserved'), 'preserved');
+    const attached = await window.call<{ status: BottleStatus }>('terminal.attach', { slug });
+    expect(attached.status).toMatchObject({ status: 'preserved', exitCode: 3 });
+    expect(window.notifications).toEqual([expect.objectContaining({ kind: 'crashed', slug })]);
+
+    const list = await window.call<{ preserved: { slug: string; reason: string; exitCode?: number }[] }>('bottles.list');
+    expect(list.preserved).toEqual([expect.objectContaining({ slug, reason: 'exit', exitCode: 3 })]);
+
+    const resume = await window.call<{ slug: string; resume: boolean; rows: { label: string; lines: { text: string }[] }[] }>('bottles.prepareResume', { slug });
+    expect(resume).toMatchObject({ slug, resume: true });
+    expect(resume.rows.find((row) => row.label === 'resume')?.lines[0]?.text).toContain('--continue');
+    await window.call('bottles.confirm', { slug, cols: 80, rows: 24 });
+    await window.attach(slug);
+    await window.waitForScreen(slug, 'previous: remember the blue door');
+    await window.call('terminal.input', { slug, data: 'exit\r' });
+    await window.waitFor(() => window.statuses(slug).at(-1) === 'exited', 'exited');
+    expect(await project.ctx.store.exists(slug)).toBe(false);
+  });
+
+  it('a bottle left running by a killed process is offered as detached, and can be re-attached and stopped', async () => {
+    project = makeProject(testAgentManifest());
+    const cli = runCliInTerminal(['start', '--yes', 'tester'], { env: project.env, cwd: project.root });
+    await cli.waitFor('> ', 60_000);
+    cli.write('a note before the crash\r');
+    await cli.waitFor('you said: a note before the crash');
+    process.kill(cli.pid, 'SIGKILL');
+    await cli.exited;
+
+    service = newService(project);
+    const window = openWindow(service);
+    const list = await window.call<{ detached: { slug: string; owner: string; containerState: string }[] }>('bottles.list');
+    expect(list.detached).toEqual([expect.objectContaining({ owner: 'dead', containerState: 'running' })]);
+    const slug = list.detached[0]?.slug as string;
+
+    await window.call('bottles.reattach', { slug, cols: 90, rows: 30 });
+    await window.attach(slug);
+    await window.waitForScreen(slug, 'previous: a note before the crash');
+    expect((await window.call<{ detached: unknown[]; sessions: { slug: string }[] }>('bottles.list')).detached).toEqual([]);
+
+    const stopped = await window.call<{ preserved: boolean }>('bottles.stop', { slug, keep: true });
+    expect(stopped.preserved).toBe(true);
+    expect(await findBottleContainers(project.ctx.docker, { [LABELS.home]: project.home })).toEqual([]);
+    const after = await window.call<{ preserved: { slug: string; reason: string }[] }>('bottles.list');
+    expect(after.preserved).toEqual([expect.objectContaining({ slug, reason: 'keep' })]);
+    await window.call('bottles.discard', { slug });
+    expect(await project.ctx.store.exists(slug)).toBe(false);
+  });
+
+  it('a broken manifest answers with its line, and the browser has no folder dialog', async () => {
+    project = makeProject('{\n  "version": 1,\n  "agents": { "x": { "image": 42 } }\n}\n');
+    service = newService(project);
+    const window = openWindow(service);
+    const result = await window.raw('projects.open', { dir: project.root });
+    expect(result).toMatchObject({ ok: false, error: { kind: 'manifest', issues: [expect.objectContaining({ line: 3, keyPath: expect.stringContaining('agents.x') })] } });
+    expect(await window.raw('projects.pickFolder')).toMatchObject({ ok: false, error: { kind: 'unsupported' } });
+    expect(await window.raw('projects.open', { dir: 'relative/path' })).toMatchObject({ ok: false, error: { kind: 'usage' } });
+  });
+});

@@ -1,0 +1,248 @@
+import * as pty from 'node-pty';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { TERMINAL_FLOW } from '../../src/app/constants';
+import { ReplayBuffer, cutOnCharBoundary } from '../../src/app/replayBuffer';
+import { SessionRegistry } from '../../src/app/sessionRegistry';
+import { type PtyLike, TerminalStream } from '../../src/app/terminalStream';
+
+/** A pty the test drives by hand. */
+function fakePty(): PtyLike & { emit(data: string | Buffer): void; paused: boolean; sizes: [number, number][]; written: string[]; listeners: number } {
+  const listeners = new Set<(data: string | Buffer) => void>();
+  const fake = {
+    paused: false,
+    sizes: [] as [number, number][],
+    written: [] as string[],
+    get listeners() {
+      return listeners.size;
+    },
+    emit: (data: string | Buffer) => listeners.forEach((listener) => listener(data)),
+    onData: (listener: (data: string | Buffer) => void) => {
+      listeners.add(listener);
+      return { dispose: () => listeners.delete(listener) };
+    },
+    write: (data: string) => fake.written.push(data),
+    resize: (cols: number, rows: number) => fake.sizes.push([cols, rows]),
+    pause: () => (fake.paused = true),
+    resume: () => (fake.paused = false),
+  };
+  return fake;
+}
+
+describe('the replay buffer', () => {
+  it('keeps only the most recent characters', () => {
+    const buffer = new ReplayBuffer(10);
+    buffer.append('0123456789');
+    buffer.append('abc');
+    expect(buffer.text()).toBe('3456789abc');
+    buffer.append('x'.repeat(25));
+    expect(buffer.text()).toBe('x'.repeat(10));
+    expect(buffer.length).toBe(10);
+  });
+
+  it('never cuts an emoji in half', () => {
+    const emoji = '🙂'; // two UTF-16 units
+    expect(cutOnCharBoundary(`a${emoji}b`, 2)).toBe('b');
+    const buffer = new ReplayBuffer(4);
+    buffer.append(`${emoji}${emoji}${emoji}`); // 6 units: cutting 2 lands on a boundary
+    expect(buffer.text()).toBe(`${emoji}${emoji}`);
+    buffer.append('z'); // 5 units: cutting 1 would split the first emoji: it goes whole
+    expect(buffer.text()).toBe(`${emoji}z`);
+    expect(buffer.text()).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/);
+  });
+
+  it('stays one piece however many small writes it gets', () => {
+    const buffer = new ReplayBuffer(1000, 16);
+    for (let i = 0; i < 10_000; i += 1) buffer.append(`${i % 10}`);
+    expect(buffer.length).toBe(1000);
+    expect(buffer.text()).toHaveLength(1000);
+  });
+});
+
+describe('a terminal stream', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('sends nothing until a window attaches, then batches output in a 5 ms window', () => {
+    const source = fakePty();
+    const sent: string[] = [];
+    const stream = new TerminalStream(source, (data) => sent.push(data));
+    source.emit('before ');
+    expect(stream.attach()).toBe('before ');
+    source.emit('a');
+    source.emit('b');
+    source.emit('c');
+    expect(sent).toEqual([]);
+    vi.advanceTimersByTime(TERMINAL_FLOW.batchWindowMs);
+    expect(sent).toEqual(['abc']);
+    expect(stream.replayText()).toBe('before abc');
+    stream.dispose();
+  });
+
+  it('sends at once when a batch reaches its cap', () => {
+    const source = fakePty();
+    const sent: string[] = [];
+    const stream = new TerminalStream(source, (data) => sent.push(data));
+    stream.attach();
+    source.emit('x'.repeat(TERMINAL_FLOW.batchMaxChars - 1));
+    expect(sent).toHaveLength(0);
+    source.emit('yy');
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toHaveLength(TERMINAL_FLOW.batchMaxChars + 1);
+    stream.dispose();
+  });
+
+  it('pauses the pty above the high watermark and resumes below the low one', () => {
+    const source = fakePty();
+    let unacked = 0;
+    const stream = new TerminalStream(source, (data) => (unacked += data.length));
+    stream.attach();
+    const chunk = 'y\n'.repeat(10_000); // 20,000 characters per read
+    for (let i = 0; i < 5; i += 1) {
+      source.emit(chunk);
+      vi.advanceTimersByTime(TERMINAL_FLOW.batchWindowMs);
+    }
+    expect(unacked).toBe(100_000);
+    expect(source.paused).toBe(false); // not above yet
+    source.emit('z');
+    vi.advanceTimersByTime(TERMINAL_FLOW.batchWindowMs);
+    expect(source.paused).toBe(true);
+    stream.acknowledge(90_000);
+    expect(source.paused).toBe(true); // 10,001 left: still behind
+    stream.acknowledge(5_002);
+    expect(stream.stats().unacknowledged).toBe(4_999);
+    expect(source.paused).toBe(false);
+    stream.dispose();
+  });
+
+  it('a re-attach gets the replay and starts flow control afresh', () => {
+    const source = fakePty();
+    const stream = new TerminalStream(source, () => {});
+    stream.attach();
+    source.emit('q'.repeat(150_000));
+    vi.advanceTimersByTime(TERMINAL_FLOW.batchWindowMs);
+    expect(source.paused).toBe(true);
+    const replay = stream.attach(); // the window reloaded: what it never acknowledged is forgotten
+    expect(replay).toHaveLength(150_000);
+    expect(source.paused).toBe(false);
+    expect(stream.stats().unacknowledged).toBe(0);
+    stream.detach(); // nobody watching: the session runs on, only the replay grows (bounded)
+    source.emit('r'.repeat(500_000));
+    expect(source.paused).toBe(false);
+    expect(stream.stats()).toMatchObject({ unacknowledged: 0, pending: 0, replay: TERMINAL_FLOW.replayMaxChars });
+    stream.dispose();
+  });
+
+  it('never splits UTF-8 when the pty hands over bytes', () => {
+    const source = fakePty();
+    const sent: string[] = [];
+    const stream = new TerminalStream(source, (data) => sent.push(data));
+    stream.attach();
+    const bytes = Buffer.from('é🙂', 'utf8'); // 2 + 4 bytes
+    for (const byte of bytes) source.emit(Buffer.from([byte]));
+    vi.advanceTimersByTime(TERMINAL_FLOW.batchWindowMs);
+    expect(sent.join('')).toBe('é🙂');
+    stream.dispose();
+  });
+
+  it('debounces resizes to the last size', () => {
+    const source = fakePty();
+    const stream = new TerminalStream(source, () => {});
+    for (let cols = 80; cols < 100; cols += 1) {
+      stream.resize(cols, 30);
+      vi.advanceTimersByTime(10);
+    }
+    expect(source.sizes).toEqual([]);
+    vi.advanceTimersByTime(TERMINAL_FLOW.resizeDebounceMs);
+    expect(source.sizes).toEqual([[99, 30]]);
+    stream.dispose();
+  });
+
+  it('disposing flushes what waits, unsubscribes and clears its timers', () => {
+    const source = fakePty();
+    const sent: string[] = [];
+    const stream = new TerminalStream(source, (data) => sent.push(data));
+    stream.attach();
+    source.emit('last words');
+    stream.resize(100, 40);
+    stream.dispose();
+    expect(sent).toEqual(['last words']);
+    expect(source.listeners).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(stream.attach()).toBe('last words'); // the replay stays readable for the ended tab
+  });
+
+  it('the registry routes by slug and refuses unknown ones', () => {
+    const sent: [string, string][] = [];
+    const registry = new SessionRegistry((slug, data) => sent.push([slug, data]));
+    const a = fakePty();
+    const b = fakePty();
+    registry.add('a', a);
+    registry.add('b', b);
+    registry.attach('a');
+    registry.attach('b');
+    a.emit('from a');
+    b.emit('from b');
+    vi.advanceTimersByTime(TERMINAL_FLOW.batchWindowMs);
+    expect(sent).toEqual([
+      ['a', 'from a'],
+      ['b', 'from b'],
+    ]);
+    registry.input('b', 'typed');
+    expect(b.written).toEqual(['typed']);
+    expect(() => registry.input('c', 'x')).toThrow(/no terminal for bottle "c"/);
+    registry.dispose();
+    expect(a.listeners + b.listeners).toBe(0);
+  });
+});
+
+describe('a real pseudo-terminal printing forever', () => {
+  it('is paused when the window falls behind, resumes on acks, and memory stays bounded', async () => {
+    const child = pty.spawn('sh', ['-c', 'yes "héllo wörld 🙂 flood"'], { name: 'xterm-256color', cols: 80, rows: 24, cwd: process.cwd(), env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+    let received = 0;
+    let text = '';
+    const stream = new TerminalStream(child, (data) => {
+      received += data.length;
+      if (text.length < 50_000) text += data;
+    });
+    stream.attach();
+    try {
+      const waitUntil = async (condition: () => boolean, timeoutMs = 5_000): Promise<void> => {
+        const deadline = Date.now() + timeoutMs;
+        while (!condition()) {
+          if (Date.now() > deadline) throw new Error(`timed out; stats ${JSON.stringify(stream.stats())}`);
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      };
+      await waitUntil(() => stream.stats().paused);
+      const atPause = received;
+      expect(atPause).toBeGreaterThan(TERMINAL_FLOW.highWatermarkChars);
+      expect(atPause).toBeLessThanOrEqual(TERMINAL_FLOW.highWatermarkChars + TERMINAL_FLOW.batchMaxChars + 64 * 1024);
+      // While paused nothing more is delivered, and nothing piles up here.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const stats = stream.stats();
+      expect(received - atPause).toBeLessThan(TERMINAL_FLOW.batchMaxChars + 64 * 1024);
+      expect(stats.pending).toBeLessThan(TERMINAL_FLOW.batchMaxChars + 64 * 1024);
+      expect(stats.replay).toBeLessThanOrEqual(TERMINAL_FLOW.replayMaxChars);
+
+      // The window catches up: output flows again.
+      stream.acknowledge(received);
+      expect(stream.stats().paused).toBe(false);
+      await waitUntil(() => received > atPause + 2 * TERMINAL_FLOW.highWatermarkChars || stream.stats().paused);
+      // Ack everything for a while: it keeps flowing, memory stays flat.
+      const heapBefore = process.memoryUsage().heapUsed;
+      const until = Date.now() + 1_000;
+      while (Date.now() < until) {
+        stream.acknowledge(received);
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      expect(received).toBeGreaterThan(atPause + 1_000_000);
+      expect(stream.stats().replay).toBe(TERMINAL_FLOW.replayMaxChars);
+      expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(64 * 1024 * 1024);
+      expect(text).toContain('héllo wörld 🙂 flood');
+      expect(text).not.toContain('\ufffd');
+    } finally {
+      stream.dispose();
+      child.kill();
+    }
+  });
+});
