@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -35,7 +36,10 @@ export function makeProject(manifest: object | string, options: { files?: Record
     manifest: manifestFile,
     env,
     ctx: createCoreContext({ stateRoot: home, secrets: environmentSecrets(env) }),
-    cleanup: () => fs.rmSync(base, { recursive: true, force: true }),
+    cleanup: () => {
+      removeProjectImages(root);
+      fs.rmSync(base, { recursive: true, force: true });
+    },
   };
 }
 
@@ -52,4 +56,10 @@ export function readTree(dir: string): string {
     if (entry.isFile()) all += fs.readFileSync(join(entry.parentPath, entry.name), 'latin1');
   }
   return all;
+}
+
+/** Images a test project caused (copy-project, agent builds) are labelled with its root. */
+function removeProjectImages(root: string): void {
+  const ids = execFileSync('docker', ['images', '-q', '--filter', `label=claude-bottle.project=${root}`]).toString().split('\n').filter(Boolean);
+  if (ids.length > 0) execFileSync('docker', ['rmi', '-f', ...new Set(ids)], { stdio: 'ignore' });
 }

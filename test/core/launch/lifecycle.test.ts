@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -14,8 +15,8 @@ let project: TestProject | undefined;
 afterEach(() => project?.cleanup());
 beforeAll(() => requireDocker());
 
-async function start(p: TestProject): Promise<{ running: RunningBottle; screen: Transcript }> {
-  const prepared = await prepareStart(p.ctx, { projectDir: p.root, agent: 'tester' });
+async function start(p: TestProject, options: { copyProject?: boolean } = {}): Promise<{ running: RunningBottle; screen: Transcript }> {
+  const prepared = await prepareStart(p.ctx, { projectDir: p.root, agent: 'tester', options });
   const running = await launchPrepared(p.ctx, prepared);
   const screen = recordOutput((listener) => running.session.onData(listener));
   await screen.waitFor('> ');
@@ -112,5 +113,35 @@ describe('a bottle from start to settle', () => {
     expect(outcome.exitCode).not.toBe(0);
     expect(outcome.preserved).toBe(true);
     expect(await containersOf(project)).toHaveLength(0);
+  });
+
+  it("runs as the image's own user when it is not root", async () => {
+    project = makeProject(testAgentManifest({ image: 'claude-bottle-test-user:latest' }));
+    const { running, screen } = await start(project);
+    const info = await project.ctx.docker.getContainer(running.plan.containerName).inspect();
+    expect(info.Config.User).toBe('agent');
+    running.session.write('exit\r');
+    await running.outcome;
+    expect(screen.text()).toContain('Welcome');
+  });
+
+  it('copy-project bakes the project into an image: no mount, edits stay in the bottle, unchanged projects reuse it', async () => {
+    project = makeProject(testAgentManifest(), { files: { 'src/app.txt': 'original\n', '.dockerignore': 'secret.env\n', 'secret.env': 'TOKEN=1\n' } });
+    const first = await start(project, { copyProject: true });
+    const info = await project.ctx.docker.getContainer(first.running.plan.containerName).inspect();
+    expect(info.Mounts.some((mount) => mount.Destination === '/workspace')).toBe(false);
+    const inBottle = (args: string[]): string => execFileSync('docker', ['exec', '-u', '1000', first.running.plan.containerName, ...args]).toString();
+    expect(inBottle(['cat', '/workspace/src/app.txt'])).toBe('original\n');
+    expect(inBottle(['ls', '-a', '/workspace'])).not.toContain('secret.env');
+    inBottle(['sh', '-c', 'echo changed > /workspace/src/app.txt']);
+    expect(fs.readFileSync(join(project.root, 'src/app.txt'), 'utf8')).toBe('original\n');
+    first.running.session.write('exit\r');
+    await first.running.outcome;
+
+    const progress: string[] = [];
+    const prepared = await prepareStart(project.ctx, { projectDir: project.root, agent: 'tester', options: { copyProject: true } });
+    const second = await launchPrepared(project.ctx, prepared, { onProgress: (event) => progress.push(event.message) });
+    expect(progress).toContain('project unchanged: reusing its image');
+    await second.stop();
   });
 });
