@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type CoreContext, isOwnerAlive } from './context';
 import { findBottleContainers, removeBottleContainer } from './docker/containers';
+import { IMAGE_LABELS } from './docker/images';
 import { BottleError } from './errors';
 import { LABELS } from './plan/plan';
 import type { BottleRecord } from './state/bottleRecord';
@@ -22,16 +23,26 @@ export interface LiveBottle {
   attached: boolean;
 }
 
+/** An image the app built and keeps as a cache (copy-project, agent builds, the built-in base). */
+export interface CachedImage {
+  tag: string;
+  kind: string;
+  project?: string;
+  sizeBytes: number;
+  created: string;
+}
+
 export interface BottleListing {
   live: LiveBottle[];
   preserved: BottleRecord[];
   /** Session owner died and its container is gone: resumable, like a preserved bottle. */
   interrupted: BottleRecord[];
   corrupt: CorruptState[];
+  images: CachedImage[];
 }
 
 export async function listBottles(ctx: CoreContext): Promise<BottleListing> {
-  const [states, containers] = await Promise.all([ctx.store.list(), findBottleContainers(ctx.docker, { [LABELS.home]: ctx.store.root })]);
+  const [states, containers, images] = await Promise.all([ctx.store.list(), findBottleContainers(ctx.docker, { [LABELS.home]: ctx.store.root }), listCachedImages(ctx)]);
   const bySlug = new Map(states.records.map((record) => [record.slug, record]));
   const live: LiveBottle[] = containers.map((container) => {
     const slug = container.labels[LABELS.slug] ?? '';
@@ -54,7 +65,23 @@ export async function listBottles(ctx: CoreContext): Promise<BottleListing> {
     // 'prepared' with a live owner is an open preflight, not a bottle yet.
     interrupted: notLive.filter((record) => record.status !== 'preserved' && !isOwnerAlive(record.owner)),
     corrupt: states.corrupt,
+    images,
   };
+}
+
+async function listCachedImages(ctx: CoreContext): Promise<CachedImage[]> {
+  const images = await ctx.docker.listImages({ filters: { label: [IMAGE_LABELS.kind] } });
+  return images.map((image) => {
+    const labels = image.Labels ?? {};
+    const project = labels[IMAGE_LABELS.project];
+    return {
+      tag: image.RepoTags?.find((tag) => tag !== '<none>:<none>') ?? image.Id,
+      kind: labels[IMAGE_LABELS.kind] ?? '',
+      ...(project ? { project } : {}),
+      sizeBytes: image.Size,
+      created: new Date(image.Created * 1000).toISOString(),
+    };
+  });
 }
 
 export interface StopResult {

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { discardBottle, listBottles, stopBottle } from '../../core/bottles';
 import type { CoreContext } from '../../core/context';
-import { table } from '../output';
+import { formatBytes } from '../../core/plan/preflight';
+import { paintDim, table } from '../output';
 
 type ContextFactory = () => CoreContext;
 type Runner = (action: () => Promise<number>) => Promise<void>;
@@ -11,7 +12,8 @@ export function registerPsCommand(program: Command, context: ContextFactory, run
     .command('ps')
     .description('list running and preserved bottles')
     .option('--json', 'print JSON')
-    .action((flags: { json?: boolean }) =>
+    .option('--images', 'also list the images kept as caches (project copies, agent builds, the base image)')
+    .action((flags: { json?: boolean; images?: boolean }) =>
       run(async () => {
         const listing = await listBottles(context());
         if (flags.json) {
@@ -27,6 +29,13 @@ export function registerPsCommand(program: Command, context: ContextFactory, run
         for (const record of listing.interrupted) rows.push([record.slug, record.agent, 'interrupted', record.projectRoot, `was ${record.status} when its process died`]);
         for (const corrupt of listing.corrupt) rows.push([corrupt.slug, '?', 'corrupt', corrupt.dir, corrupt.problem]);
         process.stdout.write(rows.length === 1 ? 'no bottles\n' : `${table(rows)}\n`);
+        if (flags.images) {
+          const imageRows = [['IMAGE', 'KIND', 'SIZE', 'PROJECT']];
+          for (const image of listing.images) imageRows.push([image.tag, image.kind, formatBytes(image.sizeBytes), image.project ?? '']);
+          process.stdout.write(`\n${table(imageRows)}\n`);
+        } else if (listing.images.length > 0) {
+          process.stdout.write(paintDim(`${listing.images.length} cached image(s): claude-bottle ps --images\n`));
+        }
         return 0;
       }),
     );
