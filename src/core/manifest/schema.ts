@@ -94,6 +94,19 @@ export const agentSchema = z
       } else if (agent.image !== undefined && agent.build !== undefined) {
         ctx.addIssue({ code: 'custom', path: ['build'], message: 'expected either "image" or "build", not both' });
       }
+      const secrets = Array.isArray(agent.secrets) ? agent.secrets : [];
+      secrets.forEach((name, index) => {
+        if (secrets.indexOf(name) !== index) {
+          ctx.addIssue({ code: 'custom', path: ['secrets', index], message: `expected each secret once; "${name}" is listed twice` });
+        }
+      });
+      const env = isPlainObject(agent.env) ? agent.env : {};
+      for (const name of Object.keys(env)) {
+        if (secrets.includes(name)) {
+          // A value written in the manifest would defeat the point of naming it a secret.
+          ctx.addIssue({ code: 'custom', path: ['env', name], message: `expected "${name}" in "env" or in "secrets", not both` });
+        }
+      }
     },
     // Run even when another key of the agent is wrong, so every issue is reported at once.
     { when: (payload) => isPlainObject(payload.value) },

@@ -260,6 +260,16 @@ const table: BadManifest[] = [
     line: 6, column: 44, keyPath: 'agents.reviewer.network.allow[1]', says: 'expected a host name such as "api.anthropic.com"',
   },
   {
+    name: 'a secret listed twice',
+    text: reviewer('      "image": "ubuntu",', '      "secrets": ["API_TOKEN", "API_TOKEN"]'),
+    line: 6, column: 32, keyPath: 'agents.reviewer.secrets[1]', says: '"API_TOKEN" is listed twice',
+  },
+  {
+    name: 'a secret whose value is also written in env',
+    text: reviewer('      "image": "ubuntu",', '      "env": { "API_TOKEN": "abc" },', '      "secrets": ["API_TOKEN"]'),
+    line: 6, column: 29, keyPath: 'agents.reviewer.env.API_TOKEN', says: 'in "env" or in "secrets", not both',
+  },
+  {
     name: 'a bad secret name',
     text: reviewer('      "image": "ubuntu",', '      "secrets": ["GITHUB-TOKEN"]'),
     line: 6, column: 19, keyPath: 'agents.reviewer.secrets[0]', says: 'expected an environment variable name',
