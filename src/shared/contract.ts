@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { COMMAND_NAME_LIST, EVENT_NAME_LIST } from './api';
+
+export { createBottleApi, IPC_EVENT_CHANNEL, ipcChannel, type Invoke, type Subscribe } from './api';
 
 // The one contract between the window (renderer) and the core (Electron main, or `serve`).
 //
@@ -382,7 +385,7 @@ export const commands = {
 export type CommandName = keyof typeof commands;
 export type CommandArgs<C extends CommandName> = z.infer<(typeof commands)[C]['args']>;
 export type CommandResult<C extends CommandName> = z.infer<(typeof commands)[C]['result']>;
-export const COMMAND_NAMES = Object.keys(commands) as CommandName[];
+export const COMMAND_NAMES: readonly CommandName[] = COMMAND_NAME_LIST;
 
 export function isCommandName(value: unknown): value is CommandName {
   return typeof value === 'string' && Object.hasOwn(commands, value);
@@ -434,7 +437,14 @@ export const events = {
 
 export type EventName = keyof typeof events;
 export type EventPayload<E extends EventName> = z.infer<(typeof events)[E]>;
-export const EVENT_NAMES = Object.keys(events) as EventName[];
+export const EVENT_NAMES: readonly EventName[] = EVENT_NAME_LIST;
+
+// api.ts lists the names without zod (for the preload): both lists must be exactly these maps' keys.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _sameCommands: Same<CommandName, (typeof COMMAND_NAME_LIST)[number]> = true;
+const _sameEvents: Same<EventName, (typeof EVENT_NAME_LIST)[number]> = true;
+void _sameCommands;
+void _sameEvents;
 
 // ---------------------------------------------------------------------------------------------
 // The renderer's API: `api.bottles.prepare({ ... })`, `api.on('terminal.data', listener)`.
@@ -457,26 +467,6 @@ export type BottleApi = {
   on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
 };
 
-export type Invoke = (command: CommandName, args: unknown) => Promise<ApiResult<unknown>>;
-export type Subscribe = (event: EventName, listener: (payload: unknown) => void) => () => void;
-
-/**
- * Builds a `BottleApi` of named functions from a transport's `invoke` and `subscribe`. The preload
- * and the WebSocket client both use it, so the two transports cannot drift apart.
- */
-export function createBottleApi(invoke: Invoke, subscribe: Subscribe): BottleApi {
-  const api: Record<string, Record<string, (args?: unknown) => Promise<ApiResult<unknown>>>> = {};
-  for (const command of COMMAND_NAMES) {
-    const [namespace, method] = command.split('.') as [string, string];
-    api[namespace] ??= {};
-    api[namespace][method] = (args?: unknown) => invoke(command, args ?? {});
-  }
-  return {
-    ...api,
-    on: (event: EventName, listener: (payload: unknown) => void) => subscribe(event, listener),
-  } as unknown as BottleApi;
-}
-
 // ---------------------------------------------------------------------------------------------
 // The WebSocket wire format (browser mode)
 
@@ -495,9 +485,6 @@ export interface WireEvent<E extends EventName = EventName> {
   payload: EventPayload<E>;
 }
 
-/** The Electron IPC channel of a command, and the one channel events arrive on. */
-export const ipcChannel = (command: CommandName): string => `bottle:${command}`;
-export const IPC_EVENT_CHANNEL = 'bottle:event';
 
 // ---------------------------------------------------------------------------------------------
 // Validation with messages that say what and where
