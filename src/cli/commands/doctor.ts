@@ -1,0 +1,30 @@
+import type { Command } from 'commander';
+import { formatDoctorReport, runDoctor } from '../../core/doctor/doctor';
+import { reportError } from '../output';
+
+type Run = (action: () => Promise<number>) => Promise<void>;
+
+/** Used when the program does not pass its own `run`: the exit code goes to `process.exitCode`. */
+const setExitCode: Run = async (action) => {
+  try {
+    process.exitCode = await action();
+  } catch (error) {
+    process.exitCode = reportError(error);
+  }
+};
+
+/** `claude-bottle doctor [--json]`: the first-run checks; exits 1 when any check fails. */
+export function registerDoctorCommand(program: Command, run: Run = setExitCode): void {
+  program
+    .command('doctor')
+    .description('check that Docker, the docker command, disk space and credentials are ready')
+    .option('--json', 'print the checks as JSON')
+    .action((flags: { json?: boolean }) =>
+      run(async () => {
+        const checks = await runDoctor();
+        if (flags.json) process.stdout.write(`${JSON.stringify(checks, null, 2)}\n`);
+        else process.stdout.write(formatDoctorReport(checks, { color: process.stdout.isTTY === true && !process.env.NO_COLOR }));
+        return checks.some((check) => check.status === 'fail') ? 1 : 0;
+      }),
+    );
+}
