@@ -16,7 +16,9 @@ export { createBottleApi, IPC_EVENT_CHANNEL, ipcChannel, type Invoke, type Subsc
 //   command  → `ipcRenderer.invoke('bottle:<command>', args)` resolves to an `ApiResult`
 //   event    ← channel `bottle:event` carrying `{ event, payload }`
 //
-// WebSocket (browser mode, `ws://127.0.0.1:<port>/api?token=<token>`), JSON text frames:
+// WebSocket (browser mode, `ws://127.0.0.1:<port>/api` on the page's own origin; the HttpOnly
+// cookie set when the page was opened with `?token=` authenticates it, `?token=` works too; any
+// other Origin is refused), JSON text frames:
 //   request  → `{ "id": 7, "command": "bottles.list", "args": {} }`       (`WireRequestSchema`)
 //   response ← `{ "id": 7, "result": { "ok": true, "data": { ... } } }`   (`WireResponse`)
 //   event    ← `{ "event": "terminal.data", "payload": { ... } }`         (`WireEvent`)

@@ -207,6 +207,37 @@ describe('the bottle service on a real Docker engine', () => {
     expect(await project.ctx.store.exists(slug)).toBe(false);
   });
 
+  it('a failed image build ends as failed, notified, with nothing left behind', async () => {
+    project = makeProject(testAgentManifest({ image: undefined, build: { context: '.', dockerfile: 'Dockerfile' } }), {
+      files: { Dockerfile: 'FROM claude-bottle-test:latest\nRUN echo breaking on purpose && exit 7\n' },
+    });
+    service = newService(project);
+    const window = openWindow(service);
+    const { slug } = await window.call<{ slug: string }>('bottles.prepare', { projectDir: project.root, agent: 'tester', copyProject: false, remoteControl: false });
+    await window.call('bottles.confirm', { slug, cols: 80, rows: 24 });
+    await window.waitFor(() => window.statuses(slug).includes('failed'), 'failed', 120_000);
+    expect(window.statuses(slug)).toContain('building');
+    const attached = await window.call<{ status: BottleStatus }>('terminal.attach', { slug });
+    expect(attached.status).toMatchObject({ status: 'failed', error: { kind: 'build-failed' } });
+    expect(window.notifications).toEqual([expect.objectContaining({ kind: 'failed', slug })]);
+    expect(await project.ctx.store.exists(slug)).toBe(false);
+    expect(await findBottleContainers(project.ctx.docker, { [LABELS.home]: project.home })).toEqual([]);
+  });
+
+  it('a stop during the launch leaves nothing running and nothing behind', async () => {
+    project = makeProject(testAgentManifest());
+    service = newService(project);
+    const window = openWindow(service);
+    const { slug } = await window.call<{ slug: string }>('bottles.prepare', { projectDir: project.root, agent: 'tester', copyProject: false, remoteControl: false });
+    await window.call('bottles.confirm', { slug, cols: 80, rows: 24 });
+    const stopped = await window.call<{ preserved: boolean }>('bottles.stop', { slug, keep: false });
+    expect(stopped.preserved).toBe(false);
+    expect(window.statuses(slug).at(-1)).toBe('exited');
+    expect(window.notifications).toEqual([]);
+    expect(await findBottleContainers(project.ctx.docker, { [LABELS.home]: project.home })).toEqual([]);
+    expect(await project.ctx.store.exists(slug)).toBe(false);
+  });
+
   it('a broken manifest answers with its line, and the browser has no folder dialog', async () => {
     project = makeProject('{\n  "version": 1,\n  "agents": { "x": { "image": 42 } }\n}\n');
     service = newService(project);
