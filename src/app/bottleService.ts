@@ -198,7 +198,10 @@ export class BottleService implements CommandTarget, Disposable {
     const prepared = [...this.prepared.values()];
     this.prepared.clear();
     await Promise.allSettled(prepared.map((entry) => cancelPrepared(this.ctx, entry)));
-    for (const bottle of this.bottles.values()) bottle.abort.abort();
+    // A launch in progress is cancelled and waited for, so its container and state are cleaned up.
+    const launching = [...this.bottles.values()].filter((bottle) => !bottle.running && bottle.launching);
+    for (const bottle of launching) bottle.abort.abort();
+    await Promise.allSettled(launching.map((bottle) => bottle.launching));
     this.registry.dispose();
     this.hub.dispose();
   }
@@ -397,6 +400,7 @@ export class BottleService implements CommandTarget, Disposable {
         preserved: states.records.filter((record) => record.status === 'preserved'),
         interrupted: states.records.filter((record) => record.status !== 'preserved' && record.status !== 'prepared'),
         corrupt: states.corrupt,
+        images: [],
       };
     }
     const mine = (slug: string): boolean => this.prepared.has(slug) || LIVE_STATUSES.has(this.bottles.get(slug)?.status.status ?? 'exited');
