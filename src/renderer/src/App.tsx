@@ -130,6 +130,7 @@ export function App({ transport, registry, model }: { transport: Transport; regi
                     stopping={app.busy.has(tab.slug)}
                     onCloseSearch={() => model.closeSearch()}
                     onStop={() => void model.stop(tab.slug)}
+                    onResume={() => model.resume(tab.slug)}
                   />
                 );
               })}

@@ -6,14 +6,6 @@ import { createWsTransport } from './wsTransport';
 // exposes it as `window.bottle`; in a browser (`claude-bottle serve`) it is a WebSocket to the
 // page's own origin. Nothing else in the renderer knows which one it has.
 
-/** What the Electron preload may add next to the contract's commands. */
-interface PreloadExtras {
-  /** The host path of a dropped file or folder (Electron's `webUtils.getPathForFile`). */
-  pathForFile?: (file: File) => string;
-}
-
-type BottleWindow = Window & { bottle?: BottleApi & PreloadExtras };
-
 export interface Transport {
   api: BottleApi;
   kind: 'electron' | 'browser';
@@ -23,7 +15,8 @@ export interface Transport {
 }
 
 function pickTransport(): Transport {
-  const preload = (window as BottleWindow).bottle;
+  // Declared by src/preload/index.d.ts; absent in a browser.
+  const preload = window.bottle;
   if (preload) {
     return {
       api: preload,
@@ -31,7 +24,7 @@ function pickTransport(): Transport {
       connection: new ConnectionStatus('open'),
       pathForFile: (file) => {
         try {
-          return preload.pathForFile?.(file) || undefined;
+          return preload.pathForFile(file) || undefined;
         } catch {
           return undefined;
         }

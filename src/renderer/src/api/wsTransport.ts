@@ -1,11 +1,5 @@
-import {
-  createBottleApi,
-  type ApiResult,
-  type BottleApi,
-  type CommandName,
-  type EventName,
-  type WireRequest,
-} from '../../../shared/contract';
+import { createBottleApi } from '../../../shared/api';
+import type { ApiResult, BottleApi, CommandName, EventName, WireRequest } from '../../../shared/contract';
 import { ConnectionStatus } from './connection';
 
 // Browser mode's transport: one WebSocket to `/api` on the page's own origin. The page load has

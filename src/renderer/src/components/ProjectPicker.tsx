@@ -26,7 +26,10 @@ export function ProjectPicker({ transport, project, requestedDir, loading, recen
   const submit = (event: FormEvent): void => {
     event.preventDefault();
     const dir = path.trim();
-    if (dir) onOpen(dir);
+    if (!dir) return;
+    onOpen(dir);
+    // The folder now shows above; the field is for the next one.
+    setPath('');
   };
 
   return (

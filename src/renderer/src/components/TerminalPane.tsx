@@ -14,10 +14,11 @@ interface Props {
   stopping: boolean;
   onCloseSearch(): void;
   onStop(): void;
+  onResume(): void;
 }
 
 /** One bottle's terminal, its search bar and the thin status bar under it. */
-export function TerminalPane({ controller, active, status, session, agent, searchOpen, stopping, onCloseSearch, onStop }: Props) {
+export function TerminalPane({ controller, active, status, session, agent, searchOpen, stopping, onCloseSearch, onStop, onResume }: Props) {
   const hostRef = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
@@ -48,7 +49,7 @@ export function TerminalPane({ controller, active, status, session, agent, searc
         </div>
       ) : null}
       <div className="terminal-host" ref={hostRef} />
-      <StatusBar agent={agent} status={status} session={session} stopping={stopping} onStop={onStop} />
+      <StatusBar agent={agent} status={status} session={session} stopping={stopping} onStop={onStop} onResume={onResume} />
     </section>
   );
 }
@@ -65,7 +66,16 @@ function LaunchBanner({ status }: { status: BottleStatus }) {
   );
 }
 
-function StatusBar({ agent, status, session, stopping, onStop }: { agent: string; status: BottleStatus | undefined; session: SessionView | undefined; stopping: boolean; onStop(): void }) {
+interface StatusBarProps {
+  agent: string;
+  status: BottleStatus | undefined;
+  session: SessionView | undefined;
+  stopping: boolean;
+  onStop(): void;
+  onResume(): void;
+}
+
+function StatusBar({ agent, status, session, stopping, onStop, onResume }: StatusBarProps) {
   const live = isLive(status);
   return (
     <footer className="status-bar">
@@ -86,6 +96,11 @@ function StatusBar({ agent, status, session, stopping, onStop }: { agent: string
       {live ? (
         <button type="button" className="button button-small button-danger-quiet" disabled={stopping} onClick={onStop} title="Snapshot the transcript, remove the container">
           {stopping ? 'Stopping…' : 'Stop'}
+        </button>
+      ) : null}
+      {status?.status === 'preserved' ? (
+        <button type="button" className="button button-small" onClick={onResume} title="Review the preflight, then continue the conversation (claude --continue)">
+          Resume…
         </button>
       ) : null}
     </footer>

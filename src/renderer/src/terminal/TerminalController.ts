@@ -184,6 +184,37 @@ export class TerminalController {
     return lines.join('\n');
   }
 
+  /**
+   * Resolves true once `text` shows in the terminal, checking the lines each parsed write touched
+   * (so a line that scrolls away within a flood of output is still seen), or false after the timeout.
+   */
+  waitForText(text: string, timeoutMs: number): Promise<boolean> {
+    if (this.text().includes(text)) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      let lineFeeds = 0;
+      const subscriptions: IDisposable[] = [];
+      const timer = setTimeout(() => finish(false), timeoutMs);
+      const finish = (found: boolean): void => {
+        clearTimeout(timer);
+        for (const subscription of subscriptions.splice(0)) subscription.dispose();
+        resolve(found);
+      };
+      subscriptions.push(
+        this.term.onLineFeed(() => {
+          lineFeeds += 1;
+        }),
+        this.term.onWriteParsed(() => {
+          const buffer = this.term.buffer.active;
+          const count = Math.min(buffer.length, lineFeeds + this.term.rows + 1);
+          lineFeeds = 0;
+          for (let index = buffer.length - count; index < buffer.length; index += 1) {
+            if (buffer.getLine(index)?.translateToString(true).includes(text)) return finish(true);
+          }
+        }),
+      );
+    });
+  }
+
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;

@@ -7,6 +7,8 @@ import { TerminalController, type TerminalCallbacks } from './TerminalController
 /** The read-only view tests use: `window.__bottleTerminals[slug].text()` is what the terminal shows. */
 export interface TerminalProbe {
   text(): string;
+  /** Resolves true once the text shows, even for a moment in a flood of output; false after the timeout. */
+  waitFor(text: string, timeoutMs: number): Promise<boolean>;
   renderer(): 'webgl' | 'dom';
 }
 
@@ -62,7 +64,11 @@ export class TerminalRegistry {
     if (this.fontSize !== undefined) controller.setFontSize(this.fontSize);
     this.controllers.set(slug, controller);
     Object.defineProperty(this.probes, slug, {
-      value: Object.freeze({ text: () => controller.text(), renderer: () => controller.renderer }),
+      value: Object.freeze({
+        text: () => controller.text(),
+        waitFor: (text: string, timeoutMs: number) => controller.waitForText(text, timeoutMs),
+        renderer: () => controller.renderer,
+      }),
       configurable: true,
       enumerable: true,
       writable: false,
