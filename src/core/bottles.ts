@@ -58,12 +58,16 @@ export async function listBottles(ctx: CoreContext): Promise<BottleListing> {
     };
   });
   const liveSlugs = new Set(live.map((bottle) => bottle.slug));
-  const notLive = states.records.filter((record) => !liveSlugs.has(record.slug));
+  const notLive: BottleRecord[] = [];
+  for (const record of states.records.filter((candidate) => !liveSlugs.has(candidate.slug))) {
+    // A preflight whose process died started nothing and holds no conversation: tidy it away.
+    if (record.status === 'prepared' && !isOwnerAlive(record.owner)) await ctx.store.remove(record.slug);
+    else notLive.push(record);
+  }
   return {
     live,
     preserved: notLive.filter((record) => record.status === 'preserved'),
-    // 'prepared' with a live owner is an open preflight, not a bottle yet.
-    interrupted: notLive.filter((record) => record.status !== 'preserved' && !isOwnerAlive(record.owner)),
+    interrupted: notLive.filter((record) => record.status !== 'preserved' && record.status !== 'prepared' && !isOwnerAlive(record.owner)),
     corrupt: states.corrupt,
     images,
   };

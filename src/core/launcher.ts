@@ -95,6 +95,7 @@ export async function prepareStart(ctx: CoreContext, request: StartRequest): Pro
     options: { copyProject: plan.copyProject, remoteControl: plan.claude.remoteControl },
     grantedCapabilities: [],
     sessions: 0,
+    owner: ctx.owner,
   };
   await ctx.store.create(record);
   return { plan, record };

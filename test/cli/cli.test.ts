@@ -65,6 +65,20 @@ describe('claude-bottle on the command line', () => {
     expect(bottleContainers(project)).toBe('');
   });
 
+  it('a preflight left open by a killed CLI started nothing, and ps tidies it away', async () => {
+    project = makeProject(testAgentManifest());
+    const run = cli(['start', 'tester'], project);
+    await run.waitFor('Start this bottle? [y/N]');
+    expect(stateEntries(project)).toHaveLength(1);
+    process.kill(run.pid, 'SIGKILL');
+    await run.exited;
+    const ps = cli(['ps'], project);
+    expect(await ps.exited).toBe(0);
+    expect(ps.text()).toContain('no bottles');
+    expect(stateEntries(project)).toEqual([]);
+    expect(bottleContainers(project)).toBe('');
+  });
+
   it('start hands the terminal to Claude, exit 3 preserves, resume continues, and the terminal comes back intact', async () => {
     project = makeProject(testAgentManifest());
     const shell = `stty -g; ${CLI_COMMAND.join(' ')} start tester; echo "code=$?"; stty -g`;

@@ -81,10 +81,21 @@ export function startClaudeSession(spec: ClaudeSessionSpec): ClaudeSession {
   void exited.then(() => {
     done = true;
   });
+  // Output that arrives before anyone listens (the launcher still settling its state) is held and
+  // handed to the first listener, so Claude's first screen is never lost.
+  let early: string[] | undefined = [];
+  const holdEarly = child.onData((data) => early?.push(data));
   return {
     pid: child.pid,
     exited,
-    onData: (listener) => child.onData(listener),
+    onData: (listener) => {
+      if (early) {
+        holdEarly.dispose();
+        for (const data of early) listener(data);
+        early = undefined;
+      }
+      return child.onData(listener);
+    },
     write: (data) => {
       if (!done) child.write(data);
     },
