@@ -6,6 +6,7 @@ import { registerDoctorCommand } from './commands/doctor';
 import { registerInitCommand } from './commands/init';
 import { registerResumeCommand, registerStartCommand } from './commands/launch';
 import { registerServeCommand } from './commands/serve';
+import { registerUpdateClaudeCommand } from './commands/update';
 import { EXIT } from './exitCodes';
 import { reportError } from './output';
 
@@ -32,6 +33,7 @@ export function buildProgram(exit: (code: number) => void, context: () => CoreCo
   registerInitCommand(program, run);
   registerDoctorCommand(program, run);
   registerServeCommand(program, context, run);
+  registerUpdateClaudeCommand(program, context, run);
   return program;
 }
 
