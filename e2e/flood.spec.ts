@@ -1,5 +1,5 @@
 import type { CDPSession, Page } from '@playwright/test';
-import { expect, makeProject, test, WAIT } from './support/fixtures';
+import { expect, makeProject, type PageGlobals, test, WAIT } from './support/fixtures';
 
 // A process printing forever must not take the window down: flow control keeps the page's memory
 // flat, keystrokes still reach the session while it prints, and Ctrl-C stops it.
@@ -25,7 +25,7 @@ const mib = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1);
 
 async function evaluateLatency(page: Page): Promise<number> {
   const started = Date.now();
-  await page.evaluate(() => document.querySelectorAll('.tab').length);
+  await page.evaluate(() => (globalThis as unknown as PageGlobals).document.querySelectorAll('.tab').length);
   return Date.now() - started;
 }
 

@@ -48,6 +48,13 @@ test('a crashed agent is preserved, and double-clicking it resumes the conversat
   await app.expectTerminal(slug, 'Claude: you said: and the fixtures');
   await app.screenshot('terminal');
 
+  // The window and the terminal follow the OS theme.
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await expect(app.pane(slug).locator('.terminal-host')).toHaveCSS('background-color', 'rgb(22, 23, 29)');
+  await expect(app.pane(slug).locator('.xterm-viewport')).toHaveCSS('background-color', 'rgb(22, 23, 29)');
+  await app.screenshot('terminal-dark');
+  await page.emulateMedia({ colorScheme: 'light' });
+
   // Claude exits with 3: the tab says so, and the bottle is listed as preserved.
   await app.type(slug, 'exit 3\n');
   await expect(app.tab(slug)).toContainText('preserved (exit 3)', { timeout: WAIT.short });

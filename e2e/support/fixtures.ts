@@ -46,8 +46,7 @@ export class AppDriver {
   }
 
   /** Opens the window through the URL `serve` printed (the token becomes a cookie). */
-  async goto(): Promise<void> {
-    const url = process.env.E2E_URL;
+  async goto(url: string | undefined = process.env.E2E_URL): Promise<void> {
     if (!url) throw new Error('E2E_URL is not set: run the tests with `npx playwright test` (the global setup sets it)');
     await this.page.goto(url);
     await this.waitConnected();
@@ -123,7 +122,7 @@ export class AppDriver {
   }
 
   async terminalText(slug: string): Promise<string> {
-    return this.page.evaluate((s) => window.__bottleTerminals?.[s]?.text() ?? '', slug);
+    return this.page.evaluate((s) => (globalThis as unknown as PageGlobals).__bottleTerminals?.[s]?.text() ?? '', slug);
   }
 
   /** Waits until the terminal shows `expected` (a string it contains, or a pattern it matches). */
@@ -135,7 +134,30 @@ export class AppDriver {
 
   /** Resolves whether `text` showed in the terminal within the timeout, even for a moment. */
   async sawInTerminal(slug: string, text: string, timeout: number): Promise<boolean> {
-    return this.page.evaluate(([s, t, ms]) => window.__bottleTerminals?.[s]?.waitFor(t, ms) ?? Promise.resolve(false), [slug, text, timeout] as const);
+    return this.page.evaluate(([s, t, ms]) => (globalThis as unknown as PageGlobals).__bottleTerminals?.[s]?.waitFor(t, ms) ?? Promise.resolve(false), [slug, text, timeout] as const);
+  }
+
+  /**
+   * Where `text` is on screen (its last occurrence): the page coordinates of the middle of its
+   * first few cells, computed from the terminal's grid.
+   */
+  async pointAt(slug: string, text: string): Promise<{ x: number; y: number }> {
+    const found = await this.page.evaluate(
+      ([s, needle]) => {
+        const probe = (globalThis as unknown as PageGlobals).__bottleTerminals?.[s];
+        if (!probe) return undefined;
+        const lines = probe.text().split('\n');
+        let line = -1;
+        for (let index = lines.length - 1; index >= 0 && line < 0; index -= 1) if (lines[index]?.includes(needle)) line = index;
+        const size = probe.size();
+        return { row: line - size.viewportY, col: line >= 0 ? (lines[line]?.indexOf(needle) ?? -1) : -1, cols: size.cols, rows: size.rows };
+      },
+      [slug, text] as const,
+    );
+    if (!found || found.row < 0 || found.row >= found.rows) throw new Error(`"${text}" is not on the screen of ${slug}`);
+    const box = await this.pane(slug).locator('.xterm-screen').boundingBox();
+    if (!box) throw new Error(`the terminal of ${slug} is not on screen`);
+    return { x: box.x + ((found.col + 3.5) / found.cols) * box.width, y: box.y + ((found.row + 0.5) / found.rows) * box.height };
   }
 
   /** Focuses a bottle's terminal (its tab first) and types, as a person would. */
@@ -145,8 +167,16 @@ export class AppDriver {
     await this.page.keyboard.type(text);
   }
 
+  /** Closes every tab whose bottle has ended (the core then forgets its terminal). */
+  async closeEndedTabs(): Promise<void> {
+    const close = this.page.locator('.tab .tab-close');
+    for (let count = await close.count(); count > 0; count -= 1) {
+      await close.first().click({ timeout: WAIT.short });
+    }
+  }
+
   async slugs(): Promise<string[]> {
-    return this.page.evaluate(() => Object.keys(window.__bottleTerminals ?? {}));
+    return this.page.evaluate(() => Object.keys((globalThis as unknown as PageGlobals).__bottleTerminals ?? {}));
   }
 
   /** docs/screenshots/<name>.png, only with UPDATE_SCREENSHOTS=1 (so CI never dirties the tree). */
@@ -167,6 +197,9 @@ export const test = base.extend<{ app: AppDriver }>({
     const app = new AppDriver(page);
     try {
       await use(app);
+      // The server is shared: ended bottles' tabs are closed so the next test's window (and its
+      // screenshots) show only its own.
+      await app.closeEndedTabs();
     } finally {
       // Tests run one at a time: a bottle still running now is this test's (it failed before its
       // Stop). Removing it keeps the next test's machine quiet.
@@ -179,8 +212,16 @@ export const test = base.extend<{ app: AppDriver }>({
 
 export { expect };
 
-declare global {
-  interface Window {
-    __bottleTerminals?: Readonly<Record<string, { text(): string; waitFor(text: string, timeoutMs: number): Promise<boolean>; renderer(): string }>>;
-  }
+/**
+ * The page's globals the tests read inside `page.evaluate` (this code is compiled without the DOM
+ * library, so the page's `window` is reached as `globalThis`).
+ */
+export interface PageGlobals {
+  /** The renderer's read-only terminal probe (src/renderer/src/terminal/registry.ts). */
+  __bottleTerminals?: Readonly<
+    Record<string, { text(): string; waitFor(text: string, timeoutMs: number): Promise<boolean>; renderer(): string; size(): { cols: number; rows: number; viewportY: number } }>
+  >;
+  /** The Electron preload's API; absent in a browser. */
+  bottle?: unknown;
+  document: { querySelectorAll(selector: string): { length: number } };
 }

@@ -6,6 +6,7 @@
 // A second mode, `--leave`, lets the bottles' containers run on at exit: the "app died" test uses
 // it to find them again from a new server as detached bottles.
 
+import fs from 'node:fs';
 import { BottleService } from '../../src/app/bottleService';
 import { createCoreContext } from '../../src/core/context';
 import { startServer } from '../../src/server/server';
@@ -13,8 +14,9 @@ import { startServer } from '../../src/server/server';
 const leave = process.argv.includes('--leave');
 const rendererDir = process.env.CLAUDE_BOTTLE_RENDERER_DIR;
 
+const { version } = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 const ctx = createCoreContext();
-const service = new BottleService({ ctx, transport: 'browser', version: 'e2e', initialProject: null });
+const service = new BottleService({ ctx, transport: 'browser', version, initialProject: null });
 const server = await startServer({ service, host: '127.0.0.1', port: 0, ...(rendererDir ? { rendererDir } : {}) });
 process.stdout.write(`${JSON.stringify({ url: server.url, origin: server.origin, pid: process.pid, stateRoot: ctx.store.root })}\n`);
 

@@ -43,7 +43,8 @@ export function statusLabel(status: BottleStatus | undefined): string {
     case 'running':
       return 'running';
     case 'exited':
-      return `exited ${status.exitCode ?? 0}`;
+      // The core says 'stopped' when someone pressed Stop (the exit code is then Docker's kill).
+      return status.message === 'stopped' ? 'stopped' : `exited ${status.exitCode ?? 0}`;
     case 'preserved':
       return status.exitCode !== undefined ? `preserved (exit ${status.exitCode})` : 'preserved';
     case 'failed':

@@ -1,5 +1,21 @@
 import type { ErrorInfo } from '../../../shared/contract';
+import { Fragment, type ReactNode } from 'react';
 import { errorTitle, issueLocation } from '../format';
+
+/** A long path wraps after its slashes, never inside a name. */
+function breakablePath(path: string): ReactNode {
+  const parts = path.split('/');
+  return parts.map((part, index) => (
+    <Fragment key={index}>
+      {part}
+      {index < parts.length - 1 ? (
+        <>
+          /<wbr />
+        </>
+      ) : null}
+    </Fragment>
+  ));
+}
 
 /**
  * An error in place of what could not be shown: for a manifest, every problem with its
@@ -14,7 +30,9 @@ export function ErrorView({ error, onRetry, compact = false }: { error: ErrorInf
         <ul className="manifest-issues">
           {issues.map((issue, index) => (
             <li key={index} className="manifest-issue">
-              <code className="issue-location">{issueLocation(issue)}</code>
+              <code className="issue-location" title={issueLocation(issue)}>
+                {breakablePath(issueLocation(issue))}
+              </code>
               {issue.keyPath ? <code className="issue-key">{issue.keyPath}</code> : null}
               <span className="issue-message">{issue.message}</span>
             </li>

@@ -10,6 +10,8 @@ export interface TerminalProbe {
   /** Resolves true once the text shows, even for a moment in a flood of output; false after the timeout. */
   waitFor(text: string, timeoutMs: number): Promise<boolean>;
   renderer(): 'webgl' | 'dom';
+  /** Columns and rows, and the first buffer line on screen (to find a cell on screen). */
+  size(): { cols: number; rows: number; viewportY: number };
 }
 
 declare global {
@@ -68,6 +70,7 @@ export class TerminalRegistry {
         text: () => controller.text(),
         waitFor: (text: string, timeoutMs: number) => controller.waitForText(text, timeoutMs),
         renderer: () => controller.renderer,
+        size: () => ({ ...controller.size(), viewportY: controller.term.buffer.active.viewportY }),
       }),
       configurable: true,
       enumerable: true,

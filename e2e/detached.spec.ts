@@ -1,0 +1,66 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import { join } from 'node:path';
+import { removeContainers } from './support/globalSetup';
+import { expect, makeProject, test, WAIT } from './support/fixtures';
+import { startServe } from './support/server';
+
+// The app died with bottles running (here: browser mode stopped with its containers left on). The
+// next start finds them by label and offers Re-attach (a new `claude --continue` session in the
+// same container) or Stop.
+
+function containerExists(slug: string): boolean {
+  return execFileSync('docker', ['ps', '-aq', '--filter', `name=^claude-bottle-${slug}$`], { encoding: 'utf8' }).trim() !== '';
+}
+
+test('bottles left running by a dead app are offered Re-attach and Stop', async ({ app, page }) => {
+  const home = join(process.env.E2E_TMP ?? '', 'detached-home');
+  fs.mkdirSync(home, { recursive: true });
+  const project = makeProject('orphans', { keeper: { description: 'fake Claude' }, quitter: { description: 'fake Claude' } });
+  const first = await startServe(home, { leave: true });
+  let second: Awaited<ReturnType<typeof startServe>> | undefined;
+  try {
+    await app.goto(first.url);
+    await app.openProject(project);
+    const keeper = await app.launch('keeper');
+    const quitter = await app.launch('quitter');
+    await app.type(keeper, 'remember me\n');
+    await app.expectTerminal(keeper, 'Claude: you said: remember me');
+
+    // The app goes away; its containers stay.
+    await first.stop();
+    await expect(page.locator('.connection-banner')).toBeVisible({ timeout: WAIT.short });
+    expect(containerExists(keeper) && containerExists(quitter)).toBe(true);
+
+    second = await startServe(home);
+    await app.goto(second.url);
+    const running = page.locator('section[aria-labelledby="running-heading"]');
+    const keeperItem = running.locator(`.bottle-item.detached[data-slug="${keeper}"]`);
+    const quitterItem = running.locator(`.bottle-item.detached[data-slug="${quitter}"]`);
+    await expect(keeperItem).toContainText('left running by an earlier session', { timeout: WAIT.short });
+    await expect(quitterItem).toBeVisible();
+    await app.screenshot('detached');
+
+    // Re-attach: a new session continues the conversation in the same container.
+    await keeperItem.getByRole('button', { name: 'Re-attach' }).click();
+    await expect(app.tab(keeper)).toBeVisible({ timeout: WAIT.short });
+    await app.expectTerminal(keeper, 'previous: remember me', WAIT.prompt);
+    await app.expectTerminal(keeper, /\n> $/);
+    await expect(keeperItem).toHaveCount(0);
+    await app.type(keeper, 'back again\n');
+    await app.expectTerminal(keeper, 'Claude: you said: back again');
+
+    // Stop: the other one is removed.
+    await quitterItem.getByRole('button', { name: 'Stop' }).click();
+    await expect(quitterItem).toHaveCount(0, { timeout: WAIT.short });
+    await expect.poll(() => containerExists(quitter), { timeout: WAIT.short }).toBe(false);
+
+    await app.pane(keeper).getByRole('button', { name: 'Stop' }).click();
+    await expect(app.tab(keeper)).not.toContainText('running', { timeout: WAIT.short });
+    await expect.poll(() => containerExists(keeper), { timeout: WAIT.short }).toBe(false);
+  } finally {
+    await first.stop();
+    await second?.stop();
+    removeContainers(home);
+  }
+});
