@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
-import { type CoreContext, createCoreContext } from '../core/context';
+import { createCoreContext } from '../core/context';
+import type { ContextFactory, Runner } from './command';
 import { registerLsCommand } from './commands/agents';
 import { registerDiscardCommand, registerPsCommand, registerStopCommand } from './commands/bottles';
 import { registerDoctorCommand } from './commands/doctor';
@@ -11,8 +12,8 @@ import { EXIT } from './exitCodes';
 import { reportError } from './output';
 
 /** Builds the `claude-bottle` program; `exit` receives the code each command ends with. */
-export function buildProgram(exit: (code: number) => void, context: () => CoreContext = () => createCoreContext()): Command {
-  const run = async (action: () => Promise<number>): Promise<void> => {
+export function buildProgram(exit: (code: number) => void, context: ContextFactory = () => createCoreContext()): Command {
+  const run: Runner = async (action) => {
     try {
       exit(await action());
     } catch (error) {

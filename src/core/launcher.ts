@@ -110,19 +110,22 @@ export async function prepareResume(ctx: CoreContext, slug: string): Promise<Pre
     }
     // Its owner died mid-session (the app or CLI was killed): the state is still worth resuming.
   }
-  const loaded = loadManifest(record.manifestFile);
-  const plan = preparePlan({
-    loaded,
+  return { plan: await planFromRecord(ctx, record), record };
+}
+
+/** The plan of an existing bottle: its recorded agent, options and grants, continuing its conversation. */
+async function planFromRecord(ctx: CoreContext, record: BottleRecord): Promise<BottlePlan> {
+  return preparePlan({
+    loaded: loadManifest(record.manifestFile),
     agentName: record.agent,
-    slug,
+    slug: record.slug,
     options: record.options,
     stateRoot: ctx.store.root,
-    claudeStorage: ctx.store.claudeDir(slug),
+    claudeStorage: ctx.store.claudeDir(record.slug),
     secrets: ctx.secrets,
     grantedCapabilities: record.grantedCapabilities,
-    resume: { continueConversation: await hasConversation(ctx.store, slug) },
+    resume: { continueConversation: await hasConversation(ctx.store, record.slug) },
   });
-  return { plan, record };
 }
 
 /** A cancelled preflight or a dry run: nothing was started; a new bottle leaves no state behind. */
@@ -201,18 +204,7 @@ export async function reattachBottle(ctx: CoreContext, slug: string, size: { col
   if (!info?.State.Running) {
     throw new BottleError('not-found', `the container of bottle ${slug} is not running`, `resume it instead: claude-bottle resume ${slug}`);
   }
-  const loaded = loadManifest(record.manifestFile);
-  const plan = preparePlan({
-    loaded,
-    agentName: record.agent,
-    slug,
-    options: record.options,
-    stateRoot: ctx.store.root,
-    claudeStorage: ctx.store.claudeDir(slug),
-    secrets: ctx.secrets,
-    grantedCapabilities: record.grantedCapabilities,
-    resume: { continueConversation: await hasConversation(ctx.store, slug) },
-  });
+  const plan = await planFromRecord(ctx, record);
   const session = startClaudeSession({
     containerName: record.containerName,
     user: info.Config.User || '1000',

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { loadManifest } from '../../core/manifest/load';
 import type { ResolvedAgent } from '../../core/manifest/types';
 import { table } from '../output';
+import type { Runner } from '../command';
 
 /** The badges the window shows next to an agent, in words. */
 export function agentBadges(agent: ResolvedAgent): string[] {
@@ -12,7 +13,7 @@ export function agentBadges(agent: ResolvedAgent): string[] {
   return badges;
 }
 
-export function registerLsCommand(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
+export function registerLsCommand(program: Command, run: Runner): void {
   program
     .command('ls')
     .description("list the project's agents")

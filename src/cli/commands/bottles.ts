@@ -1,11 +1,8 @@
 import type { Command } from 'commander';
 import { discardBottle, listBottles, stopBottle } from '../../core/bottles';
-import type { CoreContext } from '../../core/context';
 import { formatBytes } from '../../core/plan/preflight';
 import { paintDim, table } from '../output';
-
-type ContextFactory = () => CoreContext;
-type Runner = (action: () => Promise<number>) => Promise<void>;
+import type { ContextFactory, Runner } from '../command';
 
 export function registerPsCommand(program: Command, context: ContextFactory, run: Runner): void {
   program

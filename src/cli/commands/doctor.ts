@@ -1,20 +1,9 @@
 import type { Command } from 'commander';
 import { formatDoctorReport, runDoctor } from '../../core/doctor/doctor';
-import { reportError } from '../output';
-
-type Run = (action: () => Promise<number>) => Promise<void>;
-
-/** Used when the program does not pass its own `run`: the exit code goes to `process.exitCode`. */
-const setExitCode: Run = async (action) => {
-  try {
-    process.exitCode = await action();
-  } catch (error) {
-    process.exitCode = reportError(error);
-  }
-};
+import type { Runner } from '../command';
 
 /** `claude-bottle doctor [--json]`: the first-run checks; exits 1 when any check fails. */
-export function registerDoctorCommand(program: Command, run: Run = setExitCode): void {
+export function registerDoctorCommand(program: Command, run: Runner): void {
   program
     .command('doctor')
     .description('check that Docker, the docker command, disk space and credentials are ready')

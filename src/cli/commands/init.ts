@@ -1,21 +1,10 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { initProject } from '../../core/init/starterManifest';
-import { reportError } from '../output';
-
-type Run = (action: () => Promise<number>) => Promise<void>;
-
-/** Used when the program does not pass its own `run`: the exit code goes to `process.exitCode`. */
-const setExitCode: Run = async (action) => {
-  try {
-    process.exitCode = await action();
-  } catch (error) {
-    process.exitCode = reportError(error);
-  }
-};
+import type { Runner } from '../command';
 
 /** `claude-bottle init [dir] [--force]`: write a commented starter claude-bottle.json. */
-export function registerInitCommand(program: Command, run: Run = setExitCode): void {
+export function registerInitCommand(program: Command, run: Runner): void {
   program
     .command('init')
     .description('create a starter claude-bottle.json (one agent on the built-in image)')

@@ -7,6 +7,7 @@ import { attachTerminal } from '../attachTerminal';
 import { confirmOnTerminal } from '../confirm';
 import { EXIT } from '../exitCodes';
 import { paintDim } from '../output';
+import type { ContextFactory, Runner } from '../command';
 
 // `start` and `resume`: the same preflight → confirm → launch → attach flow, from two resolvers.
 
@@ -15,9 +16,7 @@ export interface LaunchFlags {
   yes?: boolean;
 }
 
-type ContextFactory = () => CoreContext;
-
-export function registerStartCommand(program: Command, context: ContextFactory, run: (action: () => Promise<number>) => Promise<void>): void {
+export function registerStartCommand(program: Command, context: ContextFactory, run: Runner): void {
   program
     .command('start')
     .description("start a bottle for one of the project's agents and attach to its Claude session")
@@ -40,7 +39,7 @@ export function registerStartCommand(program: Command, context: ContextFactory, 
     );
 }
 
-export function registerResumeCommand(program: Command, context: ContextFactory, run: (action: () => Promise<number>) => Promise<void>): void {
+export function registerResumeCommand(program: Command, context: ContextFactory, run: Runner): void {
   program
     .command('resume')
     .description('resume a preserved bottle, continuing its conversation')

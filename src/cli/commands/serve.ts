@@ -1,17 +1,14 @@
 import { resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { BottleService } from '../../app/bottleService';
-import type { CoreContext } from '../../core/context';
 import { findManifest } from '../../core/manifest/discover';
 import { startServer } from '../../server/server';
 import { EXIT } from '../exitCodes';
 import { paintDim } from '../output';
+import type { ContextFactory, Runner } from '../command';
 
 // `claude-bottle serve`: the window's UI in a browser, for headless hosts (SPEC section 5). It runs
 // the same BottleService as the desktop app, behind a loopback-only server that wants a token.
-
-type ContextFactory = () => CoreContext;
-type Runner = (action: () => Promise<number>) => Promise<void>;
 
 export function registerServeCommand(program: Command, context: ContextFactory, run: Runner): void {
   program

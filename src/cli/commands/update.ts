@@ -1,11 +1,8 @@
 import type { Command } from 'commander';
 import { ensureBuiltinBaseImage } from '../../core/builtin/baseImage';
-import type { CoreContext } from '../../core/context';
 import { pingDocker } from '../../core/docker/client';
 import { paintDim } from '../output';
-
-type ContextFactory = () => CoreContext;
-type Runner = (action: () => Promise<number>) => Promise<void>;
+import type { ContextFactory, Runner } from '../command';
 
 /** `claude-bottle update-claude`: rebuild the built-in base image with the newest Claude Code. */
 export function registerUpdateClaudeCommand(program: Command, context: ContextFactory, run: Runner): void {
