@@ -6,14 +6,15 @@ import { expect, makeProject, test, WAIT } from './support/fixtures';
 import { startServe } from './support/server';
 
 // The app died with bottles running (here: browser mode stopped with its containers left on). The
-// next start finds them by label and offers Re-attach (a new `claude --continue` session in the
-// same container) or Stop.
+// open page says so and reconnects by itself when the app is back; the new app finds the
+// containers by label and offers Re-attach (a new `claude --continue` session in the same
+// container) or Stop.
 
 function containerExists(slug: string): boolean {
   return execFileSync('docker', ['ps', '-aq', '--filter', `name=^claude-bottle-${slug}$`], { encoding: 'utf8' }).trim() !== '';
 }
 
-test('bottles left running by a dead app are offered Re-attach and Stop', async ({ app, page }) => {
+test('the window reconnects to a restarted app, which offers the bottles it left running for Re-attach and Stop', async ({ app, page }) => {
   const home = join(process.env.E2E_TMP ?? '', 'detached-home');
   fs.mkdirSync(home, { recursive: true });
   const project = makeProject('orphans', { keeper: { description: 'fake Claude' }, quitter: { description: 'fake Claude' } });
@@ -32,8 +33,12 @@ test('bottles left running by a dead app are offered Re-attach and Stop', async 
     await expect(page.locator('.connection-banner')).toBeVisible({ timeout: WAIT.short });
     expect(containerExists(keeper) && containerExists(quitter)).toBe(true);
 
-    second = await startServe(home);
-    await app.goto(second.url);
+    // The app comes back (same address): the page reconnects by itself, and its two tabs say
+    // they lost their sessions.
+    second = await startServe(home, { port: first.port, token: first.token });
+    await app.waitConnected();
+    await expect(app.tab(keeper)).toContainText('disconnected', { timeout: WAIT.short });
+    await expect(app.tab(quitter)).toContainText('disconnected');
     const running = page.locator('section[aria-labelledby="running-heading"]');
     const keeperItem = running.locator(`.bottle-item.detached[data-slug="${keeper}"]`);
     const quitterItem = running.locator(`.bottle-item.detached[data-slug="${quitter}"]`);
@@ -41,7 +46,9 @@ test('bottles left running by a dead app are offered Re-attach and Stop', async 
     await expect(quitterItem).toBeVisible();
     await app.screenshot('detached');
 
-    // Re-attach: a new session continues the conversation in the same container.
+    // Re-attach (from the Running list, or the tab's own banner): a new session continues the
+    // conversation in the same container.
+    await expect(app.pane(quitter).locator('.terminal-failure button', { hasText: 'Re-attach' })).toBeAttached(); // an inactive pane is aria-hidden
     await keeperItem.getByRole('button', { name: 'Re-attach' }).click();
     await expect(app.tab(keeper)).toBeVisible({ timeout: WAIT.short });
     await app.expectTerminal(keeper, 'previous: remember me', WAIT.prompt);

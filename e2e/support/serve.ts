@@ -13,12 +13,15 @@ import { startServer } from '../../src/server/server';
 
 const leave = process.argv.includes('--leave');
 const rendererDir = process.env.CLAUDE_BOTTLE_RENDERER_DIR;
+// A restart on the same port with the same token lets an open page reconnect by itself.
+const port = Number(process.env.E2E_SERVE_PORT ?? 0);
+const token = process.env.E2E_SERVE_TOKEN;
 
 const { version } = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 const ctx = createCoreContext();
 const service = new BottleService({ ctx, transport: 'browser', version, initialProject: null });
-const server = await startServer({ service, host: '127.0.0.1', port: 0, ...(rendererDir ? { rendererDir } : {}) });
-process.stdout.write(`${JSON.stringify({ url: server.url, origin: server.origin, pid: process.pid, stateRoot: ctx.store.root })}\n`);
+const server = await startServer({ service, host: '127.0.0.1', port, ...(token ? { token } : {}), ...(rendererDir ? { rendererDir } : {}) });
+process.stdout.write(`${JSON.stringify({ url: server.url, origin: server.origin, port: server.port, token: server.token, pid: process.pid, stateRoot: ctx.store.root })}\n`);
 
 let stopping = false;
 const stop = async (): Promise<void> => {

@@ -131,6 +131,7 @@ export function App({ transport, registry, model }: { transport: Transport; regi
                     onCloseSearch={() => model.closeSearch()}
                     onStop={() => void model.stop(tab.slug)}
                     onResume={() => model.resume(tab.slug)}
+                    {...(list.detached.some((bottle) => bottle.slug === tab.slug && bottle.owner === 'dead') ? { onReattach: () => void model.reattach(tab.slug) } : {})}
                   />
                 );
               })}

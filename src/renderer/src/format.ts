@@ -48,7 +48,8 @@ export function statusLabel(status: BottleStatus | undefined): string {
     case 'preserved':
       return status.exitCode !== undefined ? `preserved (exit ${status.exitCode})` : 'preserved';
     case 'failed':
-      return 'failed';
+      // Set by the window when the process that ran the session went away (see appModel.ts).
+      return status.message === 'disconnected' ? 'disconnected' : 'failed';
   }
 }
 

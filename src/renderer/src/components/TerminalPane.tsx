@@ -15,10 +15,12 @@ interface Props {
   onCloseSearch(): void;
   onStop(): void;
   onResume(): void;
+  /** Set when the bottle's container runs on without a session here (Running lists it). */
+  onReattach?: () => void;
 }
 
 /** One bottle's terminal, its search bar and the thin status bar under it. */
-export function TerminalPane({ controller, active, status, session, agent, searchOpen, stopping, onCloseSearch, onStop, onResume }: Props) {
+export function TerminalPane({ controller, active, status, session, agent, searchOpen, stopping, onCloseSearch, onStop, onResume, onReattach }: Props) {
   const hostRef = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
@@ -44,8 +46,15 @@ export function TerminalPane({ controller, active, status, session, agent, searc
       {status?.status === 'building' || status?.status === 'starting' ? <LaunchBanner status={status} /> : null}
       {status?.status === 'failed' && status.error ? (
         <div className="terminal-failure" role="alert">
-          <strong>The bottle could not start.</strong> {status.error.message}
+          <div>
+            <strong>{status.message === 'disconnected' ? 'Disconnected.' : 'The bottle failed.'}</strong> {status.error.message}
+          </div>
           {status.error.hint ? <div className="error-hint">{status.error.hint}</div> : null}
+          {onReattach ? (
+            <button type="button" className="button button-small" onClick={onReattach}>
+              Re-attach
+            </button>
+          ) : null}
         </div>
       ) : null}
       <div className="terminal-host" ref={hostRef} />

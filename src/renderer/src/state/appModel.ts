@@ -82,6 +82,8 @@ export class AppModel {
   private readonly disposers: (() => void)[] = [];
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private readonly closedTabs = persisted.closedTabs();
+  /** Slugs some `bottles.list` answer has listed as a session of the core. */
+  private readonly seenSessions = new Set<string>();
   private preflightSeq = 0;
   private preflightRequest: PrepareRequest | null = null;
   private preflightSlug: string | null = null;
@@ -308,9 +310,19 @@ export class AppModel {
 
   private applyList(list: BottleList): void {
     const statuses = { ...this.state.statuses };
+    const listed = new Set<string>();
     for (const session of list.sessions) {
       const { projectRoot: _root, image: _image, network: _network, startedAt: _started, ...status } = session;
       statuses[session.slug] = status;
+      listed.add(session.slug);
+      this.seenSessions.add(session.slug);
+    }
+    // A live tab whose session the core no longer lists lost it: the server (or app) it belonged to
+    // went away. Its container may still run: Running offers it for Re-attach.
+    for (const tab of this.state.tabs) {
+      if (!listed.has(tab.slug) && this.seenSessions.has(tab.slug) && isLive(statuses[tab.slug])) {
+        statuses[tab.slug] = disconnectedStatus(tab.slug, tab.agent);
+      }
     }
     // Sessions this window has no tab for (after a reload, or started from the tray) get one.
     const known = new Set(this.state.tabs.map((tab) => tab.slug));
@@ -563,6 +575,19 @@ export class AppModel {
     }
   };
 }
+
+/** What a tab shows once the process that ran its session is gone. */
+function disconnectedStatus(slug: string, agent: string): BottleStatus {
+  return {
+    slug,
+    agent,
+    status: 'failed',
+    message: DISCONNECTED,
+    error: { kind: 'not-found', message: 'The app that ran this session stopped.', hint: 'If its container still runs, Running offers to re-attach it.' },
+  };
+}
+
+export const DISCONNECTED = 'disconnected';
 
 /** `reviewer-20250101T120000-ab12` → `reviewer`. */
 function agentOfSlug(slug: string): string {
