@@ -16,3 +16,12 @@ export function electronBinary(): string | undefined {
   const candidate = override ? join(override, relative || 'electron') : relative ? join(pkg, 'dist', relative) : undefined;
   return candidate && fs.existsSync(candidate) ? candidate : undefined;
 }
+
+export const NO_DISPLAY = 'there is no display to open a window on (run under xvfb-run, or set DISPLAY)';
+
+/** Why the desktop app cannot be launched here, or undefined when it can. */
+export function electronSkipReason(): string | undefined {
+  if (!electronBinary()) return ELECTRON_MISSING;
+  if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) return NO_DISPLAY;
+  return undefined;
+}

@@ -4,15 +4,16 @@ import { _electron as electron, type ElectronApplication } from '@playwright/tes
 import { removeContainers } from '../support/globalSetup';
 import { AppDriver, expect, makeProject, type PageGlobals, test, WAIT } from '../support/fixtures';
 import { REPO_ROOT } from '../support/server';
-import { ELECTRON_MISSING, electronBinary } from './electronBinary';
+import { electronBinary, electronSkipReason } from './electronBinary';
 
 // The desktop app itself, through Playwright's `_electron`: the same start flow as the browser
 // suite, over Electron's IPC transport (the preload's `window.bottle`). It needs Electron's binary;
 // where that is not installed the suite skips, and says why.
 
 const binary = electronBinary();
-if (!binary) process.stderr.write(`[e2e/electron] skipped: ${ELECTRON_MISSING}\n`);
-test.skip(!binary, ELECTRON_MISSING);
+const skipReason = electronSkipReason();
+if (skipReason) process.stderr.write(`[e2e/electron] skipped: ${skipReason}\n`);
+test.skip(skipReason !== undefined, skipReason ?? '');
 
 test('the desktop app starts an agent through the preflight and shows its terminal', async () => {
   let electronApp: ElectronApplication | undefined;
@@ -23,7 +24,9 @@ test('the desktop app starts an agent through the preflight and shows its termin
     // The folder named on the command line is the project the window opens first.
     electronApp = await electron.launch({
       executablePath: binary,
-      args: [join(REPO_ROOT, 'out/main/index.js'), project],
+      // Chromium refuses to run as root with its OS sandbox (CI runs as root); the renderer's own
+      // sandbox (webPreferences) is unaffected.
+      args: [join(REPO_ROOT, 'out/main/index.js'), project, ...(process.getuid?.() === 0 ? ['--no-sandbox'] : [])],
       cwd: project,
       env: { ...process.env, CLAUDE_BOTTLE_HOME: home },
     });
