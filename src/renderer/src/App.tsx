@@ -19,20 +19,21 @@ export function App({ transport, registry, model }: { transport: Transport; regi
   const [dragging, setDragging] = useState(false);
   useEffect(() => model.start(), [model]);
 
-  const running = [
-    ...tabs.filter((tab) => isLive(statuses[tab.slug])).map((tab) => ({ slug: tab.slug, agent: tab.agent, projectRoot: app.sessionsBySlug.get(tab.slug)?.projectRoot, status: statuses[tab.slug] })),
-  ];
+  // Live bottles of this app: every tab's, and any session this window has no tab for.
+  const running = [...tabs, ...list.sessions.filter((session) => !tabs.some((tab) => tab.slug === session.slug))]
+    .filter((entry) => isLive(statuses[entry.slug]))
+    .map((entry) => ({ slug: entry.slug, agent: entry.agent, projectRoot: app.sessionsBySlug.get(entry.slug)?.projectRoot, status: statuses[entry.slug] }));
 
   const onDrop = (event: DragEvent): void => {
     event.preventDefault();
     setDragging(false);
     const dir = droppedPath(event, transport);
-    if (dir) model.openProject(dir);
+    if (dir) void model.openProject(dir);
     else
       model.toast({
         tone: 'error',
-        title: 'The browser cannot tell where that folder is',
-        body: 'Type its path in the project field instead (or drop it from a file manager that shares its path).',
+        title: 'Cannot tell where that folder is',
+        body: transport.kind === 'browser' ? 'A browser does not reveal where a dropped folder lives on disk: type its path in the project field.' : 'Drop a folder from your file manager.',
       });
   };
 

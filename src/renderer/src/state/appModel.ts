@@ -358,8 +358,13 @@ export class AppModel {
     void this.attachTab(slug);
   }
 
+  /** Shows a bottle's tab, opening it again for a session of the core this window had closed. */
   focusTab = (slug: string): void => {
     if (this.state.tabs.some((tab) => tab.slug === slug)) this.update({ activeSlug: slug });
+    else {
+      const session = this.state.sessionsBySlug.get(slug);
+      if (session) this.openTab(slug, session.agent);
+    }
   };
 
   closeTab = (slug: string): void => {
