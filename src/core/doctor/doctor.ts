@@ -242,8 +242,8 @@ function checkCredentials(env: NodeJS.ProcessEnv, secretNames: string[]): Doctor
     id: 'credentials',
     status: 'warn',
     title: 'No credentials for Claude',
-    detail: `neither ${CLAUDE_CREDENTIAL_NAMES.join(' nor ')} is set, and none is stored in the app; Claude will ask you to log in`,
-    fix: 'set ANTHROPIC_API_KEY, store it in the app, or log in inside the bottle with /login',
+    detail: `neither ${CLAUDE_CREDENTIAL_NAMES.join(' nor ')} is set; Claude will ask you to log in`,
+    fix: 'set ANTHROPIC_API_KEY (or CLAUDE_CODE_OAUTH_TOKEN) in your environment, or log in inside the bottle with /login',
   };
 }
 
