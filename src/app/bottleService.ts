@@ -2,8 +2,12 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { type BottleListing, discardBottle, listBottles, stopBottle } from '../core/bottles';
+import { ensureBuiltinBaseImage } from '../core/builtin/baseImage';
 import type { CoreContext } from '../core/context';
-import { BottleError, ManifestError, toErrorInfo } from '../core/errors';
+import { pingDocker } from '../core/docker/client';
+import { CLAUDE_CREDENTIAL_NAMES, runDoctor } from '../core/doctor/doctor';
+import { BottleError, type ErrorInfo as CoreErrorInfo, ManifestError, toErrorInfo } from '../core/errors';
+import { initProject } from '../core/init/starterManifest';
 import {
   type BottleOutcome,
   type LaunchProgress,
@@ -25,6 +29,9 @@ import {
   type CommandArgs,
   type CommandName,
   type CommandResult,
+  type DoctorCheckView,
+  type ErrorInfo,
+  type ImageProgressView,
   LIMITS,
   type LaunchProgressView,
   type SessionView,
@@ -90,6 +97,9 @@ const LIVE_STATUSES: ReadonlySet<BottleStatus['status']> = new Set(['building', 
 /** How many prepared-but-unconfirmed bottles are kept (a reload during a preflight leaves one behind). */
 const MAX_PREPARED = 10;
 
+/** How long "Update Claude Code" waits for the engine to answer before saying Docker is down. */
+const UPDATE_PING_TIMEOUT_MS = 5_000;
+
 export class BottleService implements CommandTarget, Disposable {
   private readonly ctx: CoreContext;
   private readonly hub = new EventHub();
@@ -99,6 +109,8 @@ export class BottleService implements CommandTarget, Disposable {
   private readonly bottles = new Map<string, ManagedBottle>();
   private disposed = false;
   private readonly handlers: CommandHandlers;
+  /** The "Update Claude Code" build in progress: a second request joins it. */
+  private imageUpdate: { abort: AbortController; result: Promise<CommandResult<'images.updateClaude'>> } | undefined;
 
   constructor(private readonly options: BottleServiceOptions) {
     this.ctx = options.ctx;
@@ -114,6 +126,7 @@ export class BottleService implements CommandTarget, Disposable {
       }),
       'projects.recent': async () => ({ projects: await this.recent.list() }),
       'projects.open': (args) => this.openProject(args.dir),
+      'projects.init': (args) => this.initProject(args.dir),
       'projects.pickFolder': async () => {
         if (!this.options.pickFolder) throw new BottleError('unsupported', 'choosing a folder needs the desktop app', "type the project folder's path instead");
         return { dir: await this.options.pickFolder() };
@@ -152,6 +165,8 @@ export class BottleService implements CommandTarget, Disposable {
         this.registry.acknowledge(args.slug, args.chars);
         return {};
       },
+      'app.doctor': async () => ({ checks: await this.doctor() }),
+      'images.updateClaude': () => this.updateClaude(),
     };
   }
 
@@ -198,6 +213,10 @@ export class BottleService implements CommandTarget, Disposable {
     const prepared = [...this.prepared.values()];
     this.prepared.clear();
     await Promise.allSettled(prepared.map((entry) => cancelPrepared(this.ctx, entry)));
+    // A base image build in progress is cancelled (the engine stops it when its stream closes).
+    const update = this.imageUpdate;
+    update?.abort.abort();
+    await update?.result.catch(() => undefined);
     // A launch in progress is cancelled and waited for, so its container and state are cleaned up.
     const launching = [...this.bottles.values()].filter((bottle) => !bottle.running && bottle.launching);
     for (const bottle of launching) bottle.abort.abort();
@@ -223,6 +242,14 @@ export class BottleService implements CommandTarget, Disposable {
       if (file && existsSync(file)) await this.rememberProject(dirname(file), []);
       throw error;
     }
+  }
+
+  /** "Create claude-bottle.json": the starter manifest, never over an existing one, then the project opened. */
+  private async initProject(dir: string): Promise<CommandResult<'projects.init'>> {
+    const folder = expandHome(dir);
+    if (!isAbsolute(folder)) throw new BottleError('usage', `not an absolute path: ${dir}`, 'give the full path of the project folder');
+    initProject(folder);
+    return this.openProject(folder);
   }
 
   private async rememberProject(root: string, agents: string[]): Promise<void> {
@@ -451,6 +478,70 @@ export class BottleService implements CommandTarget, Disposable {
   }
 
   // -------------------------------------------------------------------------------------------
+  // First run: checks and the built-in base image
+
+  /** `claude-bottle doctor`'s checks. Never throws for a stopped engine: that is the docker check failing. */
+  private async doctor(): Promise<DoctorCheckView[]> {
+    // Only names cross: which credentials this app's secret source has (values are never read here).
+    const stored = CLAUDE_CREDENTIAL_NAMES.filter((name) => {
+      const where = this.ctx.secrets.whereIs(name);
+      return where !== undefined && where !== 'environment';
+    });
+    const checks = await runDoctor({ docker: this.ctx.docker, stateRoot: this.ctx.store.root, secretNames: stored });
+    return checks.map((check) => ({
+      id: check.id,
+      status: check.status,
+      title: clip(check.title, 200),
+      detail: clip(check.detail),
+      ...(check.fix !== undefined ? { fix: clip(check.fix) } : {}),
+    }));
+  }
+
+  private updateClaude(): Promise<CommandResult<'images.updateClaude'>> {
+    if (!this.imageUpdate) {
+      const abort = new AbortController();
+      const result = this.rebuildBaseImage(abort.signal).finally(() => {
+        if (this.imageUpdate?.abort === abort) this.imageUpdate = undefined;
+      });
+      this.imageUpdate = { abort, result };
+    }
+    return this.imageUpdate.result;
+  }
+
+  /** Rebuilds `builtin:base` with the newest Claude Code; every step is an `image.progress` event. */
+  private async rebuildBaseImage(signal: AbortSignal): Promise<CommandResult<'images.updateClaude'>> {
+    let lastAt = 0;
+    const report = (progress: ImageProgressView, force = false): void => {
+      const now = Date.now();
+      if (!force && now - lastAt < SERVICE_LIMITS.progressIntervalMs) return;
+      lastAt = now;
+      if (!this.disposed) this.hub.emit('image.progress', progress);
+    };
+    report({ message: 'checking Docker' }, true);
+    try {
+      await pingDocker(this.ctx.docker, { timeoutMs: UPDATE_PING_TIMEOUT_MS });
+      report({ message: 'building the built-in base image with the newest Claude Code' }, true);
+      const built = await ensureBuiltinBaseImage(this.ctx.docker, {
+        force: true,
+        claudeCodeVersion: 'latest',
+        signal,
+        onProgress: (progress) => {
+          const fraction = progress.fraction;
+          report({ message: clip(progress.message), ...(fraction !== undefined ? { fraction: Math.min(1, Math.max(0, fraction)) } : {}) });
+        },
+      });
+      const version = built.claudeCodeVersion ? clip(built.claudeCodeVersion, 100) : undefined;
+      const tag = clip(built.tag, 300);
+      report({ tag, message: `built ${tag}${version ? ` with Claude Code ${version}` : ''}`, fraction: 1, done: true }, true);
+      return { tag, ...(version ? { claudeCodeVersion: version } : {}) };
+    } catch (error) {
+      const info = boundedError(toErrorInfo(error));
+      report({ message: info.message, done: true, error: info }, true);
+      throw error;
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
   // Terminals
 
   private attachTerminal(slug: string): CommandResult<'terminal.attach'> {
@@ -511,6 +602,11 @@ function expandHome(path: string): string {
   if (path === '~') return homedir();
   if (path.startsWith('~/')) return join(homedir(), path.slice(2));
   return isAbsolute(path) ? resolve(path) : path;
+}
+
+/** An error in an event (no dispatcher bounds it there): message and hint clipped, no issues. */
+function boundedError(info: CoreErrorInfo): ErrorInfo {
+  return { kind: info.kind, message: clip(info.message), ...(info.hint !== undefined ? { hint: clip(info.hint) } : {}) };
 }
 
 /** Free text crossing to the window stays within the contract's bounds. */

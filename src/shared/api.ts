@@ -8,6 +8,7 @@ export const COMMAND_NAME_LIST = [
   'app.info',
   'projects.recent',
   'projects.open',
+  'projects.init',
   'projects.pickFolder',
   'bottles.prepare',
   'bottles.prepareResume',
@@ -22,9 +23,11 @@ export const COMMAND_NAME_LIST = [
   'terminal.resize',
   'terminal.close',
   'terminal.ack',
+  'app.doctor',
+  'images.updateClaude',
 ] as const;
 
-export const EVENT_NAME_LIST = ['bottle.status', 'terminal.data', 'bottles.changed', 'projects.changed', 'app.notification', 'ui.request'] as const;
+export const EVENT_NAME_LIST = ['bottle.status', 'terminal.data', 'bottles.changed', 'projects.changed', 'app.notification', 'ui.request', 'image.progress'] as const;
 
 /** The Electron IPC channel of a command, and the one channel events arrive on. */
 export const ipcChannel = (command: CommandName): string => `bottle:${command}`;

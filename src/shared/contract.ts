@@ -278,6 +278,41 @@ export const BottleListSchema = z.object({
 });
 export type BottleList = z.infer<typeof BottleListSchema>;
 
+/** One first-run check (`claude-bottle doctor` prints the same). */
+export const DoctorCheckSchema = z.object({
+  id: z.enum(['docker', 'docker-cli', 'disk', 'credentials', 'base-image']),
+  status: z.enum(['ok', 'warn', 'fail']),
+  title: text(200),
+  detail: text(),
+  /** The next step, when there is one. */
+  fix: text().optional(),
+});
+export type DoctorCheckView = z.infer<typeof DoctorCheckSchema>;
+
+/** A line of the built-in base image's build ("Update Claude Code"); also the `image.progress` event. */
+export const ImageProgressSchema = z.object({
+  /** The image being built, once known. */
+  tag: text(300).optional(),
+  message: text(),
+  /** 0..1 when it can be estimated. */
+  fraction: z.number().min(0).max(1).optional(),
+  /** The last event of a build: it succeeded (with `tag`) or failed (with `error`). */
+  done: z.boolean().optional(),
+  error: ErrorInfoSchema.optional(),
+});
+export type ImageProgressView = z.infer<typeof ImageProgressSchema>;
+
+/**
+ * How `projects.open` reports a folder with no claude-bottle.json in it or above it (the core's
+ * `loadManifest`): a manifest error whose one issue has no position and says so. The window then
+ * offers to create one (`projects.init`) in `issues[0].file`, the folder that was searched.
+ */
+export function noManifestFolder(error: ErrorInfo): string | undefined {
+  const issue = error.issues?.length === 1 ? error.issues[0] : undefined;
+  if (error.kind !== 'manifest' || !issue || issue.line !== 0) return undefined;
+  return /^no claude-bottle\.json in /.test(issue.message) ? issue.file : undefined;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Commands: renderer → core, request / response
 
@@ -300,6 +335,14 @@ export const commands = {
   },
   /** Finds the manifest from `dir` upwards. A bad manifest answers `{ ok: false, error: { kind: 'manifest', issues } }`. */
   'projects.open': {
+    args: z.strictObject({ dir: PathSchema }),
+    result: ProjectViewSchema,
+  },
+  /**
+   * Writes a starter claude-bottle.json (one agent on `builtin:base`) into `dir` and opens it.
+   * An existing manifest is never replaced: that answers kind 'usage'.
+   */
+  'projects.init': {
     args: z.strictObject({ dir: PathSchema }),
     result: ProjectViewSchema,
   },
@@ -377,6 +420,20 @@ export const commands = {
     args: z.strictObject({ slug: SlugSchema }),
     result: z.object({}),
   },
+  /** The first-run checks: Docker, the docker CLI, disk, credentials, the base image. Docker being down is a failed check, not an error. */
+  'app.doctor': {
+    args: Empty,
+    result: z.object({ checks: z.array(DoctorCheckSchema).max(50) }),
+  },
+  /**
+   * "Update Claude Code": rebuilds the built-in base image with the newest Claude Code from npm.
+   * Answers when the build has ended (minutes); `image.progress` events report it meanwhile. A
+   * second call while one runs joins it.
+   */
+  'images.updateClaude': {
+    args: Empty,
+    result: z.object({ tag: text(300), claudeCodeVersion: text(100).optional() }),
+  },
   /** Characters of `terminal.data` the renderer has written to the terminal. */
   'terminal.ack': {
     args: z.strictObject({ slug: SlugSchema, chars: z.number().int().min(1).max(LIMITS.maxAckChars) }),
@@ -435,6 +492,8 @@ export const events = {
   'app.notification': NotificationSchema,
   /** The app menu or the tray asks the window to do something. */
   'ui.request': UiRequestSchema,
+  /** A built-in base image build ("Update Claude Code") made progress, ended, or failed. */
+  'image.progress': ImageProgressSchema,
 } as const satisfies Record<string, z.ZodType>;
 
 export type EventName = keyof typeof events;
