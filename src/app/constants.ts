@@ -2,7 +2,7 @@
 
 /** The terminal's data path: pty → batch → window, with acknowledged-character flow control. */
 export const TERMINAL_FLOW = {
-  /** Output is gathered this long before it crosses to the window: one message per burst, not per read. */
+  /** A burst is gathered this long before it crosses to the window (its first chunk after a quiet spell goes at once, so echo is not delayed). */
   batchWindowMs: 5,
   /** ...unless this much is waiting: a flood still goes out in bounded messages (200 KiB, as Hyper). */
   batchMaxChars: 200 * 1024,

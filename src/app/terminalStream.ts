@@ -4,7 +4,7 @@ import { ReplayBuffer } from './replayBuffer';
 
 // One bottle's terminal between its pty and the window:
 //
-//   pty ──onData──▶ batch (5 ms / 200 KiB) ──send──▶ window (xterm.write) ──ack──▶ flow control
+//   pty ──onData──▶ batch (leading edge, then 5 ms / 200 KiB) ──send──▶ window (xterm.write) ──ack──▶ flow control
 //                └─▶ replay buffer (last 256 KiB, for a re-attach)
 //
 // Flow control counts characters sent and not yet acknowledged. Above the high watermark the pty is
@@ -56,6 +56,8 @@ export class TerminalStream implements Disposable {
   /** Someone is showing this terminal: only then is output sent and flow-controlled. */
   private attached = false;
   private disposed = false;
+  /** When the last batch left, for the leading-edge send after a quiet spell. */
+  private lastSentAt = -Infinity;
 
   constructor(
     private readonly pty: PtyLike,
@@ -142,7 +144,10 @@ export class TerminalStream implements Disposable {
     if (!this.attached) return;
     this.pending.push(data);
     this.pendingChars += data.length;
-    if (this.pendingChars >= this.limits.batchMaxChars) this.flushPending(true);
+    const quiet = this.batchTimer === undefined && performance.now() - this.lastSentAt >= this.limits.batchWindowMs;
+    // After a quiet spell (a keystroke's echo) output leaves at once; a burst that follows within
+    // the window is gathered, so a flood still crosses in few, bounded messages.
+    if (quiet || this.pendingChars >= this.limits.batchMaxChars) this.flushPending(true);
     else this.batchTimer ??= setTimeout(() => this.flushPending(true), this.limits.batchWindowMs);
   }
 
@@ -155,6 +160,7 @@ export class TerminalStream implements Disposable {
     this.pendingChars = 0;
     if (!deliver || !this.attached) return;
     this.unacknowledged += data.length;
+    this.lastSentAt = performance.now();
     this.send(data);
     if (!this.paused && this.unacknowledged > this.limits.highWatermarkChars) this.setPaused(true);
   }

@@ -62,19 +62,23 @@ describe('a terminal stream', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
 
-  it('sends nothing until a window attaches, then batches output in a 5 ms window', () => {
+  it('sends nothing until a window attaches, then the first output at once and a burst in a 5 ms batch', () => {
     const source = fakePty();
     const sent: string[] = [];
     const stream = new TerminalStream(source, (data) => sent.push(data));
     source.emit('before ');
     expect(stream.attach()).toBe('before ');
-    source.emit('a');
+    source.emit('a'); // a keystroke's echo after a quiet spell: no batching delay
+    expect(sent).toEqual(['a']);
     source.emit('b');
     source.emit('c');
-    expect(sent).toEqual([]);
+    expect(sent).toEqual(['a']);
     vi.advanceTimersByTime(TERMINAL_FLOW.batchWindowMs);
-    expect(sent).toEqual(['abc']);
+    expect(sent).toEqual(['a', 'bc']);
     expect(stream.replayText()).toBe('before abc');
+    vi.advanceTimersByTime(TERMINAL_FLOW.batchWindowMs);
+    source.emit('d'); // quiet again
+    expect(sent).toEqual(['a', 'bc', 'd']);
     stream.dispose();
   });
 
@@ -83,11 +87,12 @@ describe('a terminal stream', () => {
     const sent: string[] = [];
     const stream = new TerminalStream(source, (data) => sent.push(data));
     stream.attach();
+    source.emit('w');
     source.emit('x'.repeat(TERMINAL_FLOW.batchMaxChars - 1));
-    expect(sent).toHaveLength(0);
-    source.emit('yy');
     expect(sent).toHaveLength(1);
-    expect(sent[0]).toHaveLength(TERMINAL_FLOW.batchMaxChars + 1);
+    source.emit('yy');
+    expect(sent).toHaveLength(2);
+    expect(sent[1]).toHaveLength(TERMINAL_FLOW.batchMaxChars + 1);
     stream.dispose();
   });
 
@@ -236,7 +241,9 @@ describe('a real pseudo-terminal printing forever', () => {
         await new Promise((resolve) => setTimeout(resolve, 2));
       }
       expect(received).toBeGreaterThan(atPause + 1_000_000);
-      expect(stream.stats().replay).toBe(TERMINAL_FLOW.replayMaxChars);
+      // Full, give or take the half of an emoji the buffer refuses to keep.
+      expect(stream.stats().replay).toBeGreaterThanOrEqual(TERMINAL_FLOW.replayMaxChars - 1);
+      expect(stream.stats().replay).toBeLessThanOrEqual(TERMINAL_FLOW.replayMaxChars);
       expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(64 * 1024 * 1024);
       expect(text).toContain('héllo wörld 🙂 flood');
       expect(text).not.toContain('\ufffd');
