@@ -41,12 +41,13 @@ test('a broken manifest is shown with its file, line and key path', async ({ app
   await expect(page.locator('.error-view')).toHaveCount(0);
 });
 
-test('a folder without a manifest says so', async ({ app, page }) => {
+test('a folder without a manifest says so (and offers to create one: first-run.spec.ts)', async ({ app, page }) => {
   const dir = join(process.env.E2E_TMP ?? '/tmp', 'no-manifest-here');
   fs.mkdirSync(dir, { recursive: true });
   await app.goto();
   await app.openProject(dir);
-  const error = page.locator('.error-view');
-  await expect(error).toBeVisible({ timeout: WAIT.short });
-  await expect(error).toContainText('claude-bottle.json');
+  const missing = page.locator('.no-manifest');
+  await expect(missing).toBeVisible({ timeout: WAIT.short });
+  await expect(missing).toContainText('claude-bottle.json');
+  await expect(missing.getByRole('button', { name: 'Create claude-bottle.json' })).toBeVisible();
 });

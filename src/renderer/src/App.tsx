@@ -1,7 +1,10 @@
 import { useEffect, useState, useSyncExternalStore, type DragEvent } from 'react';
 import type { Transport } from './api';
+import { noManifestFolder } from '../../shared/contract';
 import { AgentList } from './components/AgentList';
+import { ChecksPanel } from './components/ChecksPanel';
 import { ErrorView } from './components/ErrorView';
+import { NoManifest } from './components/NoManifest';
 import { PreflightDialog } from './components/PreflightDialog';
 import { PreservedList } from './components/PreservedList';
 import { ProjectPicker } from './components/ProjectPicker';
@@ -18,6 +21,11 @@ export function App({ transport, registry, model }: { transport: Transport; regi
   const { project, list, statuses, tabs, activeSlug } = app;
   const [dragging, setDragging] = useState(false);
   useEffect(() => model.start(), [model]);
+  const missingManifestIn = project.error ? noManifestFolder(project.error) : undefined;
+  const worstCheck = app.checks.checks?.some((check) => check.status === 'fail') ? 'fail' : app.checks.checks?.some((check) => check.status === 'warn') ? 'warn' : app.checks.checks ? 'ok' : undefined;
+  const checksPanel = (
+    <ChecksPanel state={app.checks} onRunAgain={() => void model.runChecks()} onDismiss={model.dismissChecks} onUpdateClaude={() => void model.updateClaude()} />
+  );
 
   // Live bottles of this app: every tab's, and any session this window has no tab for.
   const running = [...tabs, ...list.sessions.filter((session) => !tabs.some((tab) => tab.slug === session.slug))]
@@ -62,6 +70,17 @@ export function App({ transport, registry, model }: { transport: Transport; regi
           <span className="brand-mark" aria-hidden="true" />
           <span className="brand-name">Claude Bottle</span>
           {app.info ? <span className="brand-version">{app.info.version}</span> : null}
+          <span className="spacer" />
+          <button
+            type="button"
+            className={`button button-small checks-button${app.checks.visible ? ' on' : ''}`}
+            onClick={app.checks.visible && (tabs.length === 0 || app.checks.requested) ? model.dismissChecks : model.showChecks}
+            aria-pressed={app.checks.visible && (tabs.length === 0 || app.checks.requested)}
+            title="First-run checks: Docker, disk, credentials, the built-in image"
+          >
+            {worstCheck && worstCheck !== 'ok' ? <span className={`check-dot check-dot-${worstCheck}`} aria-label={worstCheck === 'fail' ? 'a check failed' : 'a check warns'} /> : null}
+            Checks
+          </button>
         </header>
 
         <ProjectPicker
@@ -78,10 +97,19 @@ export function App({ transport, registry, model }: { transport: Transport; regi
           <h2 id="agents-heading">
             Agents {project.view ? <span className="count">{project.view.agents.length}</span> : null}
           </h2>
-          {project.error ? (
+          {missingManifestIn !== undefined ? (
+            <NoManifest dir={missingManifestIn} creating={project.loading} onCreate={() => void model.createManifest(missingManifestIn)} />
+          ) : project.error ? (
             <ErrorView error={project.error} onRetry={model.retryProject} />
           ) : project.view ? (
-            <AgentList agents={project.view.agents} onStart={(agent) => model.startAgent(agent)} />
+            <>
+              {project.created ? (
+                <p className="created-note" role="status">
+                  Created <code>{project.created}</code>
+                </p>
+              ) : null}
+              <AgentList agents={project.view.agents} onStart={(agent) => model.startAgent(agent)} />
+            </>
           ) : (
             <p className="empty">{project.loading ? 'Opening the project…' : 'Open a folder that holds a claude-bottle.json (or is inside one).'}</p>
           )}
@@ -114,6 +142,7 @@ export function App({ transport, registry, model }: { transport: Transport; regi
       <main className="main" id="main-area">
         {tabs.length > 0 ? (
           <>
+            {app.checks.visible && app.checks.requested ? <div className="checks-over-tabs">{checksPanel}</div> : null}
             <Tabs tabs={tabs.map((tab) => ({ ...tab, status: statuses[tab.slug] }))} activeSlug={activeSlug} onSelect={model.focusTab} onClose={model.closeTab} />
             <div className="panes">
               {tabs.map((tab) => {
@@ -139,7 +168,10 @@ export function App({ transport, registry, model }: { transport: Transport; regi
             </div>
           </>
         ) : (
-          <Welcome hasProject={project.view !== null} />
+          <div className="main-empty">
+            {app.checks.visible ? checksPanel : null}
+            <Welcome hasProject={project.view !== null} noManifest={missingManifestIn !== undefined} />
+          </div>
         )}
       </main>
 
@@ -160,12 +192,14 @@ export function App({ transport, registry, model }: { transport: Transport; regi
   );
 }
 
-function Welcome({ hasProject }: { hasProject: boolean }) {
+function Welcome({ hasProject, noManifest }: { hasProject: boolean; noManifest: boolean }) {
   return (
     <div className="welcome">
       <h1>No bottle open</h1>
       <p>
-        {hasProject
+        {noManifest
+          ? 'This folder has no claude-bottle.json yet: "Create claude-bottle.json" in the sidebar writes a starter with one agent, ready to start.'
+          : hasProject
           ? 'Press Start next to an agent. You will see exactly what its bottle gets — image, mounts, secrets, network — before anything runs.'
           : 'Open a project: a folder with a claude-bottle.json that declares its agents.'}
       </p>

@@ -4,7 +4,9 @@ import type {
   BottleNotification,
   BottleStatus,
   CommandResult,
+  DoctorCheckView,
   ErrorInfo,
+  ImageProgressView,
   ProjectView,
   RecentProject,
   SessionView,
@@ -27,6 +29,29 @@ export interface ProjectState {
   loading: boolean;
   view: ProjectView | null;
   error: ErrorInfo | null;
+  /** The claude-bottle.json this window just created for the open project (shown until another opens). */
+  created: string | null;
+}
+
+/** "Update Claude Code": the rebuild of the built-in base image, as the window shows it. */
+export interface ImageUpdateState {
+  running: boolean;
+  /** The last progress line (from this window's request or another's). */
+  progress: ImageProgressView | null;
+  result: CommandResult<'images.updateClaude'> | null;
+  error: ErrorInfo | null;
+}
+
+/** The first-run checks (`claude-bottle doctor`'s) and the panel that lists them. */
+export interface ChecksState {
+  /** The panel is open: at the top of the main area while no tab is open. */
+  visible: boolean;
+  /** Opened with the Checks button: shown above the tabs too. */
+  requested: boolean;
+  loading: boolean;
+  checks: DoctorCheckView[] | null;
+  error: ErrorInfo | null;
+  update: ImageUpdateState;
 }
 
 export interface TabEntry {
@@ -57,6 +82,7 @@ export interface AppState {
   /** The terminal whose search bar is open. */
   searchSlug: string | null;
   connection: ConnectionState;
+  checks: ChecksState;
 }
 
 type PrepareRequest =
@@ -104,7 +130,7 @@ export class AppModel {
   ) {
     this.state = {
       info: null,
-      project: { requestedDir: null, loading: false, view: null, error: null },
+      project: { requestedDir: null, loading: false, view: null, error: null, created: null },
       recent: [],
       list: EMPTY_LIST,
       sessionsBySlug: new Map(),
@@ -116,6 +142,14 @@ export class AppModel {
       toasts: [],
       searchSlug: null,
       connection: connection.state,
+      checks: {
+        visible: false,
+        requested: false,
+        loading: false,
+        checks: null,
+        error: null,
+        update: { running: false, progress: null, result: null, error: null },
+      },
     };
   }
 
@@ -157,6 +191,7 @@ export class AppModel {
       this.api.on('projects.changed', () => void this.refreshRecent()),
       this.api.on('app.notification', (note) => this.notify(note)),
       this.api.on('ui.request', (request) => this.handleUiRequest(request)),
+      this.api.on('image.progress', (progress) => this.onImageProgress(progress)),
       this.registry.onSearchRequested((slug) => this.update({ searchSlug: slug })),
       this.watchConnection(),
     );
@@ -185,6 +220,7 @@ export class AppModel {
     if (!info.ok) this.toastError(info.error);
     const first = persisted.project() ?? (info.ok ? info.data.initialProject : null) ?? projects[0]?.root ?? null;
     if (first) void this.openProject(first);
+    void this.runChecks({ auto: true });
     await this.refreshList();
   }
 
@@ -260,12 +296,30 @@ export class AppModel {
     const result = await this.api.projects.open({ dir });
     if (seq !== this.openSeq) return;
     if (result.ok) {
-      this.update({ project: { requestedDir: result.data.root, loading: false, view: result.data, error: null } });
+      this.update({ project: { requestedDir: result.data.root, loading: false, view: result.data, error: null, created: null } });
       persisted.setProject(result.data.root);
     } else {
       // Shown in place of the agents, with its file:line:column; "Try again" re-reads the file.
-      this.update({ project: { requestedDir: dir, loading: false, view: null, error: result.error } });
+      this.update({ project: { requestedDir: dir, loading: false, view: null, error: result.error, created: null } });
       persisted.setProject(dir);
+    }
+  };
+
+  /** "Create claude-bottle.json" for a folder without one: the starter manifest, then its agents. */
+  createManifest = async (dir: string): Promise<void> => {
+    this.openSeq += 1;
+    const seq = this.openSeq;
+    this.update((state) => ({ project: { ...state.project, loading: true } }));
+    const result = await this.api.projects.init({ dir });
+    if (seq !== this.openSeq) return;
+    if (result.ok) {
+      this.update({ project: { requestedDir: result.data.root, loading: false, view: result.data, error: null, created: result.data.manifestFile } });
+      persisted.setProject(result.data.root);
+    } else {
+      this.update((state) => ({ project: { ...state.project, loading: false } }));
+      this.toastError(result.error);
+      // One appeared meanwhile (written by hand, or by another window): show what it says.
+      if (result.error.kind === 'usage') void this.openProject(dir);
     }
   };
 
@@ -532,6 +586,64 @@ export class AppModel {
       this.update((state) => ({ preflight: state.preflight && { ...state.preflight, phase: 'ready', view: null, error: result.error } }));
     }
   };
+
+  // ---------------------------------------------------------------------------------------------
+  // First-run checks and "Update Claude Code"
+
+  private patchChecks(patch: Partial<ChecksState> | ((checks: ChecksState) => Partial<ChecksState>)): void {
+    this.update((state) => ({ checks: { ...state.checks, ...(typeof patch === 'function' ? patch(state.checks) : patch) } }));
+  }
+
+  private patchImageUpdate(patch: Partial<ImageUpdateState>): void {
+    this.patchChecks((checks) => ({ update: { ...checks.update, ...patch } }));
+  }
+
+  /** Runs the checks; on start (`auto`) the panel opens by itself when one fails or warns. */
+  runChecks = async ({ auto = false }: { auto?: boolean } = {}): Promise<void> => {
+    this.patchChecks({ loading: true });
+    const result = await this.api.app.doctor();
+    if (!result.ok) {
+      this.patchChecks({ loading: false, error: result.error });
+      return;
+    }
+    const attention = result.data.checks.some((check) => check.status !== 'ok');
+    this.patchChecks((checks) => ({
+      loading: false,
+      error: null,
+      checks: result.data.checks,
+      visible: checks.visible || (auto && attention && !persisted.checksDismissed()),
+    }));
+  };
+
+  /** The sidebar's Checks button: the panel, with fresh results. */
+  showChecks = (): void => {
+    this.patchChecks({ visible: true, requested: true });
+    if (!this.state.checks.loading) void this.runChecks();
+  };
+
+  dismissChecks = (): void => {
+    persisted.setChecksDismissed();
+    this.patchChecks({ visible: false, requested: false });
+  };
+
+  updateClaude = async (): Promise<void> => {
+    if (this.state.checks.update.running) return;
+    this.patchImageUpdate({ running: true, progress: null, result: null, error: null });
+    const result = await this.api.images.updateClaude();
+    if (result.ok) this.patchImageUpdate({ running: false, result: result.data, error: null });
+    else this.patchImageUpdate({ running: false, error: result.error });
+    // The base-image check now says which image new bottles get.
+    if (result.ok) void this.runChecks();
+  };
+
+  private onImageProgress(progress: ImageProgressView): void {
+    if (progress.done) {
+      this.patchImageUpdate({ progress, running: false, ...(progress.error ? { error: progress.error } : {}) });
+      return;
+    }
+    // Another window may have started the build: this one shows it running too.
+    this.patchImageUpdate({ progress, running: true, error: null, result: null });
+  }
 
   // ---------------------------------------------------------------------------------------------
   // The app menu and the tray

@@ -4,6 +4,7 @@
 const KEYS = {
   project: 'claude-bottle.project',
   closedTabs: 'claude-bottle.closed-tabs',
+  checksDismissed: 'claude-bottle.checks-dismissed',
 } as const;
 
 /** How many closed-tab slugs are remembered; older ones have left the core's session list anyway. */
@@ -42,5 +43,12 @@ export const persisted = {
   },
   setClosedTabs(slugs: Set<string>): void {
     write(KEYS.closedTabs, JSON.stringify([...slugs].slice(-MAX_CLOSED_TABS)));
+  },
+  /** The first-run checks were dismissed in this window: a reload does not show them again by itself. */
+  checksDismissed(): boolean {
+    return read(KEYS.checksDismissed) === '1';
+  },
+  setChecksDismissed(): void {
+    write(KEYS.checksDismissed, '1');
   },
 };

@@ -1,0 +1,81 @@
+import fs from 'node:fs';
+import { join } from 'node:path';
+import { expect, test, WAIT } from './support/fixtures';
+
+// A newcomer's first minutes: a folder without a manifest gets one with a click, and the checks say
+// whether Docker, disk and credentials are ready. The agent the starter declares is on the
+// built-in image, whose first build takes minutes: it is not started here (the core's tests build
+// that image), nor is "Update Claude Code" run.
+
+function emptyFolder(name: string): string {
+  const tmp = process.env.E2E_TMP;
+  if (!tmp) throw new Error('E2E_TMP is not set: run the tests with `npx playwright test`');
+  const dir = join(tmp, 'first-run', name);
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+test('a folder without claude-bottle.json gets a starter with one click, and its agent appears', async ({ app, page }) => {
+  const dir = emptyFolder('hello-world');
+  await app.goto();
+  await app.openProject(dir);
+
+  const missing = page.locator('.no-manifest');
+  await expect(missing).toBeVisible({ timeout: WAIT.short });
+  await expect(missing).toContainText('No claude-bottle.json here');
+  await expect(missing.locator('.no-manifest-dir')).toHaveText(dir);
+  await expect(page.locator('.agent')).toHaveCount(0);
+  await app.screenshot('create-manifest');
+
+  await missing.getByRole('button', { name: 'Create claude-bottle.json' }).click();
+  const agent = app.agent('hello-world');
+  await expect(agent).toBeVisible({ timeout: WAIT.short });
+  await expect(agent.locator('.agent-image')).toHaveText('builtin:base');
+  await expect(page.locator('.no-manifest')).toHaveCount(0);
+  const file = join(dir, 'claude-bottle.json');
+  await expect(page.locator('.created-note')).toContainText(file);
+  expect(fs.readFileSync(file, 'utf8')).toContain('"image": "builtin:base"');
+
+  // Opened again later, the folder simply shows its agent.
+  await page.reload();
+  await app.waitConnected();
+  await app.openProject(dir);
+  await expect(app.agent('hello-world')).toBeVisible({ timeout: WAIT.short });
+  await expect(page.locator('.created-note')).toHaveCount(0);
+});
+
+test('the checks panel lists every check, Docker reachable, and runs again on request', async ({ app, page }) => {
+  await app.goto();
+  const panel = page.locator('.checks-panel');
+  // It opens by itself when something warns or fails (here: usually the base image not built yet).
+  if (!(await panel.isVisible())) await page.getByRole('button', { name: 'Checks' }).click();
+  await expect(panel).toBeVisible();
+  const checks = panel.locator('.check');
+  await expect(checks).toHaveCount(5, { timeout: WAIT.short });
+  const docker = panel.locator('.check[data-check="docker"]');
+  await expect(docker).toHaveAttribute('data-status', 'ok');
+  await expect(docker.locator('.check-mark')).toHaveText('✓');
+  await expect(docker.locator('.check-title')).toHaveText('Docker is reachable');
+  for (const id of ['docker-cli', 'disk', 'credentials', 'base-image']) await expect(panel.locator(`.check[data-check="${id}"] .check-title`)).not.toBeEmpty();
+  // Every check that is not ok says what to do, or (for the base image) when it happens.
+  const notOk = panel.locator('.check:not([data-status="ok"])');
+  for (let index = 0; index < (await notOk.count()); index += 1) await expect(notOk.nth(index).locator('.check-detail')).not.toBeEmpty();
+  await expect(panel.getByRole('button', { name: 'Update Claude Code' })).toBeEnabled();
+  await app.screenshot('first-run');
+
+  await panel.getByRole('button', { name: 'Run again' }).click();
+  await expect(panel).toHaveAttribute('data-loading', 'false', { timeout: WAIT.short });
+  await expect(docker).toHaveAttribute('data-status', 'ok');
+
+  await panel.getByRole('button', { name: 'Close the checks' }).click();
+  await expect(panel).toHaveCount(0);
+  // Dismissed: a reload does not bring it back by itself; the Checks button does.
+  await page.reload();
+  await app.waitConnected();
+  await expect(page.locator('.brand-version')).toBeVisible();
+  await page.waitForTimeout(500);
+  await expect(panel).toHaveCount(0);
+  await page.getByRole('button', { name: 'Checks' }).click();
+  await expect(panel.locator('.check[data-check="docker"]')).toHaveAttribute('data-status', 'ok', { timeout: WAIT.short });
+});
