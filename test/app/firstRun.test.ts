@@ -8,7 +8,7 @@ import { createCoreContext } from '../../src/core/context';
 import { connectDocker } from '../../src/core/docker/client';
 import { loadManifest } from '../../src/core/manifest/load';
 import { environmentSecrets } from '../../src/core/plan/plan';
-import { type ApiResult, type EventName, type ImageProgressView, type ProjectView, noManifestFolder } from '../../src/shared/contract';
+import { type ApiResult, type EventName, type ImageProgressView, type ProjectView, createBottleApi, noManifestFolder } from '../../src/shared/contract';
 
 // The window's first run, through the dispatcher as a window calls it: a folder without a manifest
 // gets one, the checks answer even with Docker down, and "Update Claude Code" reports a stopped
@@ -102,6 +102,31 @@ describe('first run in the window', () => {
     const progress = events.filter((entry) => entry.event === 'image.progress').map((entry) => entry.payload as ImageProgressView);
     expect(progress[0]?.message).toBe('checking Docker');
     expect(progress.at(-1)).toMatchObject({ done: true, error: { kind: 'docker-unavailable' } });
+  });
+
+  it('both transports expose the first-run commands and event (the preload builds its API from the same lists)', async () => {
+    const invoked: [string, unknown][] = [];
+    const subscribed: string[] = [];
+    const api = createBottleApi(
+      async (command, args) => {
+        invoked.push([command, args]);
+        return { ok: true, data: {} };
+      },
+      (event) => {
+        subscribed.push(event);
+        return () => undefined;
+      },
+    );
+    await api.projects.init({ dir: '/p' });
+    await api.app.doctor();
+    await api.images.updateClaude();
+    api.on('image.progress', () => undefined);
+    expect(invoked).toEqual([
+      ['projects.init', { dir: '/p' }],
+      ['app.doctor', {}],
+      ['images.updateClaude', {}],
+    ]);
+    expect(subscribed).toEqual(['image.progress']);
   });
 
   it('bad arguments are refused before the service sees them', async () => {
