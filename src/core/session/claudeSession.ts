@@ -102,7 +102,11 @@ export function startClaudeSession(spec: ClaudeSessionSpec): ClaudeSession {
     resize: (cols, rows) => {
       if (done) return;
       const clamped = clampSize(cols, rows);
-      child.resize(clamped.cols, clamped.rows);
+      try {
+        child.resize(clamped.cols, clamped.rows);
+      } catch {
+        // The pty closed before its exit event arrived (EBADF): there is nothing left to resize.
+      }
     },
     pause: () => child.pause(),
     resume: () => child.resume(),
