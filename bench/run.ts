@@ -27,10 +27,13 @@ function median(values: number[]): number {
 function waitForText(subscribe: (listener: (data: string) => void) => void, text: string, timeoutMs = 30_000): Promise<void> {
   return new Promise((resolve, reject) => {
     let seen = '';
+    let done = false;
     const timer = setTimeout(() => reject(new Error(`no "${text}" within ${timeoutMs} ms; saw: ${seen.slice(-500)}`)), timeoutMs);
     subscribe((data) => {
-      seen += data;
+      if (done) return; // listeners cannot be removed here: a finished one must cost nothing
+      seen = (seen + data).slice(-64 * 1024);
       if (seen.includes(text)) {
+        done = true;
         clearTimeout(timer);
         resolve();
       }
