@@ -21,6 +21,7 @@ import {
 } from '../core/launcher';
 import { loadManifest } from '../core/manifest/load';
 import type { BottlePlan } from '../core/plan/plan';
+import type { AppSecretStore } from '../core/secrets/appSecretStore';
 import { isValidSlug } from '../core/state/stateStore';
 import {
   type BottleList,
@@ -64,6 +65,11 @@ export interface BottleServiceOptions {
   /** The native open-folder dialog; absent in browser mode. */
   pickFolder?: () => Promise<string | null>;
   terminalLimits?: TerminalFlowLimits;
+  /**
+   * Secrets stored in the app (the desktop app, with the OS keychain's cipher). Absent, or without a
+   * cipher, `secrets.list` says unavailable and `secrets.set` refuses. `ctx.secrets` should read it.
+   */
+  secretStore?: AppSecretStore;
 }
 
 /** What to do with running bottles when the app quits (the quit dialog's answer). */
@@ -167,6 +173,18 @@ export class BottleService implements CommandTarget, Disposable {
       },
       'app.doctor': async () => ({ checks: await this.doctor() }),
       'images.updateClaude': () => this.updateClaude(),
+      'secrets.list': async () => this.listSecrets(),
+      'secrets.set': async (args) => {
+        this.writableSecretStore(args.name).set(args.name, args.value);
+        this.hub.emit('projects.changed', {});
+        return {};
+      },
+      'secrets.delete': async (args) => {
+        const store = this.options.secretStore;
+        const deleted = store ? store.delete(args.name) : false;
+        if (deleted) this.hub.emit('projects.changed', {});
+        return { deleted };
+      },
     };
   }
 
@@ -539,6 +557,27 @@ export class BottleService implements CommandTarget, Disposable {
       report({ message: info.message, done: true, error: info }, true);
       throw error;
     }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Secrets stored in the app: names cross to the window, values only come in (never out, never in an event)
+
+  private listSecrets(): CommandResult<'secrets.list'> {
+    const store = this.options.secretStore;
+    if (!store?.available) return { available: false, names: [] };
+    return { available: true, names: store.names() };
+  }
+
+  private writableSecretStore(name: string): AppSecretStore {
+    const store = this.options.secretStore;
+    if (!store?.available) {
+      throw new BottleError(
+        'unsupported',
+        `storing secrets needs the desktop app (the OS keychain); ${name} was not stored`,
+        this.options.transport === 'browser' ? `set ${name} in the environment of \`claude-bottle serve\` instead` : `set ${name} in the environment instead`,
+      );
+    }
+    return store;
   }
 
   // -------------------------------------------------------------------------------------------

@@ -4,9 +4,12 @@ import { BottleService, type ShutdownMode } from '../app/bottleService';
 import { createDispatcher } from '../app/dispatch';
 import { createCoreContext } from '../core/context';
 import { findManifest } from '../core/manifest/discover';
+import { AppSecretStore, layeredSecrets } from '../core/secrets/appSecretStore';
+import { defaultStateRoot } from '../core/state/stateRoot';
 import type { BottleList, BottleNotification, RecentProject, UiRequest } from '../shared/contract';
 import { registerIpcHandlers, sendEvent } from './ipc';
 import { type MenuActions, appMenuTemplate, trayMenuTemplate } from './menus';
+import { safeStorageCipher } from './safeStorageCipher';
 import { initialProjectFrom } from './security';
 import { createMainWindow, installSessionSecurity, pageLocation } from './window';
 
@@ -37,8 +40,11 @@ async function main(): Promise<void> {
   const tray = new Tray(trayIcon());
   tray.setToolTip('Claude Bottle');
 
+  // Secrets stored in the app (encrypted by the OS keychain) win over the environment.
+  const secretStore = new AppSecretStore(defaultStateRoot(), safeStorageCipher);
   const service = new BottleService({
-    ctx: createCoreContext(),
+    ctx: createCoreContext({ secrets: layeredSecrets(secretStore, process.env) }),
+    secretStore,
     transport: 'electron',
     version: app.getVersion(),
     initialProject: initialProjectFrom(process.argv, process.cwd(), isDirectory, isProject),

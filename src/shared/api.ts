@@ -25,6 +25,9 @@ export const COMMAND_NAME_LIST = [
   'terminal.ack',
   'app.doctor',
   'images.updateClaude',
+  'secrets.list',
+  'secrets.set',
+  'secrets.delete',
 ] as const;
 
 export const EVENT_NAME_LIST = ['bottle.status', 'terminal.data', 'bottles.changed', 'projects.changed', 'app.notification', 'ui.request', 'image.progress'] as const;

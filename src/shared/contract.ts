@@ -55,6 +55,8 @@ export const LIMITS = {
   maxWireMessageBytes: 1024 * 1024,
   /** Free-text fields the core sends (messages, descriptions). */
   maxMessageChars: 16 * 1024,
+  /** A secret stored in the app (the core also checks 16 KiB in UTF-8 bytes). */
+  maxSecretValueChars: 16 * 1024,
 } as const;
 
 /** Flow-control numbers the renderer needs to know (the core's full set is in src/app). */
@@ -87,6 +89,11 @@ export const AgentNameSchema = z
   .max(LIMITS.maxAgentChars, `must be at most ${LIMITS.maxAgentChars} characters`)
   .regex(/^[a-z0-9][a-z0-9_.-]*$/, 'must be an agent name (lowercase letters, digits, _ . -)');
 
+/** Secret names are environment variable names, as in the manifest. */
+const SecretNameSchema = z
+  .string()
+  .max(200, 'must be at most 200 characters')
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name (letters, digits and _, not starting with a digit)');
 const ColsSchema = z.number().int().min(1).max(LIMITS.maxCols);
 const RowsSchema = z.number().int().min(1).max(LIMITS.maxRows);
 
@@ -433,6 +440,31 @@ export const commands = {
   'images.updateClaude': {
     args: Empty,
     result: z.object({ tag: text(300), claudeCodeVersion: text(100).optional() }),
+  },
+  /**
+   * The secrets stored in the app (desktop app only: encrypted with the OS keychain). Names only,
+   * never values. `available` is false in browser mode, where nothing can be stored.
+   */
+  'secrets.list': {
+    args: Empty,
+    result: z.object({ available: z.boolean(), names: z.array(SecretNameSchema).max(1000) }),
+  },
+  /** Stores one secret's value (refused where `secrets.list` says unavailable); the agents' missing secrets refresh. */
+  'secrets.set': {
+    args: z.strictObject({
+      name: SecretNameSchema,
+      value: z
+        .string()
+        .min(1, 'must not be empty')
+        .max(LIMITS.maxSecretValueChars, `must be at most ${LIMITS.maxSecretValueChars} characters`)
+        .refine((value) => !value.includes('\0'), 'must not contain a NUL character'),
+    }),
+    result: z.object({}),
+  },
+  /** Forgets a stored secret. */
+  'secrets.delete': {
+    args: z.strictObject({ name: SecretNameSchema }),
+    result: z.object({ deleted: z.boolean() }),
   },
   /** Characters of `terminal.data` the renderer has written to the terminal. */
   'terminal.ack': {
