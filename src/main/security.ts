@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { WebPreferences } from 'electron';
+import { contentSecurityPolicy } from '../shared/csp';
 
 // The window's security rules as small pure functions, so that unit tests can pin them without
 // starting Electron. Only type imports from 'electron' here: this file must load in plain Node.
@@ -69,21 +70,7 @@ export function isPermissionAllowed(permission: string): boolean {
 /** The Content-Security-Policy of the app's page (a `<meta>` in index.html says the same). */
 export function electronContentSecurityPolicy({ devServer }: { devServer?: string } = {}): string {
   const dev = devServer ? new URL(devServer) : undefined;
-  return [
-    "default-src 'none'",
-    // Vite's dev server injects an inline React-refresh preamble and talks over a WebSocket.
-    dev ? "script-src 'self' 'unsafe-inline'" : "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data:",
-    "font-src 'self' data:",
-    dev ? `connect-src 'self' ws://${dev.host}` : "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-    "frame-src 'none'",
-    "worker-src 'none'",
-  ].join('; ');
+  return contentSecurityPolicy(dev ? { connect: [`ws://${dev.host}`], inlineScripts: true } : {});
 }
 
 /** The folder the app should open first: a folder named on the command line, else the working folder if it is a project. */

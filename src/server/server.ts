@@ -12,6 +12,7 @@ import { createDispatcher } from '../app/dispatch';
 import type { EventListener } from '../app/events';
 import type { Disposable } from '../app/terminalStream';
 import { LIMITS, type WireResponse, WireRequestSchema } from '../shared/contract';
+import { contentSecurityPolicy } from '../shared/csp';
 
 // Browser mode (`claude-bottle serve`): the built renderer over HTTP and the contract over a
 // WebSocket at /api, for headless hosts. It is a door into Docker, so it is shut tight:
@@ -195,21 +196,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 }
 
 /** The Content-Security-Policy of every HTML answer: the app's own scripts, its own WebSocket, nothing else. */
-export function contentSecurityPolicy(port: number): string {
-  return [
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data:",
-    "font-src 'self' data:",
-    `connect-src 'self' ws://${LOOPBACK}:${port}`,
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-    "frame-src 'none'",
-    "worker-src 'none'",
-  ].join('; ');
+export function browserContentSecurityPolicy(port: number): string {
+  return contentSecurityPolicy({ connect: [`ws://${LOOPBACK}:${port}`] });
 }
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -255,7 +243,7 @@ async function serveStatic(response: ServerResponse, headOnly: boolean, renderer
     'Cache-Control': isHtml ? 'no-store' : 'no-cache',
   };
   if (isHtml) {
-    headers['Content-Security-Policy'] = contentSecurityPolicy(port);
+    headers['Content-Security-Policy'] = browserContentSecurityPolicy(port);
     headers['X-Frame-Options'] = 'DENY';
   }
   response.writeHead(200, headers);
