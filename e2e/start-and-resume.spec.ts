@@ -16,6 +16,8 @@ test('a crashed agent is preserved, and double-clicking it resumes the conversat
   await expect(app.agent('tester')).toContainText('claude-bottle-test:latest');
   await expect(app.agent('tester').locator('.badge')).toContainText(['no network', 'read-write mounts']);
   await expect(app.agent('reviewer').locator('.badge-danger')).toContainText('missing: E2E_MISSING_TOKEN');
+  // Browser mode cannot store secrets (no OS keychain): the badge offers no "Store…".
+  await expect(app.agent('reviewer').locator('.badge-action')).toHaveCount(0);
   await app.screenshot('agents');
 
   // Start → the preflight shows the whole plan; nothing runs yet.

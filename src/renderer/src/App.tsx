@@ -108,7 +108,7 @@ export function App({ transport, registry, model }: { transport: Transport; regi
                   Created <code>{project.created}</code>
                 </p>
               ) : null}
-              <AgentList agents={project.view.agents} onStart={(agent) => model.startAgent(agent)} />
+              <AgentList agents={project.view.agents} onStart={(agent) => model.startAgent(agent)} onStoreSecret={app.secretsAvailable ? model.storeSecret : undefined} />
             </>
           ) : (
             <p className="empty">{project.loading ? 'Opening the project…' : 'Open a folder that holds a claude-bottle.json (or is inside one).'}</p>

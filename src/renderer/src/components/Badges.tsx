@@ -32,18 +32,27 @@ export function agentBadges(agent: AgentView): Badge[] {
     badges.push({
       label: `missing: ${agent.missingSecrets.join(', ')}`,
       tone: 'danger',
-      title: 'These secrets have no value on this machine; set them in the environment before starting',
+      title: 'These secrets have no value on this machine; set them in the environment (or store them in the desktop app) before starting',
     });
   }
   return badges;
 }
 
-export function Badges({ agent }: { agent: AgentView }) {
+/** `onStore`: the desktop app offers "Store…" on the missing-secrets badge (one per missing name). */
+export function Badges({ agent, onStore }: { agent: AgentView; onStore?: (name: string) => void }) {
+  const missingLabel = agent.missingSecrets.length > 0 ? `missing: ${agent.missingSecrets.join(', ')}` : null;
   return (
     <ul className="badges" aria-label="badges">
       {agentBadges(agent).map((badge) => (
         <li key={badge.label} className={`badge badge-${badge.tone}`} title={badge.title}>
           {badge.label}
+          {onStore && badge.label === missingLabel
+            ? agent.missingSecrets.map((name) => (
+                <button key={name} type="button" className="badge-action" aria-label={`Store ${name}`} title={`Store ${name} in the app, encrypted with the OS keychain`} onClick={() => onStore(name)}>
+                  {agent.missingSecrets.length === 1 ? 'Store…' : `Store ${name}…`}
+                </button>
+              ))
+            : null}
         </li>
       ))}
     </ul>

@@ -83,6 +83,8 @@ export interface AppState {
   searchSlug: string | null;
   connection: ConnectionState;
   checks: ChecksState;
+  /** Secrets can be stored in the app (the desktop app with the OS keychain; never in browser mode). */
+  secretsAvailable: boolean;
 }
 
 type PrepareRequest =
@@ -150,6 +152,7 @@ export class AppModel {
         error: null,
         update: { running: false, progress: null, result: null, error: null },
       },
+      secretsAvailable: false,
     };
   }
 
@@ -220,6 +223,7 @@ export class AppModel {
     if (!info.ok) this.toastError(info.error);
     const first = persisted.project() ?? (info.ok ? info.data.initialProject : null) ?? projects[0]?.root ?? null;
     if (first) void this.openProject(first);
+    void this.refreshSecretsAvailable();
     void this.runChecks({ auto: true });
     await this.refreshList();
   }
@@ -332,6 +336,24 @@ export class AppModel {
     const result = await this.api.projects.pickFolder();
     if (!result.ok) this.toastError(result.error);
     else if (result.data.dir) await this.openProject(result.data.dir);
+  };
+
+  private async refreshSecretsAvailable(): Promise<void> {
+    const result = await this.api.secrets.list();
+    this.update({ secretsAvailable: result.ok && result.data.available });
+  }
+
+  /**
+   * Stores a missing secret in the app, then re-reads the project so its badge goes. Answers the
+   * error to show beside the input, or null. The value goes to the core and is kept nowhere here.
+   */
+  storeSecret = async (name: string, value: string): Promise<ErrorInfo | null> => {
+    const result = await this.api.secrets.set({ name, value });
+    if (!result.ok) return result.error;
+    this.toast({ tone: 'info', title: `${name} is stored in the app`, body: 'Encrypted with the OS keychain; bottles started from here get it.' });
+    const dir = this.state.project.view?.root ?? this.state.project.requestedDir;
+    if (dir) await this.openProject(dir);
+    return null;
   };
 
   private async refreshRecent(): Promise<void> {
