@@ -1,21 +1,6 @@
 import type { ErrorInfo } from '../../../shared/contract';
-import { Fragment, type ReactNode } from 'react';
 import { errorTitle, issueLocation } from '../format';
-
-/** A long path wraps after its slashes, never inside a name. */
-function breakablePath(path: string): ReactNode {
-  const parts = path.split('/');
-  return parts.map((part, index) => (
-    <Fragment key={index}>
-      {part}
-      {index < parts.length - 1 ? (
-        <>
-          /<wbr />
-        </>
-      ) : null}
-    </Fragment>
-  ));
-}
+import { BreakablePath } from './BreakablePath';
 
 /**
  * An error in place of what could not be shown: for a manifest, every problem with its
@@ -31,7 +16,7 @@ export function ErrorView({ error, onRetry, compact = false }: { error: ErrorInf
           {issues.map((issue, index) => (
             <li key={index} className="manifest-issue">
               <code className="issue-location" title={issueLocation(issue)}>
-                {breakablePath(issueLocation(issue))}
+                <BreakablePath path={issueLocation(issue)} />
               </code>
               {issue.keyPath ? <code className="issue-key">{issue.keyPath}</code> : null}
               <span className="issue-message">{issue.message}</span>

@@ -1,4 +1,4 @@
-import { Fragment } from 'react';
+import { BreakablePath } from './BreakablePath';
 
 /**
  * In place of the agents, for a folder with no claude-bottle.json in it or above it: what one is,
@@ -9,7 +9,7 @@ export function NoManifest({ dir, creating, onCreate }: { dir: string; creating:
     <section className="no-manifest" aria-label="no manifest">
       <h3>No claude-bottle.json here</h3>
       <p>
-        <code className="no-manifest-dir">{breakable(dir)}</code> has no <code>claude-bottle.json</code>, nor does any folder above it. That file declares the project&apos;s agents and what
+        <code className="no-manifest-dir"><BreakablePath path={dir} /></code> has no <code>claude-bottle.json</code>, nor does any folder above it. That file declares the project&apos;s agents and what
         each one&apos;s bottle may see.
       </p>
       <p className="no-manifest-what">
@@ -21,19 +21,4 @@ export function NoManifest({ dir, creating, onCreate }: { dir: string; creating:
       </button>
     </section>
   );
-}
-
-/** A long path wraps after its slashes, never inside a name. */
-function breakable(path: string) {
-  const parts = path.split('/');
-  return parts.map((part, index) => (
-    <Fragment key={index}>
-      {part}
-      {index < parts.length - 1 ? (
-        <>
-          /<wbr />
-        </>
-      ) : null}
-    </Fragment>
-  ));
 }
