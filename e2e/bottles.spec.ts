@@ -15,9 +15,9 @@ test('Stop ends a running bottle and removes its container', async ({ app, page 
   const slug = await app.launch('tester');
   expect(containerExists(slug)).toBe(true);
 
-  await app.pane(slug).getByRole('button', { name: 'Stop' }).click();
+  await app.pane(slug).getByRole('button', { name: 'Stop', exact: true }).click();
   await expect(app.tab(slug).locator('.tab-status')).not.toHaveText(/running|starting|building/, { timeout: WAIT.short });
-  await expect(app.pane(slug).getByRole('button', { name: 'Stop' })).toHaveCount(0);
+  await expect(app.pane(slug).getByRole('button', { name: 'Stop', exact: true })).toHaveCount(0);
   await expect(page.locator(`section[aria-labelledby="running-heading"] [data-slug="${slug}"]`)).toHaveCount(0);
   await expect(app.preserved(slug)).toHaveCount(0);
   await expect.poll(() => containerExists(slug), { timeout: WAIT.short }).toBe(false);
@@ -25,6 +25,16 @@ test('Stop ends a running bottle and removes its container', async ({ app, page 
   // An ended bottle's tab can be closed.
   await app.tab(slug).getByRole('button', { name: /close/ }).click();
   await expect(app.tab(slug)).toHaveCount(0);
+});
+
+test('Stop & keep ends a running bottle and lists it as preserved, ready to resume', async ({ app }) => {
+  await app.goto();
+  await app.openProject(makeProject('keeper', { tester: { description: 'fake Claude' } }));
+  const slug = await app.launch('tester');
+  await app.pane(slug).getByRole('button', { name: 'Stop & keep' }).click();
+  await expect(app.preserved(slug)).toHaveCount(1, { timeout: WAIT.short });
+  await expect(app.preserved(slug)).toContainText('stopped and kept');
+  await expect.poll(() => containerExists(slug), { timeout: WAIT.short }).toBe(false);
 });
 
 test('two bottles run at once, each in its own tab', async ({ app, page }) => {
@@ -55,7 +65,7 @@ test('two bottles run at once, each in its own tab', async ({ app, page }) => {
   await app.type(beta, 'still here\n');
   await app.expectTerminal(beta, 'Claude: you said: still here');
   await expect(app.tab(beta)).toContainText('running');
-  await app.pane(beta).getByRole('button', { name: 'Stop' }).click();
+  await app.pane(beta).getByRole('button', { name: 'Stop', exact: true }).click();
   await expect(app.tab(beta)).not.toContainText('running', { timeout: WAIT.short });
 });
 
@@ -86,7 +96,7 @@ test('a reload re-attaches every tab and replays its recent output', async ({ ap
 
   for (const slug of [first, second]) {
     await app.tab(slug).getByRole('tab').click();
-    await app.pane(slug).getByRole('button', { name: 'Stop' }).click();
+    await app.pane(slug).getByRole('button', { name: 'Stop', exact: true }).click();
     await expect(app.tab(slug)).not.toContainText('running', { timeout: WAIT.short });
   }
 });

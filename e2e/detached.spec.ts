@@ -58,11 +58,11 @@ test('the window reconnects to a restarted app, which offers the bottles it left
     await app.expectTerminal(keeper, 'Claude: you said: back again');
 
     // Stop: the other one is removed.
-    await quitterItem.getByRole('button', { name: 'Stop' }).click();
+    await quitterItem.getByRole('button', { name: 'Stop', exact: true }).click();
     await expect(quitterItem).toHaveCount(0, { timeout: WAIT.short });
     await expect.poll(() => containerExists(quitter), { timeout: WAIT.short }).toBe(false);
 
-    await app.pane(keeper).getByRole('button', { name: 'Stop' }).click();
+    await app.pane(keeper).getByRole('button', { name: 'Stop', exact: true }).click();
     await expect(app.tab(keeper)).not.toContainText('running', { timeout: WAIT.short });
     await expect.poll(() => containerExists(keeper), { timeout: WAIT.short }).toBe(false);
   } finally {

@@ -73,6 +73,6 @@ test('a flood of output keeps the window responsive and its memory flat, and Ctr
   await app.type(slug, 'after the flood\n');
   await app.expectTerminal(slug, 'Claude: you said: after the flood');
 
-  await app.pane(slug).getByRole('button', { name: 'Stop' }).click();
+  await app.pane(slug).getByRole('button', { name: 'Stop', exact: true }).click();
   await expect(app.tab(slug)).not.toContainText('running', { timeout: WAIT.short });
 });

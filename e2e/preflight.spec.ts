@@ -100,6 +100,6 @@ test('Enter confirms only when the focus is on Confirm', async ({ app, page }) =
   await expect(app.dialog).toHaveCount(0, { timeout: WAIT.short });
   await app.expectTerminal(slug, '> ', WAIT.prompt);
 
-  await app.pane(slug).getByRole('button', { name: 'Stop' }).click();
+  await app.pane(slug).getByRole('button', { name: 'Stop', exact: true }).click();
   await expect(app.tab(slug)).not.toContainText('running', { timeout: WAIT.short });
 });

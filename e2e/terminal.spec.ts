@@ -41,6 +41,6 @@ test('Shift+Enter, search and links in the terminal', async ({ app, page }) => {
   await page.mouse.click(link.x, link.y);
   expect((await popup).url()).toBe('https://example.com/docs');
 
-  await app.pane(slug).getByRole('button', { name: 'Stop' }).click();
+  await app.pane(slug).getByRole('button', { name: 'Stop', exact: true }).click();
   await expect(app.tab(slug)).toContainText('stopped');
 });

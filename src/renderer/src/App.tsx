@@ -159,7 +159,7 @@ export function App({ transport, registry, model }: { transport: Transport; regi
                     searchOpen={app.searchSlug === tab.slug}
                     stopping={app.busy.has(tab.slug)}
                     onCloseSearch={() => model.closeSearch()}
-                    onStop={() => void model.stop(tab.slug)}
+                    onStop={(keep) => void model.stop(tab.slug, keep)}
                     onResume={() => model.resume(tab.slug)}
                     {...(list.detached.some((bottle) => bottle.slug === tab.slug && bottle.owner === 'dead') ? { onReattach: () => void model.reattach(tab.slug) } : {})}
                   />

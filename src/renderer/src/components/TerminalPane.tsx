@@ -13,7 +13,7 @@ interface Props {
   searchOpen: boolean;
   stopping: boolean;
   onCloseSearch(): void;
-  onStop(): void;
+  onStop(keep: boolean): void;
   onResume(): void;
   /** Set when the bottle's container runs on without a session here (Running lists it). */
   onReattach?: () => void;
@@ -80,7 +80,7 @@ interface StatusBarProps {
   status: BottleStatus | undefined;
   session: SessionView | undefined;
   stopping: boolean;
-  onStop(): void;
+  onStop(keep: boolean): void;
   onResume(): void;
 }
 
@@ -103,7 +103,12 @@ function StatusBar({ agent, status, session, stopping, onStop, onResume }: Statu
       {session && live ? <Uptime since={session.startedAt} /> : null}
       <span className="spacer" />
       {live ? (
-        <button type="button" className="button button-small button-danger-quiet" disabled={stopping} onClick={onStop} title="Snapshot the transcript, remove the container">
+        <button type="button" className="button button-small" disabled={stopping} onClick={() => onStop(true)} title="Stop, and keep the bottle to resume its conversation later">
+          Stop &amp; keep
+        </button>
+      ) : null}
+      {live ? (
+        <button type="button" className="button button-small button-danger-quiet" disabled={stopping} onClick={() => onStop(false)} title="Snapshot the transcript, remove the container and the bottle's state">
           {stopping ? 'Stopping…' : 'Stop'}
         </button>
       ) : null}

@@ -477,9 +477,10 @@ export class AppModel {
     return this.estimateSize(this.fontSize);
   }
 
-  stop = async (slug: string): Promise<void> => {
+  /** `keep` preserves the bottle (its conversation can be resumed); otherwise its state goes. */
+  stop = async (slug: string, keep = false): Promise<void> => {
     this.setBusy(slug, true);
-    const result = await this.api.bottles.stop({ slug, keep: false });
+    const result = await this.api.bottles.stop({ slug, keep });
     this.setBusy(slug, false);
     if (!result.ok) this.toastError(result.error);
     void this.refreshList();
