@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { type BottleListing, discardBottle, listBottles, stopBottle } from '../core/bottles';
+import { discardBottle, listBottles, stopBottle } from '../core/bottles';
 import { ensureBuiltinBaseImage } from '../core/builtin/baseImage';
 import type { CoreContext } from '../core/context';
 import { pingDocker } from '../core/docker/client';
@@ -432,22 +432,8 @@ export class BottleService implements CommandTarget, Disposable {
   // Bottles: list, stop, discard, re-attach
 
   private async list(): Promise<BottleList> {
-    let listing: BottleListing;
-    let dockerProblem: BottleList['dockerProblem'];
-    try {
-      listing = await listBottles(this.ctx);
-    } catch (error) {
-      // The engine is gone: still show what the state folders know, and say why Running is empty.
-      dockerProblem = toErrorInfo(error);
-      const states = await this.ctx.store.list();
-      listing = {
-        live: [],
-        preserved: states.records.filter((record) => record.status === 'preserved'),
-        interrupted: states.records.filter((record) => record.status !== 'preserved' && record.status !== 'prepared'),
-        corrupt: states.corrupt,
-        images: [],
-      };
-    }
+    const listing = await listBottles(this.ctx);
+    const { dockerProblem } = listing;
     const mine = (slug: string): boolean => this.prepared.has(slug) || LIVE_STATUSES.has(this.bottles.get(slug)?.status.status ?? 'exited');
     return {
       sessions: [...this.bottles.values()].map((bottle) => this.sessionView(bottle)),

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type CoreContext, isOwnerAlive } from './context';
-import { findBottleContainers, removeBottleContainer } from './docker/containers';
+import { type BottleContainer, findBottleContainers, removeBottleContainer } from './docker/containers';
 import { IMAGE_LABELS } from './docker/images';
-import { BottleError } from './errors';
+import { BottleError, type ErrorInfo, toErrorInfo } from './errors';
 import { LABELS } from './plan/plan';
 import type { BottleRecord } from './state/bottleRecord';
 import type { CorruptState } from './state/stateStore';
@@ -39,10 +39,21 @@ export interface BottleListing {
   interrupted: BottleRecord[];
   corrupt: CorruptState[];
   images: CachedImage[];
+  /** Docker could not be asked: `live` and `images` are empty, the rest comes from the state folders. */
+  dockerProblem?: ErrorInfo;
 }
 
 export async function listBottles(ctx: CoreContext): Promise<BottleListing> {
-  const [states, containers, images] = await Promise.all([ctx.store.list(), findBottleContainers(ctx.docker, { [LABELS.home]: ctx.store.root }), listCachedImages(ctx)]);
+  const states = await ctx.store.list();
+  let containers: BottleContainer[] = [];
+  let images: CachedImage[] = [];
+  let dockerProblem: ErrorInfo | undefined;
+  try {
+    [containers, images] = await Promise.all([findBottleContainers(ctx.docker, { [LABELS.home]: ctx.store.root }), listCachedImages(ctx)]);
+  } catch (error) {
+    // The engine is gone: what the state folders know is still worth showing, with the reason.
+    dockerProblem = toErrorInfo(error);
+  }
   const bySlug = new Map(states.records.map((record) => [record.slug, record]));
   const live: LiveBottle[] = containers.map((container) => {
     const slug = container.labels[LABELS.slug] ?? '';
@@ -70,6 +81,7 @@ export async function listBottles(ctx: CoreContext): Promise<BottleListing> {
     interrupted: notLive.filter((record) => record.status !== 'preserved' && record.status !== 'prepared' && !isOwnerAlive(record.owner)),
     corrupt: states.corrupt,
     images,
+    ...(dockerProblem ? { dockerProblem } : {}),
   };
 }
 

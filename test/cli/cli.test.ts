@@ -133,6 +133,30 @@ describe('claude-bottle on the command line', () => {
     expect(bottleContainers(project)).toBe('');
   });
 
+  it('ps with the daemon down still lists preserved bottles, and says why running ones are missing', async () => {
+    project = makeProject(testAgentManifest());
+    const slug = 'tester-20261130T000000-beef';
+    await project.ctx.store.create({
+      version: 1,
+      slug,
+      agent: 'tester',
+      projectRoot: project.root,
+      manifestFile: project.manifest,
+      containerName: `claude-bottle-${slug}`,
+      createdAt: '2026-11-30T00:00:00.000Z',
+      updatedAt: '2026-11-30T00:00:00.000Z',
+      status: 'preserved',
+      options: { copyProject: false, remoteControl: false },
+      grantedCapabilities: [],
+      sessions: 1,
+      preserved: { reason: 'exit', detail: 'Claude exited with code 3', at: '2026-11-30T00:00:00.000Z', exitCode: 3 },
+    });
+    const run = runCliInTerminal(['ps'], { env: { ...project.env, DOCKER_HOST: 'unix:///nonexistent/docker.sock' }, cwd: project.root });
+    expect(await run.exited).toBe(0);
+    expect(run.text()).toContain('Docker is not reachable');
+    expect(run.text()).toMatch(new RegExp(`${slug}\\s+tester\\s+preserved`));
+  });
+
   it('a stopped daemon is reported clearly with exit 69', async () => {
     project = makeProject(testAgentManifest());
     const run = runCliInTerminal(['start', '--yes', 'tester'], { env: { ...project.env, DOCKER_HOST: 'unix:///nonexistent/docker.sock' }, cwd: project.root });

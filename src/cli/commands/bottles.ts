@@ -17,6 +17,9 @@ export function registerPsCommand(program: Command, context: ContextFactory, run
           process.stdout.write(`${JSON.stringify(listing, null, 2)}\n`);
           return 0;
         }
+        if (listing.dockerProblem) {
+          process.stderr.write(`warning: ${listing.dockerProblem.message}\n  running bottles cannot be listed; preserved ones below come from the state folder\n`);
+        }
         const rows = [['BOTTLE', 'AGENT', 'STATUS', 'PROJECT', 'DETAIL']];
         for (const bottle of listing.live) {
           const status = bottle.containerState === 'running' ? (bottle.attached ? 'running' : 'running (detached)') : `container ${bottle.containerState}`;
