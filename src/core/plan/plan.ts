@@ -197,7 +197,9 @@ export function preparePlan(inputs: PlanInputs): BottlePlan {
       noNewPrivileges: true,
       privileged: false,
       init: true,
-      dockerSocket: mounts.some((mount) => mount.dangerousReason?.toLowerCase().includes('docker socket')),
+      // Every source refused without "dangerous" can reach the socket: the socket itself, a folder
+      // holding it, "/", or a home folder holding Docker Desktop's ~/.docker/run/docker.sock.
+      dockerSocket: mounts.some((mount) => mount.dangerousReason !== undefined),
     },
     labels: {
       [LABELS.slug]: slug,

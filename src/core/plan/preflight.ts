@@ -142,7 +142,7 @@ function hardeningLines(plan: BottlePlan): PreflightLine[] {
   return [
     line('non-root user · all Linux capabilities dropped · no-new-privileges', 'good'),
     line('not privileged · pids, memory and CPU limits · init process reaps zombies', 'good'),
-    plan.hardening.dockerSocket ? line('the Docker socket IS mounted: the agent controls the host', 'danger') : line('no Docker socket', 'good'),
+    plan.hardening.dockerSocket ? line('the Docker socket may be reachable through a dangerous mount: the agent can control the host', 'danger') : line('no Docker socket', 'good'),
   ];
 }
 

@@ -144,4 +144,15 @@ describe('a bottle from start to settle', () => {
     expect(progress).toContain('project unchanged: reusing its image');
     await second.stop();
   });
+
+  it('a dangerous agent really gets the dangerous mount it asked for, and the preflight says so in red', async () => {
+    project = makeProject(testAgentManifest({ dangerous: true, mounts: [{ source: '/', target: '/host', readonly: true }] }));
+    const prepared = await prepareStart(project.ctx, { projectDir: project.root, agent: 'tester' });
+    expect(prepared.plan.warnings.join('\n')).toContain('DANGEROUS mount /');
+    const running = await launchPrepared(project.ctx, prepared);
+    const info = await project.ctx.docker.getContainer(running.plan.containerName).inspect();
+    expect(info.Mounts.some((mount) => mount.Source === '/' && mount.Destination === '/host' && mount.RW === false)).toBe(true);
+    expect(info.HostConfig.CapDrop).toEqual(['ALL']);
+    await running.stop();
+  });
 });

@@ -88,6 +88,13 @@ describe('the plan', () => {
     expect(error?.kind).toBe('unsupported');
   });
 
+  it('a dangerous mount of "/" lets the container layer mount it (it holds the socket), and says so', () => {
+    const rootMount = agent({ dangerous: true, mounts: [{ source: '/', target: '/host', readonly: true, dangerousReason: 'the root folder "/" exposes the whole host file system' }] });
+    const plan = preparePlan(inputs(rootMount));
+    expect(plan.hardening.dockerSocket).toBe(true);
+    expect(preparePlan(inputs(agent())).hardening.dockerSocket).toBe(false);
+  });
+
   it('the preflight shows hardening, limits, missing secrets and dangerous mounts in words', () => {
     const dangerous = agent({
       dangerous: true,
@@ -99,7 +106,7 @@ describe('the plan', () => {
     expect(text).toContain('no-new-privileges');
     expect(text).toContain('memory 4 GiB · 2 CPUs · 512 processes');
     expect(text).toMatch(/MISSING_ONE\s+MISSING/);
-    expect(text).toContain('the Docker socket IS mounted');
+    expect(text).toContain('the Docker socket may be reachable');
     expect(text).toContain('! DANGEROUS mount /var/run/docker.sock');
     expect(text).toContain("claude --dangerously-skip-permissions --model opus");
     expect(renderPreflight(preparePlan(inputs(dangerous)), { color: true })).toContain('\x1b[1;31m');
