@@ -181,6 +181,9 @@ async function main(): Promise<void> {
       await w.dispose();
     }
   } finally {
+    // A failed round must not leave bottles running: remove whatever this run's state root labelled.
+    const left = execFileSync('docker', ['ps', '-aq', '--filter', `label=claude-bottle.home=${join(base, 'home')}`]).toString().split('\n').filter(Boolean);
+    if (left.length > 0) execFileSync('docker', ['rm', '-f', ...left], { stdio: 'ignore' });
     fs.rmSync(base, { recursive: true, force: true });
   }
   const report = {
