@@ -1,45 +1,26 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildImage, imageExists, type BuildProgress } from '../../../src/core/docker';
-import { BottleError } from '../../../src/core/errors';
-import { requireDocker } from '../../helpers/requireDocker';
-import { ensureTestImage } from '../../helpers/testImage';
-import { makeTree, removeTestObjects, RUN_ID, runOnce, TEST_LABELS, uniqueName } from './fixtures';
+import { failure, makeTree, RUN_ID, runOnce, setUpEngine, tearDownEngine, TEST_LABELS, uniqueName } from './fixtures';
 
 let docker: Docker;
 let image: string;
-const folders: string[] = [];
 
 beforeAll(async () => {
-  docker = await requireDocker();
-  image = await ensureTestImage();
+  ({ docker, image } = await setUpEngine());
 });
 
-afterAll(async () => {
-  await removeTestObjects(docker);
-  for (const folder of folders) fs.rmSync(folder, { recursive: true, force: true });
-});
+afterAll(() => tearDownEngine(docker));
 
 function context(files: Record<string, string>): string {
-  const dir = makeTree(files);
-  folders.push(dir);
-  return dir;
+  return makeTree(files);
 }
 
 function tag(): string {
   return `claude-bottle-test/build:${uniqueName('t')}`;
 }
 
-async function failure(promise: Promise<unknown>): Promise<BottleError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(BottleError);
-  return error as BottleError;
-}
 
 describe('building an image', () => {
   it('reports progress with step fractions and resolves with the image id', async () => {

@@ -9,24 +9,16 @@ import {
   removeBottleContainer,
   type ContainerSpec,
 } from '../../../src/core/docker';
-import { BottleError } from '../../../src/core/errors';
-import { requireDocker } from '../../helpers/requireDocker';
-import { ensureTestImage } from '../../helpers/testImage';
-import { execIn, makeTree, removeTestObjects, RUN_ID, TEST_LABELS, uniqueName } from './fixtures';
+import { execIn, failure, makeTree, RUN_ID, setUpEngine, tearDownEngine, TEST_LABELS, uniqueName } from './fixtures';
 
 let docker: Docker;
 let image: string;
-const folders: string[] = [];
 
 beforeAll(async () => {
-  docker = await requireDocker();
-  image = await ensureTestImage();
+  ({ docker, image } = await setUpEngine());
 });
 
-afterAll(async () => {
-  await removeTestObjects(docker);
-  for (const folder of folders) fs.rmSync(folder, { recursive: true, force: true });
-});
+afterAll(() => tearDownEngine(docker));
 
 function spec(overrides: Partial<ContainerSpec> = {}): ContainerSpec {
   const name = uniqueName('claude-bottle-test');
@@ -46,20 +38,11 @@ function spec(overrides: Partial<ContainerSpec> = {}): ContainerSpec {
   };
 }
 
-async function failure(promise: Promise<unknown>): Promise<BottleError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(BottleError);
-  return error as BottleError;
-}
 
 describe('a bottle container', () => {
   it('is created running with the hardening of the spec, as uid 1000, with a read-only bind', async () => {
     const shared = makeTree({ 'hello.txt': 'hi' });
     fs.chmodSync(shared, 0o755); // readable by uid 1000
-    folders.push(shared);
     const wanted = spec({ mounts: [{ source: shared, target: '/mnt/shared', readonly: true }] });
     const container = await createBottleContainer(docker, wanted);
 

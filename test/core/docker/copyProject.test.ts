@@ -4,23 +4,16 @@ import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCopyProjectImage, imageExists, type BuildProgress, type CopyProjectSpec } from '../../../src/core/docker';
 import { BottleError } from '../../../src/core/errors';
-import { requireDocker } from '../../helpers/requireDocker';
-import { ensureTestImage } from '../../helpers/testImage';
-import { makeTree, removeTestObjects, RUN_ID, runOnce, TEST_LABELS, writeTree } from './fixtures';
+import { makeTree, RUN_ID, runOnce, setUpEngine, tearDownEngine, TEST_LABELS, writeTree } from './fixtures';
 
 let docker: Docker;
 let image: string;
-const folders: string[] = [];
 
 beforeAll(async () => {
-  docker = await requireDocker();
-  image = await ensureTestImage();
+  ({ docker, image } = await setUpEngine());
 });
 
-afterAll(async () => {
-  await removeTestObjects(docker);
-  for (const folder of folders) fs.rmSync(folder, { recursive: true, force: true });
-});
+afterAll(() => tearDownEngine(docker));
 
 function project(): string {
   const root = makeTree({
@@ -34,7 +27,6 @@ function project(): string {
   });
   fs.chmodSync(path.join(root, 'bin/run.sh'), 0o755);
   fs.symlinkSync('src/a.ts', path.join(root, 'link'));
-  folders.push(root);
   return root;
 }
 

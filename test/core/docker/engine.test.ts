@@ -1,10 +1,9 @@
 import type Docker from 'dockerode';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connectDocker, dockerCliEnv, ensureImage, imageExists, inspectImageUser, pingDocker } from '../../../src/core/docker';
-import { BottleError } from '../../../src/core/errors';
 import { requireDocker } from '../../helpers/requireDocker';
 import { ensureTestImage, TEST_USER_IMAGE } from '../../helpers/testImage';
-import { RUN_ID } from './fixtures';
+import { failure, RUN_ID } from './fixtures';
 
 let docker: Docker;
 let image: string;
@@ -20,14 +19,6 @@ afterEach(() => {
   else process.env.DOCKER_HOST = savedDockerHost;
 });
 
-async function failure(promise: Promise<unknown>): Promise<BottleError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(BottleError);
-  return error as BottleError;
-}
 
 describe('the Docker engine', () => {
   it('that is not there is docker-unavailable, naming where we looked, with a hint', async () => {

@@ -6,6 +6,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
+import { expect } from 'vitest';
+import { BottleError } from '../../../src/core/errors';
+import { requireDocker } from '../../helpers/requireDocker';
+import { ensureTestImage } from '../../helpers/testImage';
 
 /** Unique to this test process, so cleanup never touches another run's (or person's) objects. */
 export const RUN_ID = randomBytes(4).toString('hex');
@@ -19,11 +23,37 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${RUN_ID}-${randomBytes(3).toString('hex')}`;
 }
 
+/** Folders `makeTree` made, removed by `tearDownEngine`. */
+const trees = new Set<string>();
+
 /** A temporary folder with the given files (`content: null` makes a folder). */
 export function makeTree(files: Record<string, string | null> = {}): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cb-docker-test-'));
+  trees.add(dir);
   writeTree(dir, files);
   return dir;
+}
+
+/** For `beforeAll`: the engine (the test fails when it is not reachable) and the fake-claude image. */
+export async function setUpEngine(): Promise<{ docker: Docker; image: string }> {
+  return { docker: await requireDocker(), image: await ensureTestImage() };
+}
+
+/** For `afterAll`: this run's containers, images and temporary folders. */
+export async function tearDownEngine(docker: Docker | undefined): Promise<void> {
+  if (docker) await removeTestObjects(docker);
+  for (const dir of trees) fs.rmSync(dir, { recursive: true, force: true });
+  trees.clear();
+}
+
+/** Awaits a promise that must reject with a BottleError, and returns that error. */
+export async function failure(promise: Promise<unknown>): Promise<BottleError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(BottleError);
+  return error as BottleError;
 }
 
 export function writeTree(dir: string, files: Record<string, string | null>): void {
