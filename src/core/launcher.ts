@@ -4,9 +4,10 @@ import { isBuiltinImage, ensureBuiltinBaseImage } from './builtin/baseImage';
 import { type CoreContext, isOwnerAlive } from './context';
 import { createBottleContainer, removeBottleContainer } from './docker/containers';
 import { pingDocker } from './docker/client';
-import { buildCopyProjectImage, buildImage, ensureImage, inspectImageUser } from './docker/images';
+import { buildCopyProjectImage, buildImage, ensureImage, IMAGE_LABELS, inspectImageUser } from './docker/images';
 import type { BuildProgress } from './docker/progress';
 import { BottleError } from './errors';
+import { LABELS } from './labels';
 import { loadManifest } from './manifest/load';
 import { type BottlePlan, type LaunchOptions, isRootUser, preparePlan } from './plan/plan';
 import { makeSlug } from './plan/slug';
@@ -169,17 +170,7 @@ export async function launchPrepared(ctx: CoreContext, prepared: PreparedBottle,
     checkAborted(hooks.signal);
 
     progress({ stage: 'attaching', message: 'starting Claude' });
-    const session = startClaudeSession({
-      containerName: plan.containerName,
-      user,
-      workdir: plan.workdir,
-      command: plan.claude.args,
-      env: sessionEnv(plan),
-      secrets: secretValues(ctx, plan),
-      dockerEnv: ctx.dockerCliEnv,
-      cols: hooks.cols ?? 80,
-      rows: hooks.rows ?? 24,
-    });
+    const session = openClaudeSession(ctx, plan, { user, workdir: plan.workdir, cols: hooks.cols, rows: hooks.rows });
     await ctx.store.update(plan.slug, (record) => ({ ...record, status: 'running', image: runImage, owner: ctx.owner }));
     return attach(ctx, plan, session);
   } catch (error) {
@@ -205,17 +196,8 @@ export async function reattachBottle(ctx: CoreContext, slug: string, size: { col
     throw new BottleError('not-found', `the container of bottle ${slug} is not running`, `resume it instead: claude-bottle resume ${slug}`);
   }
   const plan = await planFromRecord(ctx, record);
-  const session = startClaudeSession({
-    containerName: record.containerName,
-    user: info.Config.User || '1000',
-    workdir: info.Config.WorkingDir || plan.workdir,
-    command: plan.claude.args,
-    env: sessionEnv(plan),
-    secrets: secretValues(ctx, plan),
-    dockerEnv: ctx.dockerCliEnv,
-    cols: size.cols ?? 80,
-    rows: size.rows ?? 24,
-  });
+  // The container keeps the user and workdir it was started with, whatever the manifest says now.
+  const session = openClaudeSession(ctx, plan, { user: info.Config.User || '1000', workdir: info.Config.WorkingDir || plan.workdir, ...size });
   await ctx.store.update(slug, (current) => ({ ...current, status: 'running', owner: ctx.owner }));
   return attach(ctx, plan, session);
 }
@@ -306,7 +288,7 @@ async function resolveImage(ctx: CoreContext, plan: BottlePlan, progress: (p: La
     progress({ stage: 'building', message: `building ${tag}` });
     await buildImage(
       ctx.docker,
-      { context: plan.image.context, dockerfile: plan.image.dockerfile, tag, buildArgs: plan.image.args, labels: { 'claude-bottle.kind': 'agent-build', 'claude-bottle.project': plan.projectRoot } },
+      { context: plan.image.context, dockerfile: plan.image.dockerfile, tag, buildArgs: plan.image.args, labels: { [IMAGE_LABELS.kind]: 'agent-build', [IMAGE_LABELS.project]: plan.projectRoot } },
       onBuild,
       signal,
     );
@@ -337,7 +319,7 @@ async function bakeProject(ctx: CoreContext, plan: BottlePlan, image: string, us
       baseImage: image,
       workdir: plan.workdir,
       user,
-      labels: { 'claude-bottle.agent': plan.agent },
+      labels: { [LABELS.agent]: plan.agent },
       tagRepo: `claude-bottle/copy-${shortHash(plan.projectRoot)}-${plan.agent}`,
     },
     (build) => progress({ stage: 'building', message: build.message, build }),
@@ -368,6 +350,21 @@ async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
   for (const entry of await fs.readdir(dir, { recursive: true })) {
     await fs.lchown(`${dir}/${entry}`, uid, gid);
   }
+}
+
+/** Claude's `docker exec` in the bottle's container, with the plan's command, env and secrets. */
+function openClaudeSession(ctx: CoreContext, plan: BottlePlan, where: { user: string; workdir: string; cols?: number | undefined; rows?: number | undefined }): ClaudeSession {
+  return startClaudeSession({
+    containerName: plan.containerName,
+    user: where.user,
+    workdir: where.workdir,
+    command: plan.claude.args,
+    env: sessionEnv(plan),
+    secrets: secretValues(ctx, plan),
+    dockerEnv: ctx.dockerCliEnv,
+    cols: where.cols ?? 80,
+    rows: where.rows ?? 24,
+  });
 }
 
 function sessionEnv(plan: BottlePlan): Record<string, string> {

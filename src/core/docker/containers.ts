@@ -9,12 +9,9 @@ import { BottleError } from '../errors';
 import { dockerEndpoint, dockerSocketPath } from './client';
 import { raceSignal, startDeadline } from './deadline';
 import { engineMessage, isNotFound, statusCodeOf, toBottleError } from './dockerErrors';
+import { LABELS } from '../labels';
 
-export const LABELS = {
-  slug: 'claude-bottle.slug',
-  agent: 'claude-bottle.agent',
-  project: 'claude-bottle.project',
-} as const;
+export { LABELS } from '../labels';
 
 export const CONTAINER_DEFAULTS = {
   /** Create + start is local work; an engine that needs longer than this is stuck. */

@@ -1,3 +1,4 @@
+import { LABELS } from '../labels';
 import { BottleError } from '../errors';
 import type { ProjectMode } from '../manifest/schema';
 import type { ImageSource, LoadedManifest, NetworkPolicy, ResolvedAgent, ResolvedResources } from '../manifest/types';
@@ -72,12 +73,7 @@ export interface BottlePlan {
 /** Where Claude's session files live inside the bottle (bind-mounted from the state folder). */
 export const CLAUDE_CONFIG_DIR_IN_BOTTLE = '/claude-bottle/claude-config';
 
-export const LABELS = {
-  slug: 'claude-bottle.slug',
-  agent: 'claude-bottle.agent',
-  project: 'claude-bottle.project',
-  home: 'claude-bottle.home',
-} as const;
+export { LABELS } from '../labels';
 
 /** Where secret values come from. Values are read only at launch, never stored in the plan. */
 export interface SecretSource {
