@@ -15,6 +15,12 @@ export default tseslint.config(
     },
   },
   {
+    // Plain CommonJS scripts that run inside test containers (no build step).
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { ...globals.node } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // The launch core runs in the CLI and in tests: it must never load Electron.
     files: ['src/core/**/*.ts', 'src/cli/**/*.ts', 'src/shared/**/*.ts', 'src/server/**/*.ts', 'src/app/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: ['electron'] }] },

@@ -27,6 +27,7 @@ export function exitCodeFor(kind: ErrorKind): number {
       return EXIT.dockerUnavailable;
     case 'build-failed':
     case 'container-failed':
+    case 'network-failed':
       return EXIT.buildFailed;
     case 'state':
       return EXIT.state;

@@ -7,6 +7,7 @@ export type ErrorKind =
   | 'image-missing' // an image is neither present nor pullable
   | 'build-failed' // an image build reported an error
   | 'container-failed' // creating or starting the container failed
+  | 'network-failed' // the bottle's network or egress proxy could not be set up or checked
   | 'state' // the state folder is missing, corrupt or not writable
   | 'not-found' // a bottle, agent or project that was named does not exist
   | 'unsupported' // the manifest asks for something this version cannot enforce

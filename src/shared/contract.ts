@@ -103,6 +103,7 @@ export const ErrorKindSchema = z.enum([
   'image-missing',
   'build-failed',
   'container-failed',
+  'network-failed',
   'state',
   'not-found',
   'unsupported',

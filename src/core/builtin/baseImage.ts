@@ -73,12 +73,20 @@ export function isBuiltinImage(ref: string): boolean {
  * `images/base` holding a Dockerfile above this module.
  */
 export function defaultRecipeDir(): string {
+  return findRecipeDir('base', 'the built-in base image');
+}
+
+/**
+ * `images/<name>` (a folder with a Dockerfile): under `<resourcesPath>` in a packaged app, else the
+ * nearest one above this module (from src/ under tsx, from out/ after electron-vite).
+ */
+export function findRecipeDir(name: string, what: string): string {
   const resourcesPath = (process as NodeJS.Process & { resourcesPath?: string }).resourcesPath;
   const candidates: string[] = [];
-  if (resourcesPath) candidates.push(path.join(resourcesPath, 'images', 'base'));
+  if (resourcesPath) candidates.push(path.join(resourcesPath, 'images', name));
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (let depth = 0; depth < 8; depth += 1) {
-    candidates.push(path.join(dir, 'images', 'base'));
+    candidates.push(path.join(dir, 'images', name));
     const parent = path.dirname(dir);
     if (parent === dir) break;
     dir = parent;
@@ -87,13 +95,13 @@ export function defaultRecipeDir(): string {
   if (found) return found;
   throw new BottleError(
     'internal',
-    'the recipe of the built-in base image (images/base) is missing from this installation',
-    'Reinstall Claude Bottle; in a checkout, restore images/base from git.',
+    `the recipe of ${what} (images/${name}) is missing from this installation`,
+    `Reinstall Claude Bottle; in a checkout, restore images/${name} from git.`,
   );
 }
 
 /** Every regular file under `dir`, as sorted posix paths relative to it. */
-function recipeFiles(dir: string): string[] {
+export function recipeFiles(dir: string): string[] {
   const files: string[] = [];
   const walk = (rel: string): void => {
     for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {

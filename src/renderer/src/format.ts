@@ -74,6 +74,8 @@ export function errorTitle(error: ErrorInfo): string {
       return 'The image build failed';
     case 'container-failed':
       return 'The container could not start';
+    case 'network-failed':
+      return "The bottle's network could not be set up";
     case 'not-found':
       return 'Not found';
     case 'state':

@@ -1,0 +1,349 @@
+import { networkInterfaces } from 'node:os';
+import { PassThrough } from 'node:stream';
+import type Docker from 'dockerode';
+import { isNotFound, toBottleError } from '../docker/dockerErrors';
+import { dockerEndpoint } from '../docker/client';
+import { BottleError } from '../errors';
+import { type EgressLogEntry, EgressLogEntrySchema } from '../../proxy/egressLog';
+
+// A bottle's network when its manifest gives an allow-list: the bottle alone on an internal Docker
+// network (no route out), and an egress sidecar attached to that network and to an outside one,
+// running the app's proxy. The bottle reaches the proxy by address (it needs no DNS); the proxy is
+// its only way out. Everything here is created with the bottle's labels and removed with it; if
+// any step fails, what was made is removed and the launch stops (fail closed). See docs/network.md.
+
+export const EGRESS_DEFAULTS = {
+  proxyPort: 3128,
+  /** The outside network the sidecar joins: Docker's default bridge. */
+  outsideNetwork: 'bridge',
+  /** The sidecar must be listening within this, or the launch stops. */
+  readyTimeoutMs: 20_000,
+  memoryBytes: 256 * 1024 * 1024,
+  pids: 64,
+  /** Log lines longer than this are not entries (and are not kept). */
+  maxLogLineChars: 4096,
+} as const;
+
+/** What the sidecar's role label says, so `ps` and prune can tell it from a bottle. */
+export const EGRESS_ROLE_LABEL = 'claude-bottle.role';
+
+export interface EgressCredential {
+  kind: 'api-key' | 'oauth';
+  value: string;
+}
+
+export interface EgressSetup {
+  slug: string;
+  /** The bottle's labels (slug, agent, project, home); the network and sidecar carry them too. */
+  labels: Record<string, string>;
+  allow: readonly string[];
+  /** Claude's API through the proxy: the upstream URL and the user's real credential. */
+  anthropic?: { upstream: string; credential?: EgressCredential };
+  image: string;
+  outsideNetwork?: string;
+  dnsServers?: readonly string[];
+  signal?: AbortSignal;
+}
+
+export interface BottleEgress {
+  networkName: string;
+  sidecarName: string;
+  proxyAddress: string;
+  proxyPort: number;
+  /** Every request the proxy logged, as it happens. */
+  onLog(listener: (entry: EgressLogEntry) => void): { dispose(): void };
+  /** Resolves when the sidecar stops (it died, or was removed). */
+  readonly exited: Promise<void>;
+  /** Removes the sidecar and the network. Safe to call twice. */
+  dispose(): Promise<void>;
+}
+
+export function egressNames(slug: string): { network: string; sidecar: string } {
+  return { network: `claude-bottle-${slug}-net`, sidecar: `claude-bottle-${slug}-egress` };
+}
+
+/** The variables that point a bottle's clients at its proxy, in both cases, by address. */
+export function proxyEnvironment(egress: Pick<BottleEgress, 'proxyAddress' | 'proxyPort'>): Record<string, string> {
+  const url = `http://${egress.proxyAddress}:${egress.proxyPort}`;
+  // The proxy's own address is reached directly (ANTHROPIC_BASE_URL points there).
+  return { HTTP_PROXY: url, HTTPS_PROXY: url, http_proxy: url, https_proxy: url, NO_PROXY: egress.proxyAddress, no_proxy: egress.proxyAddress };
+}
+
+export async function startEgress(docker: Docker, setup: EgressSetup): Promise<BottleEgress> {
+  const names = egressNames(setup.slug);
+  const outside = setup.outsideNetwork ?? EGRESS_DEFAULTS.outsideNetwork;
+  const cleanup = async (): Promise<void> => {
+    await removeQuietly(() => docker.getContainer(names.sidecar).remove({ force: true }));
+    await removeQuietly(() => docker.getNetwork(names.network).remove());
+  };
+  try {
+    await dockerStep(docker, `creating the bottle's internal network ${names.network}`, () =>
+      docker.createNetwork({ Name: names.network, Driver: 'bridge', Internal: true, CheckDuplicate: true, Labels: { ...setup.labels, [EGRESS_ROLE_LABEL]: 'network' } }),
+    );
+    const ownAddresses = await machineAddresses(docker, outside);
+    const sidecar = await dockerStep(docker, `creating the egress sidecar ${names.sidecar}`, () =>
+      docker.createContainer({
+        name: names.sidecar,
+        Image: setup.image,
+        Labels: { ...setup.labels, [EGRESS_ROLE_LABEL]: 'egress' },
+        OpenStdin: true,
+        StdinOnce: true,
+        AttachStdin: true,
+        Tty: false,
+        HostConfig: {
+          NetworkMode: names.network,
+          CapDrop: ['ALL'],
+          SecurityOpt: ['no-new-privileges'],
+          ReadonlyRootfs: true,
+          Memory: EGRESS_DEFAULTS.memoryBytes,
+          MemorySwap: EGRESS_DEFAULTS.memoryBytes,
+          PidsLimit: EGRESS_DEFAULTS.pids,
+          Init: true,
+        },
+      }),
+    );
+    await dockerStep(docker, `connecting the egress sidecar to the ${outside} network`, () => docker.getNetwork(outside).connect({ Container: names.sidecar }));
+    const stdin = (await sidecar.attach({ stream: true, stdin: true, hijack: true })) as NodeJS.ReadWriteStream;
+    await dockerStep(docker, 'starting the egress sidecar', () => sidecar.start());
+    const info = await sidecar.inspect();
+    const proxyAddress = info.NetworkSettings.Networks[names.network]?.IPAddress;
+    if (!proxyAddress) throw new BottleError('network-failed', `the egress sidecar has no address on ${names.network}`);
+
+    const logs = await followLogs(docker, sidecar);
+    const config = {
+      listen: { host: proxyAddress, port: EGRESS_DEFAULTS.proxyPort },
+      allow: [...setup.allow],
+      ownAddresses,
+      ...(setup.dnsServers ? { dnsServers: [...setup.dnsServers] } : {}),
+      ...(setup.anthropic ? { anthropic: setup.anthropic } : {}),
+    };
+    // The credential crosses on standard input only: not in the sidecar's config, argv or a file.
+    stdin.end(`${JSON.stringify(config)}\n`);
+    await logs.ready(setup.signal);
+    return {
+      networkName: names.network,
+      sidecarName: names.sidecar,
+      proxyAddress,
+      proxyPort: EGRESS_DEFAULTS.proxyPort,
+      onLog: logs.onLog,
+      exited: logs.exited,
+      dispose: async () => {
+        logs.dispose();
+        await cleanup();
+      },
+    };
+  } catch (error) {
+    await cleanup();
+    throw error instanceof BottleError ? error : new BottleError('network-failed', `the bottle's network could not be set up: ${(error as Error).message}`, undefined, { cause: error });
+  }
+}
+
+/**
+ * The host's own addresses and every Docker network's range but the outside one's: a listed name
+ * that resolves into them is refused. (The outside network is where "the internet" is reached.)
+ */
+async function machineAddresses(docker: Docker, outside: string): Promise<string[]> {
+  const own = new Set<string>();
+  for (const addresses of Object.values(networkInterfaces())) {
+    for (const address of addresses ?? []) own.add(address.address.split('%')[0] ?? address.address);
+  }
+  const networks = await docker.listNetworks();
+  for (const network of networks) {
+    if (network.Name === outside) continue;
+    for (const config of network.IPAM?.Config ?? []) if (config.Subnet) own.add(config.Subnet);
+  }
+  return [...own];
+}
+
+interface FollowedLogs {
+  onLog(listener: (entry: EgressLogEntry) => void): { dispose(): void };
+  ready(signal?: AbortSignal): Promise<void>;
+  exited: Promise<void>;
+  dispose(): void;
+}
+
+/** Follows the sidecar's output: JSON lines on stdout are log entries; stderr says when it listens. */
+async function followLogs(docker: Docker, sidecar: Docker.Container): Promise<FollowedLogs> {
+  const stream = (await sidecar.logs({ follow: true, stdout: true, stderr: true })) as unknown as NodeJS.ReadableStream & { destroy(): void };
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  docker.modem.demuxStream(stream, stdout, stderr);
+  const listeners = new Set<(entry: EgressLogEntry) => void>();
+  let stderrText = '';
+  let listening = false;
+  let markReady: () => void = () => undefined;
+  let failReady: (error: Error) => void = () => undefined;
+  const readyPromise = new Promise<void>((resolve, reject) => {
+    markReady = resolve;
+    failReady = reject;
+  });
+  readyPromise.catch(() => undefined);
+  stderr.on('data', (chunk: Buffer) => {
+    stderrText = (stderrText + chunk.toString()).slice(-4000);
+    if (!listening && /listening on/.test(stderrText)) {
+      listening = true;
+      markReady();
+    }
+  });
+  let pending = '';
+  stdout.on('data', (chunk: Buffer) => {
+    pending += chunk.toString();
+    let newline: number;
+    while ((newline = pending.indexOf('\n')) !== -1) {
+      const line = pending.slice(0, newline);
+      pending = pending.slice(newline + 1);
+      const entry = parseEntry(line);
+      if (entry) for (const listener of listeners) listener(entry);
+    }
+    if (pending.length > EGRESS_DEFAULTS.maxLogLineChars) pending = '';
+  });
+  const exited = new Promise<void>((resolve) => {
+    stream.on('end', () => resolve());
+    stream.on('close', () => resolve());
+    stream.on('error', () => resolve());
+  });
+  void exited.then(() => {
+    if (!listening) failReady(new BottleError('network-failed', `the egress proxy stopped before it listened: ${stderrText.trim() || 'no output'}`));
+  });
+  return {
+    onLog(listener) {
+      listeners.add(listener);
+      return { dispose: () => listeners.delete(listener) };
+    },
+    async ready(signal) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new BottleError('network-failed', `the egress proxy did not start within ${EGRESS_DEFAULTS.readyTimeoutMs / 1000} s: ${stderrText.trim() || 'no output'}`)), EGRESS_DEFAULTS.readyTimeoutMs);
+      });
+      const aborted = new Promise<never>((_, reject) => signal?.addEventListener('abort', () => reject(new BottleError('cancelled', 'launch cancelled')), { once: true }));
+      try {
+        await Promise.race([readyPromise, timeout, ...(signal ? [aborted] : [])]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    exited,
+    dispose() {
+      listeners.clear();
+      stream.destroy();
+    },
+  };
+}
+
+function parseEntry(line: string): EgressLogEntry | undefined {
+  if (line.length > EGRESS_DEFAULTS.maxLogLineChars) return undefined;
+  try {
+    const parsed = EgressLogEntrySchema.safeParse(JSON.parse(line));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function dockerStep<T>(docker: Docker, what: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    const converted = toBottleError(error, 'network-failed', what, dockerEndpoint(docker));
+    throw converted.kind === 'docker-unavailable' ? converted : new BottleError('network-failed', converted.message, converted.hint, { cause: error });
+  }
+}
+
+async function removeQuietly(remove: () => Promise<unknown>): Promise<void> {
+  try {
+    await remove();
+  } catch (error) {
+    if (!isNotFound(error)) {
+      // Already going, or the engine is gone: `ps` lists what is left by its labels.
+    }
+  }
+}
+
+/** How the bottle's container joins its network: the internal one, with DNS sent nowhere. */
+export function bottleNetworkSettings(egress: Pick<BottleEgress, 'networkName' | 'proxyAddress' | 'proxyPort'>): { networkMode: string; dns: string[]; env: Record<string, string> } {
+  // Docker's embedded resolver forwards names it does not know to the container's DNS servers;
+  // on some engines it does so even for internal networks (a DNS tunnel). Naming the proxy's
+  // address, where no DNS server listens, closes it: every lookup fails at once.
+  return { networkMode: egress.networkName, dns: [egress.proxyAddress], env: proxyEnvironment(egress) };
+}
+
+export interface EgressCheck {
+  ok: boolean;
+  /** One line per check, for the launch log and the preflight. */
+  lines: string[];
+}
+
+export interface EgressCheckTargets {
+  /** A name that must not resolve from inside the bottle. */
+  probeName: string;
+  /** An address outside the bottle's network that a direct connection must not reach. */
+  direct: { host: string; port: number };
+}
+
+/**
+ * The launch's self-check, run in the bottle's own network namespace (a probe container joined to
+ * it, so it works whatever the bottle's image holds): a direct connection out fails, no name
+ * resolves, and the proxy answers. Anything else stops the launch.
+ */
+export async function checkEgress(docker: Docker, setup: { bottleContainer: string; image: string; egress: Pick<BottleEgress, 'proxyAddress' | 'proxyPort'>; targets: EgressCheckTargets; labels: Record<string, string> }): Promise<EgressCheck> {
+  const script = PROBE_SCRIPT.replace('__CONFIG__', JSON.stringify({ proxy: { host: setup.egress.proxyAddress, port: setup.egress.proxyPort }, ...setup.targets }));
+  const probe = await dockerStep(docker, 'creating the network self-check', () =>
+    docker.createContainer({
+      Image: setup.image,
+      Entrypoint: ['node', '-e', script],
+      Labels: { ...setup.labels, [EGRESS_ROLE_LABEL]: 'probe' },
+      HostConfig: { NetworkMode: `container:${setup.bottleContainer}`, CapDrop: ['ALL'], SecurityOpt: ['no-new-privileges'], ReadonlyRootfs: true, Memory: 128 * 1024 * 1024, PidsLimit: 32 },
+    }),
+  );
+  try {
+    await dockerStep(docker, 'running the network self-check', () => probe.start());
+    const waited = (await Promise.race([probe.wait(), new Promise((resolve) => setTimeout(() => resolve(undefined), 20_000))])) as { StatusCode: number } | undefined;
+    const logs = (await probe.logs({ stdout: true, stderr: true })) as unknown as Buffer;
+    const text = demuxed(logs);
+    const lines = text.split('\n').filter((line) => line.trim() !== '');
+    if (!waited) return { ok: false, lines: [...lines, 'the self-check did not finish in 20 s'] };
+    return { ok: waited.StatusCode === 0, lines };
+  } finally {
+    await removeQuietly(() => probe.remove({ force: true }));
+  }
+}
+
+function demuxed(buffer: Buffer): string {
+  let out = '';
+  for (let offset = 0; offset + 8 <= buffer.length; ) {
+    const size = buffer.readUInt32BE(offset + 4);
+    out += buffer.subarray(offset + 8, offset + 8 + size).toString();
+    offset += 8 + size;
+  }
+  return out;
+}
+
+/** Runs with Node in the probe (the sidecar image); prints one line per check, exits 1 on a failure. */
+const PROBE_SCRIPT = `
+const net = require('net'); const dns = require('dns');
+const c = __CONFIG__;
+const results = [];
+const tcp = (host, port, ms) => new Promise((resolve) => {
+  const s = net.connect({ host, port }); const t = setTimeout(() => { s.destroy(); resolve('timeout'); }, ms);
+  s.once('connect', () => { clearTimeout(t); s.destroy(); resolve('connected'); });
+  s.once('error', (e) => { clearTimeout(t); resolve(e.code || 'error'); });
+});
+(async () => {
+  const direct = await tcp(c.direct.host, c.direct.port, 1000);
+  const blocked = direct === 'ENETUNREACH' || direct === 'EHOSTUNREACH' || direct === 'timeout';
+  results.push([blocked, 'direct connection to ' + c.direct.host + ':' + c.direct.port + ' ' + (blocked ? 'fails (' + direct + ')' : 'WORKS (' + direct + ')')]);
+  const lookup = await new Promise((resolve) => { const r = new dns.Resolver({ timeout: 1000, tries: 1 }); r.resolve4(c.probeName, (e, a) => resolve(e ? (e.code || 'error') : 'resolved ' + a.join(','))); });
+  const closed = !lookup.startsWith('resolved');
+  results.push([closed, 'DNS lookup of ' + c.probeName + ' ' + (closed ? 'fails (' + lookup + ')' : 'WORKS (' + lookup + ')')]);
+  const answer = await new Promise((resolve) => {
+    const s = net.connect(c.proxy.port, c.proxy.host, () => s.write('CONNECT claude-bottle-self-check.invalid:443 HTTP/1.1\\r\\n\\r\\n'));
+    let text = ''; const t = setTimeout(() => { s.destroy(); resolve('no answer'); }, 3000);
+    s.on('data', (d) => { text += d; if (text.includes('\\r\\n')) { clearTimeout(t); s.destroy(); resolve(text.split('\\r\\n')[0]); } });
+    s.on('error', (e) => { clearTimeout(t); resolve(e.code || 'error'); });
+  });
+  const proxyOk = /^HTTP\\/1\\.1 403/.test(answer);
+  results.push([proxyOk, 'egress proxy at ' + c.proxy.host + ':' + c.proxy.port + ' ' + (proxyOk ? 'answers' : 'does not answer (' + answer + ')')]);
+  for (const [ok, line] of results) console.log((ok ? 'ok   ' : 'FAIL ') + line);
+  process.exit(results.every(([ok]) => ok) ? 0 : 1);
+})();
+`;

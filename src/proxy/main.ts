@@ -1,0 +1,70 @@
+import { createInterface } from 'node:readline';
+import { z } from 'zod';
+import { parseAllowList } from '../core/network/allowList';
+import { EgressPolicy } from '../core/network/egressPolicy';
+import { createEgressProxy } from './egressProxy';
+import { caresResolve } from './resolver';
+
+// The sidecar's entry point, bundled into one file (`out/proxy/egress-proxy.cjs`) and run with
+// Node in the egress sidecar. Its configuration and the user's credential arrive as one JSON line
+// on standard input, so neither appears in the sidecar's `docker inspect`, its command line or a
+// file. It logs one JSON line per request to standard output; the app keeps those in the bottle's
+// state folder. See docs/network.md.
+
+export const ProxyConfigSchema = z.strictObject({
+  listen: z.strictObject({ host: z.string(), port: z.number().int().min(1).max(65535) }),
+  allow: z.array(z.string()),
+  ownAddresses: z.array(z.string()).default([]),
+  dnsServers: z.array(z.string()).optional(),
+  anthropic: z
+    .strictObject({
+      upstream: z.string().url(),
+      credential: z.strictObject({ kind: z.enum(['api-key', 'oauth']), value: z.string().min(1) }).optional(),
+    })
+    .optional(),
+});
+export type ProxyConfig = z.infer<typeof ProxyConfigSchema>;
+
+/** The configuration must arrive quickly: a sidecar nobody configures exits instead of idling. */
+const CONFIG_TIMEOUT_MS = 30_000;
+
+async function readConfigLine(): Promise<string> {
+  const lines = createInterface({ input: process.stdin });
+  const timer = setTimeout(() => fail('no configuration arrived on standard input'), CONFIG_TIMEOUT_MS);
+  for await (const line of lines) {
+    clearTimeout(timer);
+    lines.close();
+    return line;
+  }
+  clearTimeout(timer);
+  return fail('standard input closed before the configuration arrived');
+}
+
+function fail(message: string): never {
+  process.stderr.write(`egress-proxy: ${message}\n`);
+  process.exit(2);
+}
+
+async function main(): Promise<void> {
+  let config: ProxyConfig;
+  try {
+    config = ProxyConfigSchema.parse(JSON.parse(await readConfigLine()));
+  } catch (error) {
+    return fail(`bad configuration: ${(error as Error).message.slice(0, 500)}`);
+  }
+  const policy = new EgressPolicy({ rules: parseAllowList(config.allow), ownAddresses: config.ownAddresses, resolve: caresResolve(config.dnsServers) });
+  const anthropic = config.anthropic;
+  const server = createEgressProxy({
+    policy,
+    ...(anthropic ? { anthropic: { upstream: new URL(anthropic.upstream), ...(anthropic.credential ? { credential: anthropic.credential } : {}) } } : {}),
+    log: (entry) => process.stdout.write(`${JSON.stringify(entry)}\n`),
+    selfAuthorities: [`${config.listen.host}:${config.listen.port}`],
+  });
+  server.on('error', (error) => fail(`cannot listen on ${config.listen.host}:${config.listen.port}: ${error.message}`));
+  server.listen(config.listen.port, config.listen.host, () => {
+    process.stderr.write(`egress-proxy: listening on ${config.listen.host}:${config.listen.port}\n`);
+  });
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => process.exit(0));
+}
+
+void main();

@@ -1,0 +1,213 @@
+import type Docker from 'dockerode';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type BottleEgress, bottleNetworkSettings, checkEgress, egressNames, startEgress } from '../../../src/core/network/bottleEgress';
+import type { EgressLogEntry } from '../../../src/proxy/egressLog';
+import { ensureTestEgressImage } from '../../helpers/egressImage';
+import { type StandInInternet, startStandInInternet } from '../../helpers/standInInternet';
+import { TEST_LABELS, execIn, setUpEngine, tearDownEngine, uniqueName } from '../docker/fixtures';
+
+// A bottle behind its egress proxy, on real Docker, against a stand-in internet: the only way out
+// is the proxy, and the proxy lets through exactly what the allow-list names.
+
+let docker: Docker;
+let testImage: string;
+let egressImage: string;
+let internet: StandInInternet;
+const disposables: Array<() => Promise<void>> = [];
+
+beforeAll(async () => {
+  ({ docker, image: testImage } = await setUpEngine());
+  egressImage = await ensureTestEgressImage(docker);
+  internet = await startStandInInternet(docker, { image: egressImage, labels: TEST_LABELS, names: { 'private.test': '10.0.0.5', 'metadata.test': '169.254.169.254' } });
+}, 20 * 60_000);
+
+afterEach(async () => {
+  while (disposables.length > 0) await disposables.pop()?.();
+});
+
+afterAll(async () => {
+  await internet?.dispose();
+  await tearDownEngine(docker);
+});
+
+interface TestBottle {
+  egress: BottleEgress;
+  container: Docker.Container;
+  log: EgressLogEntry[];
+  sh(script: string): Promise<{ exitCode: number; output: string }>;
+}
+
+async function bottleBehindProxy(allow: string[], credential?: { kind: 'api-key' | 'oauth'; value: string }): Promise<TestBottle> {
+  const slug = uniqueName('net').replace(/[^a-z0-9-]/g, '');
+  const labels = { ...TEST_LABELS, 'claude-bottle.slug': slug };
+  const egress = await startEgress(docker, {
+    slug,
+    labels,
+    allow,
+    image: egressImage,
+    outsideNetwork: internet.network,
+    dnsServers: [internet.address],
+    anthropic: { upstream: `http://${internet.address}:80`, ...(credential ? { credential } : {}) },
+  });
+  disposables.push(() => egress.dispose());
+  const log: EgressLogEntry[] = [];
+  egress.onLog((entry) => log.push(entry));
+  const settings = bottleNetworkSettings(egress);
+  const container = await docker.createContainer({
+    name: `claude-bottle-${slug}`,
+    Image: testImage,
+    User: '1000:1000',
+    Entrypoint: ['sleep'],
+    Cmd: ['600'],
+    Env: Object.entries({ ...settings.env, ANTHROPIC_BASE_URL: `http://${egress.proxyAddress}:${egress.proxyPort}` }).map(([key, value]) => `${key}=${value}`),
+    Labels: labels,
+    HostConfig: { NetworkMode: settings.networkMode, Dns: settings.dns, CapDrop: ['ALL'], SecurityOpt: ['no-new-privileges'], Init: true },
+  });
+  disposables.unshift(async () => void (await container.remove({ force: true }).catch(() => undefined)));
+  await container.start();
+  return {
+    egress,
+    container,
+    log,
+    sh: async (script) => {
+      const result = await execIn(container, ['sh', '-c', `${script} 2>&1`]);
+      return { exitCode: result.exitCode, output: result.stdout + result.stderr };
+    },
+  };
+}
+
+/** GET https://host/path from inside the bottle's network namespace, through a CONNECT tunnel. */
+async function httpsViaProxy(bottle: TestBottle, host: string, path: string): Promise<string> {
+  const script = `
+    const http = require('http'); const tls = require('tls');
+    const req = http.request({ host: process.env.PROXY_HOST, port: Number(process.env.PROXY_PORT), method: 'CONNECT', path: '${host}:443' });
+    req.on('connect', (res, socket) => {
+      if (res.statusCode !== 200) { console.log('CONNECT answered ' + res.statusCode); process.exit(1); }
+      const secure = tls.connect({ socket, servername: '${host}', ca: process.env.CA });
+      secure.on('error', (e) => { console.log('TLS: ' + e.message); process.exit(1); });
+      secure.write('GET ${path} HTTP/1.1\\r\\nHost: ${host}\\r\\nConnection: close\\r\\n\\r\\n');
+      secure.pipe(process.stdout);
+    });
+    req.on('error', (e) => { console.log('proxy: ' + e.message); process.exit(1); });
+    req.end();`;
+  const client = await docker.createContainer({
+    Image: egressImage,
+    Entrypoint: ['node', '-e', script],
+    Env: [`PROXY_HOST=${bottle.egress.proxyAddress}`, `PROXY_PORT=${bottle.egress.proxyPort}`, `CA=${internet.caCert}`],
+    Labels: TEST_LABELS,
+    HostConfig: { NetworkMode: `container:${(await bottle.container.inspect()).Id}` },
+  });
+  try {
+    await client.start();
+    await client.wait();
+    return ((await client.logs({ stdout: true, stderr: true })) as unknown as Buffer).toString();
+  } finally {
+    await client.remove({ force: true });
+  }
+}
+
+describe('a bottle with an allow-list', () => {
+  it('reaches a listed host through the proxy, over HTTP and HTTPS', async () => {
+    const bottle = await bottleBehindProxy(['allowed.test']);
+    const plain = await bottle.sh('wget -qO- http://allowed.test/hello');
+    expect(plain.output).toContain('stand-in http allowed.test /hello');
+    expect(plain.exitCode).toBe(0);
+    // HTTPS through a CONNECT tunnel, the certificate checked against the test's CA.
+    expect(await httpsViaProxy(bottle, 'allowed.test', '/secure')).toContain('stand-in https allowed.test /secure');
+    await expect.poll(() => bottle.log.map((entry) => `${entry.method} ${entry.host}:${entry.port} ${entry.verdict}`)).toEqual(
+      expect.arrayContaining(['GET allowed.test:80 allowed', 'CONNECT allowed.test:443 allowed']),
+    );
+  });
+
+  it('refuses a host that is not listed, a look-alike of a wildcard, a raw address and a spoofed Host', async () => {
+    const bottle = await bottleBehindProxy(['*.allowed.test']);
+    expect((await bottle.sh('wget -qO- http://api.allowed.test/')).output).toContain('stand-in http api.allowed.test');
+    for (const url of ['http://other.test/', 'http://evilallowed.test/', 'http://allowed.test.evil.test/', 'http://allowed.test/', `http://${internet.address}/`]) {
+      const result = await bottle.sh(`wget -qO- ${url}`);
+      expect(result.exitCode, url).not.toBe(0);
+      expect(result.output, url).not.toContain('stand-in');
+    }
+    const spoofed = await bottle.sh(`wget -qO- --header 'Host: api.allowed.test' http://${internet.address}/`);
+    expect(spoofed.output).not.toContain('stand-in');
+    await expect.poll(() => bottle.log.filter((entry) => entry.verdict === 'refused').map((entry) => entry.host)).toEqual(
+      expect.arrayContaining(['other.test', 'evilallowed.test', 'allowed.test.evil.test', 'allowed.test', internet.address]),
+    );
+  });
+
+  it('refuses a listed name that resolves to a private or link-local address', async () => {
+    const bottle = await bottleBehindProxy(['private.test', 'metadata.test']);
+    for (const host of ['private.test', 'metadata.test']) {
+      const result = await bottle.sh(`wget -qO- http://${host}/`);
+      expect(result.exitCode, host).not.toBe(0);
+    }
+    await expect.poll(() => bottle.log.filter((entry) => entry.verdict === 'refused').map((entry) => entry.reason ?? '')).toEqual(
+      expect.arrayContaining([expect.stringContaining('a private address'), expect.stringContaining('link-local')]),
+    );
+  });
+
+  it('has no way out but the proxy: no direct connection, no DNS', async () => {
+    const bottle = await bottleBehindProxy(['allowed.test']);
+    const direct = await bottle.sh(`wget -qO- -T 3 -Y off http://${internet.address}/`);
+    expect(direct.exitCode).not.toBe(0);
+    expect(direct.output).not.toContain('stand-in');
+    const raw = await bottle.sh(`echo hi | nc -w 3 ${internet.address} 80`);
+    expect(raw.output).not.toContain('stand-in');
+    const lookup = await bottle.sh('nslookup allowed.test');
+    expect(lookup.output).not.toContain(internet.address);
+    const lookupThere = await bottle.sh(`nslookup allowed.test ${internet.address}`);
+    expect(lookupThere.output).not.toMatch(new RegExp(`Address.*${internet.address.replaceAll('.', '\\.')}`));
+  });
+
+  it('passes the self-check run in its own network namespace', async () => {
+    const bottle = await bottleBehindProxy(['allowed.test']);
+    const check = await checkEgress(docker, {
+      bottleContainer: (await bottle.container.inspect()).Name.slice(1),
+      image: egressImage,
+      egress: bottle.egress,
+      targets: { probeName: 'allowed.test', direct: { host: internet.address, port: 80 } },
+      labels: TEST_LABELS,
+    });
+    expect(check.lines.join('\n')).toMatch(/ok {3}direct connection .* fails/);
+    expect(check.lines.join('\n')).toMatch(/ok {3}DNS lookup of allowed.test fails/);
+    expect(check.lines.join('\n')).toMatch(/ok {3}egress proxy .* answers/);
+    expect(check.ok).toBe(true);
+  });
+
+  it('swaps the placeholder for the real credential on the way to the API', async () => {
+    const bottle = await bottleBehindProxy([], { kind: 'api-key', value: 'sk-ant-api03-the-real-key' });
+    const base = `http://${bottle.egress.proxyAddress}:${bottle.egress.proxyPort}`;
+    // Directly (origin form), and through the proxy variables (absolute form addressed to the proxy).
+    for (const proxyFlag of ['-Y off', '']) {
+      const answer = await bottle.sh(`wget -qO- ${proxyFlag} --header 'x-api-key: sk-ant-placeholder' --header 'Authorization: Bearer mine' ${base}/v1/messages`);
+      expect(JSON.parse(answer.output), proxyFlag).toEqual({ xApiKey: 'sk-ant-api03-the-real-key', authorization: null });
+    }
+    const sidecar = await docker.getContainer(bottle.egress.sidecarName).inspect();
+    expect(JSON.stringify(sidecar)).not.toContain('the-real-key');
+    expect(JSON.stringify(await bottle.container.inspect())).not.toContain('the-real-key');
+  });
+
+  it('leaves the bottle with no way out when the proxy dies', async () => {
+    const bottle = await bottleBehindProxy(['allowed.test']);
+    await docker.getContainer(bottle.egress.sidecarName).kill();
+    await bottle.egress.exited;
+    const result = await bottle.sh('wget -qO- -T 3 http://allowed.test/');
+    expect(result.exitCode).not.toBe(0);
+    expect(result.output).not.toContain('stand-in');
+  });
+
+  it('removes its network and sidecar when disposed', async () => {
+    const bottle = await bottleBehindProxy(['allowed.test']);
+    await bottle.container.remove({ force: true });
+    await bottle.egress.dispose();
+    const names = egressNames(bottle.egress.sidecarName.replace(/^claude-bottle-|-egress$/g, ''));
+    await expect(docker.getContainer(names.sidecar).inspect()).rejects.toThrow();
+    await expect(docker.getNetwork(names.network).inspect()).rejects.toThrow();
+  });
+
+  it('fails closed when the sidecar cannot start', async () => {
+    const slug = uniqueName('broken').replace(/[^a-z0-9-]/g, '');
+    const attempt = startEgress(docker, { slug, labels: { ...TEST_LABELS, 'claude-bottle.slug': slug }, allow: [], image: 'claude-bottle-no-such-image:0', outsideNetwork: internet.network });
+    await expect(attempt).rejects.toMatchObject({ kind: 'network-failed' });
+    await expect(docker.getNetwork(egressNames(slug).network).inspect()).rejects.toThrow();
+  });
+});
