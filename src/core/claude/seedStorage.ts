@@ -1,0 +1,111 @@
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+
+// Claude Code's storage in a bottle starts with just enough that Claude lands on its ready prompt:
+// onboarding done (which also skips its first-run connectivity check, which ignores
+// ANTHROPIC_BASE_URL), the workdir trusted, the bypass-permissions warning accepted (the user
+// confirmed the preflight, which says so), and the API key the bottle sees approved. Seeding merges
+// into what is there, so a resumed bottle keeps what Claude added. The storage is the bottle's to
+// write, so its files are read as hostile: regular files only, never through a link, size-capped.
+// See docs/claude-in-a-bottle.md.
+
+export interface SeedOptions {
+  /** The folder that is CLAUDE_CONFIG_DIR inside the bottle (on the host). */
+  dir: string;
+  /** Where the project appears in the bottle: trusted. */
+  workdir: string;
+  /** The API key the bottle will see (a placeholder behind the egress proxy): approved. */
+  apiKeyInBottle?: string;
+  /** Claude's colour theme, when the storage has none yet. */
+  theme?: string;
+  /** Owner of the files, when the app runs as root and the bottle does not. */
+  owner?: { uid: number; gid: number };
+}
+
+export const SEED_LIMITS = {
+  /** .claude.json grows with Claude's own bookkeeping; past this it is not Claude's. */
+  maxConfigBytes: 4 * 1024 * 1024,
+} as const;
+
+/** Claude matches an approved API key by its last 20 characters. */
+const APPROVED_KEY_SUFFIX = 20;
+
+export const CLAUDE_FILES = { config: '.claude.json', settings: 'settings.json' } as const;
+
+export async function seedClaudeStorage(options: SeedOptions): Promise<void> {
+  const config = await readJsonObject(path.join(options.dir, CLAUDE_FILES.config));
+  config.hasCompletedOnboarding = true;
+  if (options.theme && typeof config.theme !== 'string') config.theme = options.theme;
+  const projects = objectAt(config, 'projects');
+  const project = objectAt(projects, options.workdir);
+  project.hasTrustDialogAccepted = true;
+  if (options.apiKeyInBottle) {
+    const responses = objectAt(config, 'customApiKeyResponses');
+    const approved = Array.isArray(responses.approved) ? responses.approved.filter((item): item is string => typeof item === 'string') : [];
+    const suffix = options.apiKeyInBottle.slice(-APPROVED_KEY_SUFFIX);
+    if (!approved.includes(suffix)) approved.push(suffix);
+    responses.approved = approved;
+    if (!Array.isArray(responses.rejected)) responses.rejected = [];
+  }
+  await writeJsonAtomically(path.join(options.dir, CLAUDE_FILES.config), config, options.owner);
+
+  const settings = await readJsonObject(path.join(options.dir, CLAUDE_FILES.settings));
+  settings.skipDangerousModePermissionPrompt = true;
+  await writeJsonAtomically(path.join(options.dir, CLAUDE_FILES.settings), settings, options.owner);
+}
+
+type JsonObject = Record<string, unknown>;
+
+function objectAt(parent: JsonObject, key: string): JsonObject {
+  const current = Object.hasOwn(parent, key) ? parent[key] : undefined;
+  if (current !== null && typeof current === 'object' && !Array.isArray(current)) return current as JsonObject;
+  const fresh: JsonObject = {};
+  parent[key] = fresh;
+  return fresh;
+}
+
+/**
+ * The JSON object in `file`, or {} when it is missing, not a regular file, too large or not an
+ * object. Opened without following a link and without blocking on a FIFO.
+ */
+export async function readJsonObject(file: string): Promise<JsonObject> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch {
+    return {};
+  }
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile() || stats.size > SEED_LIMITS.maxConfigBytes) return {};
+    const buffer = Buffer.alloc(stats.size);
+    const { bytesRead } = await handle.read(buffer, 0, stats.size, 0);
+    const parsed: unknown = JSON.parse(buffer.subarray(0, bytesRead).toString('utf8'));
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as JsonObject) : {};
+  } catch {
+    return {};
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Writes a new file beside `file` (created exclusively, so no link is followed) and renames it
+ * over `file`: a link or FIFO the bottle put there is replaced, never written through.
+ */
+async function writeJsonAtomically(file: string, value: JsonObject, owner?: { uid: number; gid: number }): Promise<void> {
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.claude-bottle`);
+  const handle = await fs.open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  try {
+    await handle.writeFile(`${JSON.stringify(value, null, 2)}\n`);
+    if (owner) await handle.chown(owner.uid, owner.gid);
+  } catch (error) {
+    await handle.close();
+    await fs.rm(temp, { force: true });
+    throw error;
+  }
+  await handle.close();
+  await fs.rename(temp, file);
+}
