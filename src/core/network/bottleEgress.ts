@@ -50,6 +50,8 @@ export interface BottleEgress {
   sidecarName: string;
   proxyAddress: string;
   proxyPort: number;
+  /** The sidecar's address on the outside network: the bottle must not reach it directly. */
+  outsideAddress: string;
   /** Every request the proxy logged, as it happens. */
   onLog(listener: (entry: EgressLogEntry) => void): { dispose(): void };
   /** Resolves when the sidecar stops (it died, or was removed). */
@@ -108,6 +110,7 @@ export async function startEgress(docker: Docker, setup: EgressSetup): Promise<B
     const info = await sidecar.inspect();
     const proxyAddress = info.NetworkSettings.Networks[names.network]?.IPAddress;
     if (!proxyAddress) throw new BottleError('network-failed', `the egress sidecar has no address on ${names.network}`);
+    const outsideAddress = info.NetworkSettings.Networks[outside]?.IPAddress ?? '';
 
     const logs = await followLogs(docker, sidecar);
     const config = {
@@ -125,6 +128,7 @@ export async function startEgress(docker: Docker, setup: EgressSetup): Promise<B
       sidecarName: names.sidecar,
       proxyAddress,
       proxyPort: EGRESS_DEFAULTS.proxyPort,
+      outsideAddress,
       onLog: logs.onLog,
       exited: logs.exited,
       dispose: async () => {

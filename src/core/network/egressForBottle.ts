@@ -1,0 +1,116 @@
+import type Docker from 'dockerode';
+import { credentialVariable, findClaudeCredential, placeholderCredential } from '../claude/credentials';
+import type { BuildProgress } from '../docker/progress';
+import { BottleError } from '../errors';
+import type { SecretSource } from '../plan/plan';
+import { type BottleEgress, bottleNetworkSettings, checkEgress, type EgressCheck, egressNames, startEgress } from './bottleEgress';
+import { ensureEgressImage } from './egressImage';
+import { EgressLogFile } from './egressLogFile';
+
+// The launcher's one call for a bottle with an allow-list: the sidecar image, the internal network
+// and the sidecar, the egress log kept in the state folder, and, once the bottle's container runs,
+// the self-check in its network namespace. What the bottle's container and Claude's session need
+// comes back as plain settings. See docs/network.md.
+
+export const EGRESS_ENV = {
+  /** Where the proxy sends Claude's API requests; tests point it at a stand-in. */
+  upstream: 'CLAUDE_BOTTLE_ANTHROPIC_UPSTREAM',
+  /** The outside network the sidecar joins (default: Docker's bridge). */
+  outsideNetwork: 'CLAUDE_BOTTLE_EGRESS_NETWORK',
+  /** DNS servers the proxy asks, comma-separated (default: the sidecar's own resolver). */
+  dnsServers: 'CLAUDE_BOTTLE_EGRESS_DNS',
+} as const;
+
+export const ANTHROPIC_API = 'https://api.anthropic.com';
+
+/** Variables that keep Claude Code from calling home beside its API (telemetry, updates, checks). */
+export const QUIET_CLAUDE_ENV: Record<string, string> = {
+  CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+  DISABLE_TELEMETRY: '1',
+  DISABLE_AUTOUPDATER: '1',
+  DISABLE_INSTALLATION_CHECKS: '1',
+};
+
+export interface OpenedEgress {
+  egress: BottleEgress;
+  /** For the bottle's container. */
+  container: { networkMode: string; dns: string[] };
+  /** For Claude's session: proxy variables, the API's base URL and the placeholder credential. */
+  sessionEnv: Record<string, string>;
+  /** The API key the bottle sees (a placeholder), for seeding Claude's approval of it. */
+  apiKeyInBottle?: string;
+  dispose(): Promise<void>;
+}
+
+export interface OpenEgressInputs {
+  docker: Docker;
+  slug: string;
+  labels: Record<string, string>;
+  hosts: readonly string[];
+  secrets: SecretSource;
+  /** The bottle's state folder, where egress.log is kept. */
+  stateDir: string;
+  env?: NodeJS.ProcessEnv;
+  onProgress?: (progress: BuildProgress) => void;
+  signal?: AbortSignal;
+}
+
+export async function openBottleEgress(inputs: OpenEgressInputs): Promise<OpenedEgress> {
+  const env = inputs.env ?? process.env;
+  const image = await ensureEgressImage(inputs.docker, { env, ...(inputs.onProgress ? { onProgress: inputs.onProgress } : {}), ...(inputs.signal ? { signal: inputs.signal } : {}) });
+  const credential = findClaudeCredential(inputs.secrets);
+  const dnsServers = env[EGRESS_ENV.dnsServers]?.split(',').map((server) => server.trim()).filter(Boolean);
+  const egress = await startEgress(inputs.docker, {
+    slug: inputs.slug,
+    labels: inputs.labels,
+    allow: inputs.hosts,
+    image,
+    anthropic: { upstream: env[EGRESS_ENV.upstream] || ANTHROPIC_API, ...(credential ? { credential: { kind: credential.kind, value: credential.value } } : {}) },
+    ...(env[EGRESS_ENV.outsideNetwork] ? { outsideNetwork: env[EGRESS_ENV.outsideNetwork] } : {}),
+    ...(dnsServers && dnsServers.length > 0 ? { dnsServers } : {}),
+    ...(inputs.signal ? { signal: inputs.signal } : {}),
+  });
+  const log = new EgressLogFile(inputs.stateDir);
+  const logging = egress.onLog((entry) => void log.append(entry));
+  const settings = bottleNetworkSettings(egress);
+  const placeholder = credential ? placeholderCredential(credential.kind, inputs.slug) : undefined;
+  const sessionEnv: Record<string, string> = {
+    ...settings.env,
+    ...QUIET_CLAUDE_ENV,
+    ANTHROPIC_BASE_URL: `http://${egress.proxyAddress}:${egress.proxyPort}`,
+    ...(credential && placeholder ? { [credentialVariable(credential.kind)]: placeholder } : {}),
+  };
+  return {
+    egress,
+    container: { networkMode: settings.networkMode, dns: settings.dns },
+    sessionEnv,
+    ...(credential?.kind === 'api-key' && placeholder ? { apiKeyInBottle: placeholder } : {}),
+    dispose: async () => {
+      logging.dispose();
+      await egress.dispose();
+    },
+  };
+}
+
+/** The self-check, once the bottle's container runs; a failure stops the launch (fail closed). */
+export async function verifyBottleEgress(docker: Docker, opened: OpenedEgress, bottleContainer: string, labels: Record<string, string>): Promise<EgressCheck> {
+  const image = (await docker.getContainer(opened.egress.sidecarName).inspect()).Config.Image;
+  const check = await checkEgress(docker, {
+    bottleContainer,
+    image,
+    egress: opened.egress,
+    // Nothing here leaves the machine: DNS goes to the proxy's address (no server there) and the
+    // direct target is the sidecar's own outside address.
+    targets: { probeName: 'claude-bottle-self-check.example', direct: { host: opened.egress.outsideAddress, port: opened.egress.proxyPort } },
+    labels,
+  });
+  if (!check.ok) throw new BottleError('network-failed', `the bottle's network failed its self-check:\n${check.lines.join('\n')}`, 'the bottle was not started; nothing was allowed out');
+  return check;
+}
+
+/** Removes a bottle's sidecar and network by name (teardown from another process, prune). */
+export async function removeBottleEgress(docker: Docker, slug: string): Promise<void> {
+  const names = egressNames(slug);
+  await docker.getContainer(names.sidecar).remove({ force: true }).catch(() => undefined);
+  await docker.getNetwork(names.network).remove().catch(() => undefined);
+}
