@@ -6,6 +6,7 @@ import { registerDiscardCommand, registerPsCommand, registerStopCommand } from '
 import { registerDoctorCommand } from './commands/doctor';
 import { registerInitCommand } from './commands/init';
 import { registerResumeCommand, registerStartCommand } from './commands/launch';
+import { registerLogsCommand } from './commands/logs';
 import { registerServeCommand } from './commands/serve';
 import { registerUpdateClaudeCommand } from './commands/update';
 import { EXIT } from './exitCodes';
@@ -31,6 +32,7 @@ export function buildProgram(exit: (code: number) => void, context: ContextFacto
   registerPsCommand(program, context, run);
   registerStopCommand(program, context, run);
   registerDiscardCommand(program, context, run);
+  registerLogsCommand(program, context, run);
   registerInitCommand(program, run);
   registerDoctorCommand(program, run);
   registerServeCommand(program, context, run);
