@@ -8,6 +8,7 @@ import { createDispatcher, type Dispatch } from '../src/app/dispatch';
 import { createCoreContext } from '../src/core/context';
 import { launchPrepared, prepareStart } from '../src/core/launcher';
 import { environmentSecrets } from '../src/core/plan/plan';
+import { benchProxy } from './proxy';
 
 // `npm run bench`: SPEC section 7's numbers, as ratios against bare Docker measured in the same
 // run on the same image, so that a slow machine moves both sides and the ratio stays meaningful.
@@ -193,6 +194,7 @@ async function main(): Promise<void> {
     keystrokeEchoInTheWindow: { bareMs: +median(bareEcho).toFixed(2), appMs: +median(appEcho).toFixed(2), addedMs: +(median(appEcho) - median(bareEcho)).toFixed(2), target: 'a few ms at most' },
     floodInTheWindow: flood,
     keystrokeEcho: { bareMs: +median(bareEcho).toFixed(2), bottleMs: +median(bottleEcho).toFixed(2), addedMs: +(median(bottleEcho) - median(bareEcho)).toFixed(2), target: 'a few ms at most' },
+    egressProxy: await benchProxy(),
   };
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 }

@@ -228,14 +228,10 @@ function relay(options: EgressProxyOptions, req: IncomingMessage, res: ServerRes
     status = response.statusCode ?? 502;
     res.writeHead(status, forwardedHeaders(response.headers));
     res.flushHeaders();
-    response.on('data', (chunk: Buffer) => {
-      bytesDown += chunk.length;
-      res.write(chunk);
-    });
-    response.once('end', () => {
-      res.end();
-      finish();
-    });
+    // pipe() keeps backpressure: a slow client slows the upstream instead of filling memory.
+    response.on('data', (chunk: Buffer) => (bytesDown += chunk.length));
+    response.pipe(res);
+    response.once('end', () => finish());
     response.once('error', () => {
       res.destroy();
       finish('the response broke off');
