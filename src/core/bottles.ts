@@ -7,6 +7,8 @@ import { LABELS } from './plan/plan';
 import type { BottleRecord } from './state/bottleRecord';
 import type { CorruptState } from './state/stateStore';
 import { snapshotTranscript } from './state/transcripts';
+import { EGRESS_ROLE_LABEL } from './network/bottleEgress';
+import { removeBottleEgress } from './network/egressForBottle';
 
 // Bottles as `ps` sees them: the state folders joined with the containers Docker lists by label,
 // so that a bottle whose owner died, or a container whose state vanished, still shows up.
@@ -55,7 +57,9 @@ export async function listBottles(ctx: CoreContext): Promise<BottleListing> {
     dockerProblem = toErrorInfo(error);
   }
   const bySlug = new Map(states.records.map((record) => [record.slug, record]));
-  const live: LiveBottle[] = containers.map((container) => {
+  // A bottle's egress sidecar (and its self-check probe) carry its labels too, plus a role: they
+  // belong to the bottle and are removed with it, not listed as bottles of their own.
+  const live: LiveBottle[] = containers.filter((container) => container.labels[EGRESS_ROLE_LABEL] === undefined).map((container) => {
     const slug = container.labels[LABELS.slug] ?? '';
     const record = bySlug.get(slug);
     return {
@@ -118,6 +122,7 @@ export async function stopBottle(ctx: CoreContext, slug: string, { keep = false 
     const containers = await findBottleContainers(ctx.docker, { [LABELS.slug]: slug });
     if (containers.length === 0) throw new BottleError('not-found', `no bottle "${slug}"`, 'list bottles with `claude-bottle ps`');
     for (const container of containers) await removeBottleContainer(ctx.docker, container.name);
+    await removeBottleEgress(ctx.docker, slug);
     return { slug, preserved: false };
   }
   const record = await ctx.store.read(slug);
@@ -137,6 +142,7 @@ export async function stopBottle(ctx: CoreContext, slug: string, { keep = false 
   }
   await snapshotTranscript(ctx.store, slug).catch(() => undefined);
   await removeBottleContainer(ctx.docker, record.containerName);
+  await removeBottleEgress(ctx.docker, slug);
   if (!keep) {
     await ctx.store.remove(slug);
     return { slug, preserved: false };
@@ -163,5 +169,6 @@ export async function discardBottle(ctx: CoreContext, slug: string): Promise<voi
   for (const container of await findBottleContainers(ctx.docker, { [LABELS.slug]: slug })) {
     await removeBottleContainer(ctx.docker, container.name);
   }
+  await removeBottleEgress(ctx.docker, slug);
   await ctx.store.remove(slug);
 }

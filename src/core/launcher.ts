@@ -14,6 +14,11 @@ import { makeSlug } from './plan/slug';
 import { type ClaudeSession, startClaudeSession } from './session/claudeSession';
 import type { BottleRecord, PreservedReason } from './state/bottleRecord';
 import { hasConversation, snapshotTranscript } from './state/transcripts';
+import { seedClaudeStorage } from './claude/seedStorage';
+import { numericUser } from './docker/imagePasswd';
+import { userClaudeTheme } from './claude/userConfig';
+import { type OpenedEgress, openBottleEgress, reconnectBottleEgress, removeBottleEgress, verifyBottleEgress } from './network/egressForBottle';
+import type { BottleEgress } from './network/bottleEgress';
 
 // The launch core, SPEC section 3: resolve → prepare → (preflight, by the caller) → launch →
 // attach → capture → teardown → settle. Every front door calls these functions; none of them
@@ -24,7 +29,7 @@ export interface PreparedBottle {
   record: BottleRecord;
 }
 
-export type LaunchStage = 'checking' | 'image' | 'building' | 'starting' | 'attaching';
+export type LaunchStage = 'checking' | 'image' | 'building' | 'network' | 'starting' | 'attaching';
 
 export interface LaunchProgress {
   stage: LaunchStage;
@@ -55,6 +60,8 @@ export interface BottleOutcome {
 export interface RunningBottle {
   plan: BottlePlan;
   session: ClaudeSession;
+  /** The egress sidecar of a bottle with an allow-list: its log, and word when it dies. */
+  egress?: BottleEgress;
   /** Resolves after capture, teardown and settle. */
   outcome: Promise<BottleOutcome>;
   /** Ends the session from this process; `keep` preserves the bottle. */
@@ -139,6 +146,7 @@ export async function launchPrepared(ctx: CoreContext, prepared: PreparedBottle,
   const { plan } = prepared;
   const progress = hooks.onProgress ?? (() => {});
   let containerCreated = false;
+  let egress: OpenedEgress | undefined;
   try {
     checkAborted(hooks.signal);
     await ctx.store.update(plan.slug, (record) => ({ ...record, status: 'launching', owner: ctx.owner }));
@@ -150,6 +158,27 @@ export async function launchPrepared(ctx: CoreContext, prepared: PreparedBottle,
     const runImage = plan.copyProject ? await bakeProject(ctx, plan, image, user, progress, hooks.signal) : image;
     await shareClaudeStorage(ctx.store.claudeDir(plan.slug), user);
 
+    if (plan.network.mode === 'allow') {
+      progress({ stage: 'network', message: 'starting the egress proxy' });
+      egress = await openBottleEgress({
+        docker: ctx.docker,
+        slug: plan.slug,
+        labels: plan.labels,
+        hosts: plan.network.hosts,
+        secrets: ctx.secrets,
+        stateDir: ctx.store.bottleDir(plan.slug),
+        onProgress: (build) => progress({ stage: 'building', message: build.message, build }),
+        ...(hooks.signal ? { signal: hooks.signal } : {}),
+      });
+    }
+    await seedClaudeStorage({
+      dir: ctx.store.claudeDir(plan.slug),
+      workdir: plan.workdir,
+      theme: userClaudeTheme(),
+      ...(egress?.apiKeyInBottle ? { apiKeyInBottle: egress.apiKeyInBottle } : {}),
+      ...(await seedOwner(ctx, runImage, user)),
+    });
+
     checkAborted(hooks.signal);
     progress({ stage: 'starting', message: `starting ${plan.containerName}` });
     containerCreated = true;
@@ -160,7 +189,7 @@ export async function launchPrepared(ctx: CoreContext, prepared: PreparedBottle,
       workdir: plan.workdir,
       env: plan.env,
       mounts: plan.mounts.map(({ source, target, readonly }) => ({ source, target, readonly })),
-      network: plan.network.mode === 'none' ? 'none' : 'open',
+      network: egress ? { name: egress.container.networkMode, dns: egress.container.dns } : plan.network.mode === 'none' ? 'none' : 'open',
       memoryBytes: plan.resources.memory,
       cpus: plan.resources.cpus,
       pids: plan.resources.pids,
@@ -168,13 +197,17 @@ export async function launchPrepared(ctx: CoreContext, prepared: PreparedBottle,
       allowDockerSocket: plan.hardening.dockerSocket,
     });
     checkAborted(hooks.signal);
+    if (egress) {
+      progress({ stage: 'network', message: "checking the bottle's network from inside it" });
+      await verifyBottleEgress(ctx.docker, egress, plan.containerName, plan.labels);
+    }
 
     progress({ stage: 'attaching', message: 'starting Claude' });
-    const session = openClaudeSession(ctx, plan, { user, workdir: plan.workdir, cols: hooks.cols, rows: hooks.rows });
+    const session = openClaudeSession(ctx, plan, { user, workdir: plan.workdir, cols: hooks.cols, rows: hooks.rows, env: egress?.sessionEnv });
     await ctx.store.update(plan.slug, (record) => ({ ...record, status: 'running', image: runImage, owner: ctx.owner }));
-    return attach(ctx, plan, session);
+    return attach(ctx, plan, session, egress);
   } catch (error) {
-    await undoLaunch(ctx, prepared, containerCreated);
+    await undoLaunch(ctx, prepared, containerCreated, egress);
     throw error instanceof Error && error.name === 'AbortError' ? new BottleError('cancelled', 'launch cancelled') : error;
   }
 }
@@ -196,19 +229,22 @@ export async function reattachBottle(ctx: CoreContext, slug: string, size: { col
     throw new BottleError('not-found', `the container of bottle ${slug} is not running`, `resume it instead: claude-bottle resume ${slug}`);
   }
   const plan = await planFromRecord(ctx, record);
+  // The bottle's egress sidecar outlived its owner too: reconnect to it (it fails closed if gone).
+  const egress = plan.network.mode === 'allow' ? await reconnectBottleEgress({ docker: ctx.docker, slug, secrets: ctx.secrets, stateDir: ctx.store.bottleDir(slug) }) : undefined;
   // The container keeps the user and workdir it was started with, whatever the manifest says now.
-  const session = openClaudeSession(ctx, plan, { user: info.Config.User || '1000', workdir: info.Config.WorkingDir || plan.workdir, ...size });
+  const session = openClaudeSession(ctx, plan, { user: info.Config.User || '1000', workdir: info.Config.WorkingDir || plan.workdir, ...size, env: egress?.sessionEnv });
   await ctx.store.update(slug, (current) => ({ ...current, status: 'running', owner: ctx.owner }));
-  return attach(ctx, plan, session);
+  return attach(ctx, plan, session, egress);
 }
 
 /** Ties the session's end to capture → teardown → settle, exactly once. */
-function attach(ctx: CoreContext, plan: BottlePlan, session: ClaudeSession): RunningBottle {
+function attach(ctx: CoreContext, plan: BottlePlan, session: ClaudeSession, egress?: OpenedEgress): RunningBottle {
   let stopRequested: { keep: boolean; reason: PreservedReason } | undefined;
-  const outcome = session.exited.then((exitCode) => finishSession(ctx, plan, exitCode, stopRequested));
+  const outcome = session.exited.then((exitCode) => finishSession(ctx, plan, exitCode, stopRequested, egress));
   return {
     plan,
     session,
+    ...(egress ? { egress: egress.egress } : {}),
     outcome,
     async stop(options = {}) {
       stopRequested = { keep: options.keep === true, reason: options.reason ?? 'keep' };
@@ -224,6 +260,7 @@ async function finishSession(
   plan: BottlePlan,
   exitCode: number,
   localStop: { keep: boolean; reason: PreservedReason } | undefined,
+  egress: OpenedEgress | undefined,
 ): Promise<BottleOutcome> {
   const remoteStop = await ctx.store.takeStopRequest(plan.slug);
   const stop = localStop ?? (remoteStop ? { keep: remoteStop.keep, reason: remoteStop.reason ?? ('keep' as const) } : undefined);
@@ -234,6 +271,9 @@ async function finishSession(
   } catch (error) {
     teardownError = (error as Error).message;
   }
+  // The sidecar and the network go with the container (the egress log stays in the state folder).
+  if (egress) await egress.dispose().catch(() => undefined);
+  else if (plan.network.mode === 'allow') await removeBottleEgress(ctx.docker, plan.slug);
   const reason: PreservedReason | undefined = stop ? (stop.keep ? stop.reason : undefined) : exitCode !== 0 ? 'exit' : undefined;
   // A container we could not remove keeps its state, so that nothing is left that nothing lists.
   const preserve = reason !== undefined || teardownError !== undefined;
@@ -272,8 +312,9 @@ function describeReason(reason: PreservedReason, exitCode: number, teardownError
 }
 
 /** After a failed or cancelled launch: no container, and a new bottle leaves no state. */
-async function undoLaunch(ctx: CoreContext, prepared: PreparedBottle, containerCreated: boolean): Promise<void> {
+async function undoLaunch(ctx: CoreContext, prepared: PreparedBottle, containerCreated: boolean, egress: OpenedEgress | undefined): Promise<void> {
   if (containerCreated) await removeBottleContainer(ctx.docker, prepared.plan.containerName).catch(() => {});
+  await egress?.dispose().catch(() => {});
   if (prepared.plan.resume) {
     await ctx.store.write({ ...prepared.record, status: 'preserved' }).catch(() => {});
   } else {
@@ -353,13 +394,17 @@ async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
 }
 
 /** Claude's `docker exec` in the bottle's container, with the plan's command, env and secrets. */
-function openClaudeSession(ctx: CoreContext, plan: BottlePlan, where: { user: string; workdir: string; cols?: number | undefined; rows?: number | undefined }): ClaudeSession {
+function openClaudeSession(
+  ctx: CoreContext,
+  plan: BottlePlan,
+  where: { user: string; workdir: string; cols?: number | undefined; rows?: number | undefined; env?: Record<string, string> | undefined },
+): ClaudeSession {
   return startClaudeSession({
     containerName: plan.containerName,
     user: where.user,
     workdir: where.workdir,
     command: plan.claude.args,
-    env: sessionEnv(plan),
+    env: { ...sessionEnv(plan), ...where.env },
     secrets: secretValues(ctx, plan),
     dockerEnv: ctx.dockerCliEnv,
     cols: where.cols ?? 80,
@@ -384,6 +429,12 @@ function secretValues(ctx: CoreContext, plan: BottlePlan): Record<string, string
     if (value !== undefined) values[secret.name] = value;
   }
   return values;
+}
+
+/** Seeded files belong to the bottle's user (by its numeric ids), when the app runs as root. */
+async function seedOwner(ctx: CoreContext, image: string, user: string): Promise<{ owner?: { uid: number; gid: number } }> {
+  if (process.getuid?.() !== 0) return {};
+  return { owner: await numericUser(ctx.docker, image, user) };
 }
 
 function checkAborted(signal: AbortSignal | undefined): void {

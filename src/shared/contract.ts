@@ -208,7 +208,7 @@ export const BottleStatusNameSchema = z.enum(['building', 'starting', 'running',
 export type BottleStatusName = z.infer<typeof BottleStatusNameSchema>;
 
 export const LaunchProgressSchema = z.object({
-  stage: z.enum(['checking', 'image', 'building', 'starting', 'attaching']),
+  stage: z.enum(['checking', 'image', 'building', 'network', 'starting', 'attaching']),
   message: text(),
   /** 0..1 when it can be estimated (image builds). */
   fraction: z.number().min(0).max(1).optional(),

@@ -43,9 +43,9 @@ export function makeProject(manifest: object | string, options: { files?: Record
   };
 }
 
-/** A one-agent manifest on the fake-claude image. */
+/** A one-agent manifest on the fake-claude image, with no network unless the test says otherwise. */
 export function testAgentManifest(agent: Record<string, unknown> = {}, name = 'tester'): object {
-  return { version: 1, agents: { [name]: { description: 'fake claude for tests', image: TEST_IMAGE_TAG, ...agent } } };
+  return { version: 1, agents: { [name]: { description: 'fake claude for tests', image: TEST_IMAGE_TAG, network: 'none', ...agent } } };
 }
 
 /** Every file under a folder, for "found nowhere" checks. */

@@ -39,7 +39,8 @@ export interface ContainerSpec {
   /** Plain environment of the container (no secrets: those go to the Claude exec only). */
   env: Record<string, string>;
   mounts: ContainerMount[];
-  network: 'none' | 'open';
+  /** `none`, Docker's bridge (`open`), or the bottle's own internal network behind its egress proxy. */
+  network: 'none' | 'open' | { name: string; dns: string[] };
   memoryBytes: number;
   cpus: number;
   pids: number;
@@ -119,7 +120,8 @@ function createOptions(spec: ContainerSpec): Docker.ContainerCreateOptions {
       // Equal to Memory: no swap on top of the memory limit.
       MemorySwap: spec.memoryBytes,
       NanoCpus: Math.round(spec.cpus * 1e9),
-      NetworkMode: spec.network === 'none' ? 'none' : 'bridge',
+      NetworkMode: typeof spec.network === 'object' ? spec.network.name : spec.network === 'none' ? 'none' : 'bridge',
+      ...(typeof spec.network === 'object' ? { Dns: spec.network.dns } : {}),
       Mounts: spec.mounts.map((mount) => ({
         Type: mount.type ?? 'bind',
         Source: mount.source,

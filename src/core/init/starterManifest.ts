@@ -8,17 +8,8 @@ import { BottleError } from '../errors';
 import { AGENT_NAME_PATTERN } from '../manifest/schema';
 import { DEFAULT_RESOURCES, MANIFEST_FILE_NAME } from '../manifest/types';
 
-/**
- * Whether this version enforces `"network": { "allow": [...] }`. The plan refuses allow-lists
- * until the network policy exists; flip this when it does, and new starters get the allow-list.
- */
-export const NETWORK_ALLOW_LISTS_ENFORCED = false;
-
 /** The agent name when the folder's name has nothing usable in it. */
 export const FALLBACK_AGENT_NAME = 'claude';
-
-/** What Claude Code itself talks to: its API, feature flags and error reports. */
-export const CLAUDE_HOSTS = ['api.anthropic.com', 'statsig.anthropic.com', 'sentry.io'] as const;
 
 /**
  * An agent name from a folder name, matching `^[a-z0-9][a-z0-9_.-]{0,62}$`: lower case, accents
@@ -39,27 +30,13 @@ export function agentNameFrom(folderName: string): string {
 export interface StarterOptions {
   /** Usually the project folder's name; the agent is named after it. */
   projectName: string;
-  /** True once allow-lists are enforced: the starter then limits the network to Claude's hosts. */
-  networkPolicyAvailable: boolean;
 }
 
 /** The text of a starter claude-bottle.json (JSON with comments), valid against the schema. */
-export function starterManifest({ projectName, networkPolicyAvailable }: StarterOptions): string {
+export function starterManifest({ projectName }: StarterOptions): string {
   const agent = agentNameFrom(projectName);
   const label = projectName.trim() || agent;
   const { memory, cpus, pids } = DEFAULT_RESOURCES;
-  const network = networkPolicyAvailable
-    ? [
-        '      // The network: only the hosts Claude Code needs (its API, feature flags, error reports).',
-        '      // Add what your work needs ("registry.npmjs.org", "github.com"), or say "open" or "none".',
-        `      "network": { "allow": [${CLAUDE_HOSTS.map((host) => JSON.stringify(host)).join(', ')}] }`,
-      ]
-    : [
-        '      // The network. Allow-lists ({ "allow": ["api.anthropic.com"] }) are not enforced yet by',
-        '      // this version of Claude Bottle, so the starter uses "open": the bottle can reach any host.',
-        '      // Say "none" to cut it off entirely (Claude then cannot reach its API either).',
-        '      "network": "open"',
-      ];
   const lines = [
     '// claude-bottle.json: the agents of this project. Each runs Claude Code in its own Docker',
     '// container (a "bottle") that sees only what is declared here. Comments are allowed.',
@@ -76,13 +53,16 @@ export function starterManifest({ projectName, networkPolicyAvailable }: Starter
     '      // This folder appears at /workspace, read-write: Claude edits your files in place.',
     '      // "mount-ro" to let it only read them, "copy" to work on a copy baked into the image.',
     '      "project": "mount-rw",',
-    '      // Names of host environment variables handed to Claude when the bottle starts. Only names:',
-    '      // values never enter this file, the image or any log. Without a key, log in inside the',
-    '      // bottle with /login.',
-    '      "secrets": ["ANTHROPIC_API_KEY"],',
+    '      // Names of host environment variables the bottle gets (a GITHUB_TOKEN, say). Only names:',
+    '      // values never enter this file, the image or any log. Claude\'s own credential',
+    '      // (ANTHROPIC_API_KEY or CLAUDE_CODE_OAUTH_TOKEN) needs no entry: it never enters the bottle.',
+    '      "secrets": [],',
     '      // Limits for the container: memory, CPU cores and processes.',
     `      "resources": { "memory": ${JSON.stringify(memory)}, "cpus": ${cpus}, "pids": ${pids} },`,
-    ...network,
+    '      // The network: Claude\'s API (through the egress proxy, with your credential) and nothing',
+    '      // else. Add the hosts your work needs ("registry.npmjs.org", "*.github.com"), or say',
+    '      // "none" (no network at all) or "open" (anything this machine can reach).',
+    '      "network": { "allow": [] }',
     '    }',
     '  }',
     '}',
@@ -94,8 +74,6 @@ export function starterManifest({ projectName, networkPolicyAvailable }: Starter
 export interface InitOptions {
   /** Replace an existing claude-bottle.json. */
   force?: boolean;
-  /** Default: whether this version enforces allow-lists. */
-  networkPolicyAvailable?: boolean;
 }
 
 /**
@@ -109,10 +87,7 @@ export function initProject(dir: string, options: InitOptions = {}): string {
     throw new BottleError('not-found', `${root} is not a folder`, 'Create the folder first, or name an existing one.');
   }
   const file = path.join(root, MANIFEST_FILE_NAME);
-  const text = starterManifest({
-    projectName: path.basename(root),
-    networkPolicyAvailable: options.networkPolicyAvailable ?? NETWORK_ALLOW_LISTS_ENFORCED,
-  });
+  const text = starterManifest({ projectName: path.basename(root) });
   try {
     // 'wx' refuses atomically when the file appeared since anyone looked.
     fs.writeFileSync(file, text, { flag: options.force ? 'w' : 'wx' });

@@ -97,7 +97,8 @@ function resolveAgent(ctx: Context, name: string, agent: AgentConfig, defaults: 
     mounts,
     env: agent.env ?? {},
     secrets: agent.secrets ?? [],
-    network: toNetworkPolicy(agent.network ?? defaults?.network ?? 'open'),
+    // No "network" at all means the safe default: Claude's API through the proxy, nothing else.
+    network: toNetworkPolicy(agent.network ?? defaults?.network ?? { allow: [] }),
     resources,
     capabilities,
     claudeArgs: agent.claude?.args ?? [],

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AllowListError, parseAllowEntry } from '../network/allowList';
 
 // The schema of claude-bottle.json (SPEC section 2). Every object is strict: an unknown key is an
 // error, because a typo in a security tool's config ("readOnly") must never be silently ignored.
@@ -10,8 +11,15 @@ export const AGENT_NAME_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
 const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Docker memory sizes: a number with an optional b/k/m/g unit. */
 export const MEMORY_PATTERN = /^[0-9]+(\.[0-9]+)?[bkmgBKMG]?$/;
-/** A host name for network allow-lists: letters, digits, dots, dashes, optional leading "*.". */
-const HOST_PATTERN = /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
+/** An allow-list entry, checked by the same parser the egress proxy uses (docs/network.md). */
+const allowEntry = z.string().superRefine((entry, ctx) => {
+  try {
+    parseAllowEntry(entry);
+  } catch (error) {
+    if (!(error instanceof AllowListError)) throw error;
+    ctx.addIssue({ code: 'custom', message: `${error.message}: expected a host name ("github.com", "*.npmjs.org", "example.com:8443"), an IP address or a range ("10.0.0.0/8")` });
+  }
+});
 
 const ABSOLUTE_PATH_EXPECTED = 'expected an absolute container path (starting with "/")';
 
@@ -28,7 +36,8 @@ export const networkSchema = z.union(
     z.literal('none'),
     z.literal('open'),
     z.strictObject({
-      allow: z.array(z.string().regex(HOST_PATTERN, 'expected a host name such as "api.anthropic.com"')).min(1),
+      // An empty list is the safe default: Claude's API through the proxy, and nothing else.
+      allow: z.array(allowEntry).max(1000),
     }),
   ],
   { error: NETWORK_EXPECTED },

@@ -143,6 +143,37 @@ export async function startEgress(docker: Docker, setup: EgressSetup): Promise<B
 }
 
 /**
+ * The egress of a bottle whose sidecar already runs (its owner died and another process
+ * re-attaches): its addresses, and its log followed again from `since` (unix seconds).
+ */
+export async function reconnectEgress(docker: Docker, slug: string, since: number): Promise<BottleEgress> {
+  const names = egressNames(slug);
+  const sidecar = docker.getContainer(names.sidecar);
+  const info = await sidecar.inspect().catch(() => undefined);
+  if (!info?.State.Running) {
+    throw new BottleError('network-failed', `the egress proxy of bottle ${slug} is not running: the bottle has no way out`, `stop the bottle and resume it: claude-bottle stop --keep ${slug}`);
+  }
+  const proxyAddress = info.NetworkSettings.Networks[names.network]?.IPAddress;
+  if (!proxyAddress) throw new BottleError('network-failed', `the egress sidecar of bottle ${slug} has no address on ${names.network}`);
+  const outside = Object.entries(info.NetworkSettings.Networks).find(([name]) => name !== names.network);
+  const logs = await followLogs(docker, sidecar, since);
+  return {
+    networkName: names.network,
+    sidecarName: names.sidecar,
+    proxyAddress,
+    proxyPort: EGRESS_DEFAULTS.proxyPort,
+    outsideAddress: outside?.[1].IPAddress ?? '',
+    onLog: logs.onLog,
+    exited: logs.exited,
+    dispose: async () => {
+      logs.dispose();
+      await removeQuietly(() => sidecar.remove({ force: true }));
+      await removeQuietly(() => docker.getNetwork(names.network).remove());
+    },
+  };
+}
+
+/**
  * The host's own addresses and every Docker network's range but the outside one's: a listed name
  * that resolves into them is refused. (The outside network is where "the internet" is reached.)
  */
@@ -167,8 +198,8 @@ interface FollowedLogs {
 }
 
 /** Follows the sidecar's output: JSON lines on stdout are log entries; stderr says when it listens. */
-async function followLogs(docker: Docker, sidecar: Docker.Container): Promise<FollowedLogs> {
-  const stream = (await sidecar.logs({ follow: true, stdout: true, stderr: true })) as unknown as NodeJS.ReadableStream & { destroy(): void };
+async function followLogs(docker: Docker, sidecar: Docker.Container, since?: number): Promise<FollowedLogs> {
+  const stream = (await sidecar.logs({ follow: true, stdout: true, stderr: true, ...(since !== undefined ? { since } : {}) })) as unknown as NodeJS.ReadableStream & { destroy(): void };
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   docker.modem.demuxStream(stream, stdout, stderr);

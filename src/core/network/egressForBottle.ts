@@ -3,7 +3,7 @@ import { credentialVariable, findClaudeCredential, placeholderCredential } from 
 import type { BuildProgress } from '../docker/progress';
 import { BottleError } from '../errors';
 import type { SecretSource } from '../plan/plan';
-import { type BottleEgress, bottleNetworkSettings, checkEgress, type EgressCheck, egressNames, startEgress } from './bottleEgress';
+import { type BottleEgress, bottleNetworkSettings, checkEgress, type EgressCheck, egressNames, reconnectEgress, startEgress } from './bottleEgress';
 import { ensureEgressImage } from './egressImage';
 import { EgressLogFile } from './egressLogFile';
 
@@ -70,10 +70,22 @@ export async function openBottleEgress(inputs: OpenEgressInputs): Promise<Opened
     ...(dnsServers && dnsServers.length > 0 ? { dnsServers } : {}),
     ...(inputs.signal ? { signal: inputs.signal } : {}),
   });
+  return opened(egress, inputs.slug, credential, inputs.stateDir);
+}
+
+/** Re-attach: the running sidecar of a bottle whose owner died; its log is kept again from where it stopped. */
+export async function reconnectBottleEgress(inputs: { docker: Docker; slug: string; secrets: SecretSource; stateDir: string }): Promise<OpenedEgress> {
   const log = new EgressLogFile(inputs.stateDir);
+  const since = Math.floor(((await log.modifiedAt()) ?? Date.now()) / 1000) + 1;
+  const egress = await reconnectEgress(inputs.docker, inputs.slug, since);
+  return opened(egress, inputs.slug, findClaudeCredential(inputs.secrets), inputs.stateDir);
+}
+
+function opened(egress: BottleEgress, slug: string, credential: ReturnType<typeof findClaudeCredential>, stateDir: string): OpenedEgress {
+  const log = new EgressLogFile(stateDir);
   const logging = egress.onLog((entry) => void log.append(entry));
   const settings = bottleNetworkSettings(egress);
-  const placeholder = credential ? placeholderCredential(credential.kind, inputs.slug) : undefined;
+  const placeholder = credential ? placeholderCredential(credential.kind, slug) : undefined;
   const sessionEnv: Record<string, string> = {
     ...settings.env,
     ...QUIET_CLAUDE_ENV,

@@ -25,6 +25,11 @@ export class EgressLogFile {
     return path.join(this.dir, EGRESS_LOG.file);
   }
 
+  /** When the log was last written (ms), if it exists. */
+  async modifiedAt(): Promise<number | undefined> {
+    return (await fs.lstat(this.file).catch(() => undefined))?.mtimeMs;
+  }
+
   /** Appends one entry; writes are queued so lines never interleave. Failures are dropped. */
   append(entry: EgressLogEntry): Promise<void> {
     this.writing = this.writing.then(() => this.write(`${JSON.stringify(entry)}\n`)).catch(() => undefined);

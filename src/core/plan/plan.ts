@@ -2,6 +2,7 @@ import { LABELS } from '../labels';
 import { BottleError } from '../errors';
 import type { ProjectMode } from '../manifest/schema';
 import type { ImageSource, LoadedManifest, NetworkPolicy, ResolvedAgent, ResolvedResources } from '../manifest/types';
+import { type CredentialKind, findClaudeCredential } from '../claude/credentials';
 import { containerNameFor } from './slug';
 
 // The plan is everything a launch will do, computed before anything starts. The preflight shows
@@ -65,10 +66,19 @@ export interface BottlePlan {
   labels: Record<string, string>;
   claude: { args: string[]; remoteControl: boolean; configDir: string };
   grantedCapabilities: string[];
+  /**
+   * How Claude reaches its API. Behind an allow-list: through the egress proxy, which holds the
+   * user's credential (named here by kind, source and last 4 characters only).
+   */
+  claudeApi: ClaudeApiAccess;
   dangerous: boolean;
   /** Things a person must notice before confirming; the preflight shows them in red. */
   warnings: string[];
 }
+
+export type ClaudeApiAccess =
+  | { via: 'proxy'; credential?: { kind: CredentialKind; name: string; from: string; last4: string } }
+  | { via: 'bottle' };
 
 /** Where Claude's session files live inside the bottle (bind-mounted from the state folder). */
 export const CLAUDE_CONFIG_DIR_IN_BOTTLE = '/claude-bottle/claude-config';
@@ -151,12 +161,14 @@ export function preparePlan(inputs: PlanInputs): BottlePlan {
   }
   mounts.push({ source: inputs.claudeStorage, target: CLAUDE_CONFIG_DIR_IN_BOTTLE, readonly: false, origin: 'claude-storage' });
 
-  if (network.mode === 'allow') {
-    throw new BottleError(
-      'unsupported',
-      `agent "${agent.name}" asks for a network allow-list (${network.hosts.join(', ')}), which this version cannot enforce yet`,
-      'refusing to launch rather than give it the open network; use "network": "none" or "open"',
-    );
+  const claudeApi = claudeApiAccess(network, inputs.secrets);
+  if (claudeApi.via === 'proxy') {
+    // Behind the proxy the bottle holds a placeholder: the real credential is never passed in,
+    // even when the agent names it as a secret.
+    for (let index = secrets.length - 1; index >= 0; index -= 1) {
+      if (CLAUDE_CREDENTIAL_VARIABLES.has(secrets[index]?.name ?? '')) secrets.splice(index, 1);
+    }
+    if (!claudeApi.credential) warnings.push('no Anthropic credential (ANTHROPIC_API_KEY or CLAUDE_CODE_OAUTH_TOKEN): Claude cannot log in from behind the allow-list');
   }
 
   for (const mount of mounts) {
@@ -209,6 +221,7 @@ export function preparePlan(inputs: PlanInputs): BottlePlan {
       configDir: CLAUDE_CONFIG_DIR_IN_BOTTLE,
     },
     grantedCapabilities: granted,
+    claudeApi,
     dangerous: agent.dangerous,
     warnings,
   };
@@ -222,6 +235,14 @@ export function claudeCommand(agentArgs: string[], remoteControl: boolean, conti
     ...(continueConversation ? ['--continue'] : []),
     ...agentArgs,
   ];
+}
+
+const CLAUDE_CREDENTIAL_VARIABLES = new Set(['ANTHROPIC_API_KEY', 'CLAUDE_CODE_OAUTH_TOKEN']);
+
+function claudeApiAccess(network: NetworkPolicy, secrets: SecretSource): ClaudeApiAccess {
+  if (network.mode !== 'allow') return { via: 'bottle' };
+  const credential = findClaudeCredential(secrets);
+  return credential ? { via: 'proxy', credential: { kind: credential.kind, name: credential.name, from: credential.from, last4: credential.value.slice(-4) } } : { via: 'proxy' };
 }
 
 function plannedSecret(name: string, origin: PlannedSecret['origin'], source: SecretSource): PlannedSecret {

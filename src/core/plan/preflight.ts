@@ -34,7 +34,8 @@ export function describePreflight(plan: BottlePlan): Preflight {
     { label: 'mounts', lines: mountLines(plan.mounts) },
     { label: 'env', lines: envLines(plan.env) },
     { label: 'secrets', lines: secretLines(plan) },
-    { label: 'network', lines: [networkLine(plan)] },
+    { label: 'network', lines: networkLines(plan) },
+    ...(plan.claudeApi.via === 'proxy' ? [{ label: "Claude's API", lines: claudeApiLines(plan) }] : []),
     { label: 'limits', lines: [line(`memory ${formatBytes(plan.resources.memory)} · ${plan.resources.cpus} CPU${plan.resources.cpus === 1 ? '' : 's'} · ${plan.resources.pids} processes`)] },
     { label: 'hardening', lines: hardeningLines(plan) },
     { label: 'claude', lines: [line(plan.claude.args.map(shellQuote).join(' '))] },
@@ -127,15 +128,34 @@ function secretLines(plan: BottlePlan): PreflightLine[] {
   });
 }
 
-function networkLine(plan: BottlePlan): PreflightLine {
+function networkLines(plan: BottlePlan): PreflightLine[] {
   switch (plan.network.mode) {
     case 'none':
-      return line('none (no network at all)', 'good');
+      return [line('none (no network at all)', 'good')];
     case 'open':
-      return line('open (full internet access)', 'warn');
-    case 'allow':
-      return line(`only ${plan.network.hosts.join(', ')}`);
+      return [line('open: Docker\'s bridge, anything this machine can reach', 'danger')];
+    case 'allow': {
+      const hosts = plan.network.hosts;
+      return [
+        hosts.length === 0 ? line("allow-list: nothing but Claude's API", 'good') : line(`allow-list: ${hosts.join(', ')}`, 'normal'),
+        line('through an egress proxy (HTTP and HTTPS only, every request logged); no DNS, no other way out', 'good'),
+        ...(hosts.some(opensAnthropicDirectly) ? [line('the list names the Anthropic API: the agent can reach it with a key of its own', 'warn')] : []),
+      ];
+    }
   }
+}
+
+function claudeApiLines(plan: BottlePlan): PreflightLine[] {
+  if (plan.claudeApi.via !== 'proxy') return [];
+  const credential = plan.claudeApi.credential;
+  if (!credential) return [line('through the proxy, with no credential: none was found', 'danger')];
+  const kind = credential.kind === 'api-key' ? 'API key' : 'subscription token';
+  return [line(`through the proxy with your ${kind} …${credential.last4} (${credential.from})`, 'good'), line('the bottle holds only a placeholder; the proxy puts the real one in', 'muted')];
+}
+
+function opensAnthropicDirectly(host: string): boolean {
+  const name = host.toLowerCase().replace(/:\d+$/, '');
+  return name === 'api.anthropic.com' || name === '*.anthropic.com';
 }
 
 function hardeningLines(plan: BottlePlan): PreflightLine[] {

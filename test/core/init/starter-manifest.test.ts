@@ -9,9 +9,7 @@ import { registerInitCommand } from '../../../src/cli/commands/init';
 import { BottleError } from '../../../src/core/errors';
 import {
   agentNameFrom,
-  CLAUDE_HOSTS,
   initProject,
-  NETWORK_ALLOW_LISTS_ENFORCED,
   starterManifest,
 } from '../../../src/core/init/starterManifest';
 import { loadManifest, loadManifestText } from '../../../src/core/manifest/load';
@@ -33,10 +31,10 @@ afterEach(() => {
 });
 
 describe('the starter manifest', () => {
-  it.each([true, false])('parses and validates against the real schema (networkPolicyAvailable: %s)', (networkPolicyAvailable) => {
+  it('parses and validates against the real schema', () => {
     const dir = tempFolder('my-app');
     const file = path.join(dir, 'claude-bottle.json');
-    const text = starterManifest({ projectName: 'my-app', networkPolicyAvailable });
+    const text = starterManifest({ projectName: 'my-app' });
 
     const loaded = loadManifestText(file, text);
     expect(manifestSchema.safeParse(parse(text)).success).toBe(true);
@@ -45,25 +43,21 @@ describe('the starter manifest', () => {
     expect(agent.name).toBe('my-app');
     expect(agent.image).toEqual({ kind: 'image', ref: 'builtin:base' });
     expect(agent.project).toBe('mount-rw');
-    expect(agent.secrets).toEqual(['ANTHROPIC_API_KEY']);
+    expect(agent.secrets).toEqual([]);
     expect(loaded.manifest.agents['my-app']?.resources).toEqual({ memory: '4g', cpus: 2, pids: 512 });
-    if (networkPolicyAvailable) {
-      expect(agent.network).toEqual({ mode: 'allow', hosts: [...CLAUDE_HOSTS] });
-    } else {
-      expect(agent.network).toEqual({ mode: 'open' });
-    }
+    // Claude works, nothing else goes out.
+    expect(agent.network).toEqual({ mode: 'allow', hosts: [] });
   });
 
-  it('says in a comment that allow-lists are not enforced yet, and how to switch to "none", when it uses "open"', () => {
-    const text = starterManifest({ projectName: 'x', networkPolicyAvailable: false });
-    expect(text).toMatch(/\/\/.*not enforced yet/);
+  it('says in a comment what the allow-list lets out, and how to choose "none" or "open"', () => {
+    const text = starterManifest({ projectName: 'x' });
+    expect(text).toMatch(/\/\/.*Claude's API \(through the egress proxy/);
     expect(text).toMatch(/\/\/.*"none"/);
-    expect(text).toContain('"network": "open"');
-    expect(starterManifest({ projectName: 'x', networkPolicyAvailable: true })).not.toContain('not enforced');
+    expect(text).toContain('"network": { "allow": [] }');
   });
 
   it('explains every key with a comment', () => {
-    const lines = starterManifest({ projectName: 'x', networkPolicyAvailable: false }).split('\n');
+    const lines = starterManifest({ projectName: 'x' }).split('\n');
     for (const key of ['"image"', '"project"', '"secrets"', '"resources"', '"network"']) {
       const index = lines.findIndex((line) => line.trimStart().startsWith(key));
       expect(index, key).toBeGreaterThan(0);
@@ -72,7 +66,7 @@ describe('the starter manifest', () => {
   });
 
   it('keeps a project name with quotes and backslashes valid JSON', () => {
-    const text = starterManifest({ projectName: 'say "hi" \\ there', networkPolicyAvailable: false });
+    const text = starterManifest({ projectName: 'say "hi" \\ there' });
     const loaded = loadManifestText(path.join(os.tmpdir(), 'claude-bottle.json'), text);
     expect(loaded.agents[0]?.name).toBe('say-hi-there');
     expect(loaded.agents[0]?.description).toContain('say "hi" \\ there');
@@ -80,7 +74,7 @@ describe('the starter manifest', () => {
 
   it('is what examples/hello ships, so the quick start opens a manifest init would write', () => {
     const shipped = fs.readFileSync(path.join(EXAMPLE, 'claude-bottle.json'), 'utf8');
-    expect(shipped).toBe(starterManifest({ projectName: 'hello', networkPolicyAvailable: NETWORK_ALLOW_LISTS_ENFORCED }));
+    expect(shipped).toBe(starterManifest({ projectName: 'hello' }));
     expect(loadManifest(EXAMPLE).agents.map((agent) => agent.name)).toEqual(['hello']);
   });
 });

@@ -245,9 +245,9 @@ const table: BadManifest[] = [
     line: 6, column: 18, keyPath: 'agents.reviewer.network', says: 'expected one of "none", "open" or { "allow": [...] }',
   },
   {
-    name: 'an empty allow list',
-    text: reviewer('      "image": "ubuntu",', '      "network": { "allow": [] }'),
-    line: 6, column: 29, keyPath: 'agents.reviewer.network.allow', says: 'expected a non-empty list',
+    name: 'an allow-list entry with a scheme and a path',
+    text: reviewer('      "image": "ubuntu",', '      "network": { "allow": ["github.com", "https://evil.example/x"] }'),
+    line: 6, column: 44, keyPath: 'agents.reviewer.network.allow[1]', says: 'is not a host name, an address or a range',
   },
   {
     name: 'a network object without "allow"',
@@ -257,7 +257,7 @@ const table: BadManifest[] = [
   {
     name: 'a bad host in the allow list',
     text: reviewer('      "image": "ubuntu",', '      "network": { "allow": ["github.com", "bad host"] }'),
-    line: 6, column: 44, keyPath: 'agents.reviewer.network.allow[1]', says: 'expected a host name such as "api.anthropic.com"',
+    line: 6, column: 44, keyPath: 'agents.reviewer.network.allow[1]', says: 'expected a host name ("github.com"',
   },
   {
     name: 'a secret listed twice',

@@ -40,7 +40,7 @@ describe('a good manifest loads into resolved agents', () => {
       mounts: [],
       env: {},
       secrets: [],
-      network: { mode: 'open' },
+      network: { mode: 'allow', hosts: [] },
       resources: { memory: 4 * GiB, cpus: DEFAULT_RESOURCES.cpus, pids: DEFAULT_RESOURCES.pids },
       capabilities: {},
       claudeArgs: [],

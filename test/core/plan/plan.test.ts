@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { BottleError } from '../../../src/core/errors';
 import type { LoadedManifest, ResolvedAgent } from '../../../src/core/manifest/types';
 import { CLAUDE_CONFIG_DIR_IN_BOTTLE, environmentSecrets, preparePlan, type PlanInputs } from '../../../src/core/plan/plan';
 import { renderPreflight } from '../../../src/core/plan/preflight';
@@ -75,17 +74,19 @@ describe('the plan', () => {
     expect(renderPreflight(plan)).toMatch(/granted\s+push/);
   });
 
-  it('refuses root unless dangerous, and allow-lists it cannot enforce', () => {
+  it('refuses root unless dangerous', () => {
     expect(() => preparePlan(inputs(agent({ user: 'root' })))).toThrow(/run as root/);
     expect(preparePlan(inputs(agent({ user: 'root', dangerous: true }))).warnings.join()).toContain('dangerous');
-    const error = (() => {
-      try {
-        preparePlan(inputs(agent({ network: { mode: 'allow', hosts: ['github.com'] } })));
-      } catch (caught) {
-        return caught as BottleError;
-      }
-    })();
-    expect(error?.kind).toBe('unsupported');
+  });
+
+  it("plans an allow-list behind the egress proxy, with Claude's credential kept out of the bottle", () => {
+    const plan = preparePlan(inputs(agent({ network: { mode: 'allow', hosts: ['github.com'] }, secrets: ['ANTHROPIC_API_KEY', 'API_TOKEN'] }), { secrets: { get: (name: string) => (name === 'ANTHROPIC_API_KEY' ? 'sk-ant-api03-xyzw' : 'v'), whereIs: () => 'environment' } }));
+    expect(plan.claudeApi).toEqual({ via: 'proxy', credential: { kind: 'api-key', name: 'ANTHROPIC_API_KEY', from: 'environment', last4: 'xyzw' } });
+    expect(plan.secrets.map((secret) => secret.name)).toEqual(['API_TOKEN']);
+    const text = renderPreflight(plan);
+    expect(text).toMatch(/allow-list: github.com/);
+    expect(text).toMatch(/through the proxy with your API key …xyzw \(environment\)/);
+    expect(text).not.toContain('sk-ant-api03');
   });
 
   it('a dangerous mount of "/" lets the container layer mount it (it holds the socket), and says so', () => {

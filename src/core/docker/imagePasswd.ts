@@ -1,0 +1,87 @@
+import type Docker from 'dockerode';
+import tar from 'tar-stream';
+import { BottleError } from '../errors';
+
+// Numeric ids for a user an image names (`agent`, `agent:staff`): read from the image's own
+// /etc/passwd and /etc/group, without running anything (a created, never started container, and
+// `getArchive`). Bounded: those files are the image's, which a manifest chose.
+
+const MAX_ACCOUNT_FILE_BYTES = 1024 * 1024;
+
+export interface NumericUser {
+  uid: number;
+  gid: number;
+}
+
+/** `uid[:gid]` as numbers, or the named user and group looked up in the image. */
+export async function numericUser(docker: Docker, image: string, user: string): Promise<NumericUser> {
+  const [name = '', group] = user.split(':');
+  const isNumber = (text: string): boolean => /^\d+$/.test(text);
+  if (isNumber(name) && (group === undefined || isNumber(group))) {
+    const uid = Number(name);
+    return { uid, gid: group === undefined ? uid : Number(group) };
+  }
+  const files = await readAccountFiles(docker, image);
+  const entry = isNumber(name) ? undefined : findRow(files.passwd, name);
+  if (!isNumber(name) && !entry) throw new BottleError('container-failed', `user "${name}" does not exist in image ${image}`, 'set "user" to a user the image has, or to a numeric uid');
+  const uid = isNumber(name) ? Number(name) : Number(entry?.[2]);
+  let gid = isNumber(name) ? uid : Number(entry?.[3]);
+  if (group !== undefined) {
+    if (isNumber(group)) gid = Number(group);
+    else {
+      const row = findRow(files.group, group);
+      if (!row) throw new BottleError('container-failed', `group "${group}" does not exist in image ${image}`);
+      gid = Number(row[2]);
+    }
+  }
+  if (!Number.isInteger(uid) || !Number.isInteger(gid)) throw new BottleError('container-failed', `image ${image} has a malformed account entry for "${user}"`);
+  return { uid, gid };
+}
+
+function findRow(text: string, name: string): string[] | undefined {
+  for (const line of text.split('\n')) {
+    const fields = line.split(':');
+    if (fields[0] === name && fields.length >= 4) return fields;
+  }
+  return undefined;
+}
+
+async function readAccountFiles(docker: Docker, image: string): Promise<{ passwd: string; group: string }> {
+  const container = await docker.createContainer({ Image: image, Entrypoint: ['/claude-bottle-never-runs'], Cmd: [], NetworkDisabled: true, HostConfig: { NetworkMode: 'none' } });
+  try {
+    const [passwd, group] = await Promise.all([readFile(container, '/etc/passwd'), readFile(container, '/etc/group')]);
+    return { passwd, group };
+  } finally {
+    await container.remove({ force: true }).catch(() => undefined);
+  }
+}
+
+/** One file from a container's filesystem, or '' when it is not there. */
+async function readFile(container: Docker.Container, path: string): Promise<string> {
+  let archive: NodeJS.ReadableStream;
+  try {
+    archive = (await container.getArchive({ path })) as NodeJS.ReadableStream;
+  } catch {
+    return '';
+  }
+  return new Promise((resolve, reject) => {
+    const extract = tar.extract();
+    let text = '';
+    extract.on('entry', (header, stream, next) => {
+      if (header.type !== 'file' || (header.size ?? 0) > MAX_ACCOUNT_FILE_BYTES) {
+        stream.resume();
+        stream.on('end', next);
+        return;
+      }
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: unknown) => chunks.push(chunk as Buffer));
+      stream.on('end', () => {
+        text = Buffer.concat(chunks).toString('utf8');
+        next();
+      });
+    });
+    extract.on('finish', () => resolve(text));
+    extract.on('error', reject);
+    archive.pipe(extract);
+  });
+}
