@@ -100,3 +100,35 @@ async function waitForLog(container: Docker.Container, text: string, timeoutMs =
   }
   throw new Error(`the stand-in internet did not say "${text}" within ${timeoutMs} ms`);
 }
+
+const ANTHROPIC_SCRIPT_DIR = fileURLToPath(new URL('../fixtures/stand-in-anthropic/', import.meta.url));
+
+export interface StandInAnthropic {
+  /** The upstream URL to give the egress proxy. */
+  url: string;
+  /** What reached it: method, path, credential, model, the conversation's messages. */
+  records(): Promise<Array<{ method: string; path: string; xApiKey: string | null; authorization: string | null; model: string | null; messages: Array<{ role: string; content: string }> }>>;
+  dispose(): Promise<void>;
+}
+
+/** The stand-in Anthropic API on the stand-in internet (HTTP on 80 at the .20 address). */
+export async function startStandInAnthropic(docker: Docker, internet: StandInInternet, options: { image: string; labels: Record<string, string> }): Promise<StandInAnthropic> {
+  const address = internet.address.replace(/\.10$/, '.20');
+  const server = await docker.createContainer({
+    Image: options.image,
+    Entrypoint: ['node', '/stand-in/server.cjs'],
+    User: '0',
+    Env: ['PORT=80'],
+    Labels: options.labels,
+    HostConfig: { NetworkMode: internet.network, Mounts: [{ Type: 'bind', Source: ANTHROPIC_SCRIPT_DIR, Target: '/stand-in', ReadOnly: true }] },
+    NetworkingConfig: { EndpointsConfig: { [internet.network]: { IPAMConfig: { IPv4Address: address } } } },
+  });
+  await server.start();
+  await waitForLog(server, 'stand-in anthropic ready');
+  return {
+    url: `http://${address}:80`,
+    // The host reaches the test network's bridge directly.
+    records: async () => (await (await fetch(`http://${address}/__records`)).json()) as Awaited<ReturnType<StandInAnthropic['records']>>,
+    dispose: async () => void (await server.remove({ force: true }).catch(() => undefined)),
+  };
+}

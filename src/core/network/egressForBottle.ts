@@ -33,9 +33,12 @@ export const QUIET_CLAUDE_ENV: Record<string, string> = {
 
 export interface OpenedEgress {
   egress: BottleEgress;
-  /** For the bottle's container. */
-  container: { networkMode: string; dns: string[] };
-  /** For Claude's session: proxy variables, the API's base URL and the placeholder credential. */
+  /**
+   * For the bottle's container: its network, DNS, and the variables every process in it should
+   * see (the proxy, Claude's API through it, Claude told to stay quiet). None of them is secret.
+   */
+  container: { networkMode: string; dns: string[]; env: Record<string, string> };
+  /** For Claude's session: the placeholder credential. */
   sessionEnv: Record<string, string>;
   /** The API key the bottle sees (a placeholder), for seeding Claude's approval of it. */
   apiKeyInBottle?: string;
@@ -86,16 +89,13 @@ function opened(egress: BottleEgress, slug: string, credential: ReturnType<typeo
   const logging = egress.onLog((entry) => void log.append(entry));
   const settings = bottleNetworkSettings(egress);
   const placeholder = credential ? placeholderCredential(credential.kind, slug) : undefined;
-  const sessionEnv: Record<string, string> = {
-    ...settings.env,
-    ...QUIET_CLAUDE_ENV,
-    ANTHROPIC_BASE_URL: `http://${egress.proxyAddress}:${egress.proxyPort}`,
-    ...(credential && placeholder ? { [credentialVariable(credential.kind)]: placeholder } : {}),
-  };
+  const containerEnv: Record<string, string> = { ...settings.env, ...QUIET_CLAUDE_ENV, ANTHROPIC_BASE_URL: `http://${egress.proxyAddress}:${egress.proxyPort}` };
   return {
     egress,
-    container: { networkMode: settings.networkMode, dns: settings.dns },
-    sessionEnv,
+    container: { networkMode: settings.networkMode, dns: settings.dns, env: containerEnv },
+    // On re-attach the container already has its variables; the session repeats them anyway, so
+    // Claude's process sees them whatever the container was started with.
+    sessionEnv: { ...containerEnv, ...(credential && placeholder ? { [credentialVariable(credential.kind)]: placeholder } : {}) },
     ...(credential?.kind === 'api-key' && placeholder ? { apiKeyInBottle: placeholder } : {}),
     dispose: async () => {
       logging.dispose();

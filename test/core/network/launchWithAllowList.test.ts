@@ -1,0 +1,141 @@
+import type Docker from 'dockerode';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { listBottles } from '../../../src/core/bottles';
+import { ensureBuiltinBaseImage } from '../../../src/core/builtin/baseImage';
+import { launchPrepared, prepareStart, type RunningBottle } from '../../../src/core/launcher';
+import { egressNames } from '../../../src/core/network/bottleEgress';
+import { EGRESS_ENV } from '../../../src/core/network/egressForBottle';
+import { readEgressLog } from '../../../src/core/network/egressLogFile';
+import { renderPreflight } from '../../../src/core/plan/preflight';
+import { DEBIAN_IMAGE, ensureTestEgressImage } from '../../helpers/egressImage';
+import { makeProject, testAgentManifest, type TestProject } from '../../helpers/project';
+import { type StandInAnthropic, type StandInInternet, startStandInAnthropic, startStandInInternet } from '../../helpers/standInInternet';
+import { recordOutput, type Transcript } from '../../helpers/terminal';
+import { TEST_LABELS, execIn, setUpEngine, tearDownEngine } from '../docker/fixtures';
+
+// Bottles with an allow-list, launched by the launcher as every front door does, on real Docker
+// against a stand-in internet and a stand-in Anthropic API: the fake Claude of the test image, and
+// the real Claude Code of builtin:base holding a conversation through the proxy.
+
+const REAL_KEY = 'sk-ant-api03-the-users-real-key-never-in-a-bottle-0000';
+
+let docker: Docker;
+let internet: StandInInternet;
+let api: StandInAnthropic;
+let project: TestProject | undefined;
+const saved: Record<string, string | undefined> = {};
+
+beforeAll(async () => {
+  ({ docker } = await setUpEngine());
+  const egressImage = await ensureTestEgressImage(docker);
+  internet = await startStandInInternet(docker, { image: egressImage, labels: TEST_LABELS, subnetByte: 78 });
+  api = await startStandInAnthropic(docker, internet, { image: egressImage, labels: TEST_LABELS });
+  // What a user behind a corporate network would set; here they point at the stand-ins.
+  for (const [name, value] of [
+    [EGRESS_ENV.upstream, api.url],
+    [EGRESS_ENV.outsideNetwork, internet.network],
+    [EGRESS_ENV.dnsServers, internet.address],
+    // No registry here: images build FROM the local debootstrap Debian.
+    ['CLAUDE_BOTTLE_BASE_FROM', DEBIAN_IMAGE],
+  ] as const) {
+    saved[name] = process.env[name];
+    process.env[name] = value;
+  }
+}, 25 * 60_000);
+
+afterEach(() => project?.cleanup());
+
+afterAll(async () => {
+  for (const [name, value] of Object.entries(saved)) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+  await api?.dispose();
+  await internet?.dispose();
+  await tearDownEngine(docker);
+});
+
+async function start(p: TestProject, prompt: string | RegExp): Promise<{ running: RunningBottle; screen: Transcript }> {
+  const prepared = await prepareStart(p.ctx, { projectDir: p.root, agent: 'tester' });
+  const running = await launchPrepared(p.ctx, prepared, { cols: 120, rows: 40 });
+  const screen = recordOutput((listener) => running.session.onData(listener));
+  await screen.waitFor(prompt, 60_000);
+  return { running, screen };
+}
+
+describe('a bottle launched with an allow-list', () => {
+  it('goes out only through its proxy, holds a placeholder, logs its requests and leaves nothing behind', async () => {
+    project = makeProject(testAgentManifest({ network: { allow: ['allowed.test'] } }), { secrets: { ANTHROPIC_API_KEY: REAL_KEY } });
+    const prepared = await prepareStart(project.ctx, { projectDir: project.root, agent: 'tester' });
+    const preflight = renderPreflight(prepared.plan);
+    expect(preflight).toContain('allow-list: allowed.test');
+    expect(preflight).toContain('through the proxy with your API key …0000 (environment)');
+    const running = await launchPrepared(project.ctx, prepared, { cols: 120, rows: 40 });
+    const screen = recordOutput((listener) => running.session.onData(listener));
+    await screen.waitFor('> ');
+    const container = docker.getContainer(running.plan.containerName);
+
+    expect((await execIn(container, ['wget', '-qO-', 'http://allowed.test/x'])).stdout).toContain('stand-in http allowed.test /x');
+    const refused = await execIn(container, ['wget', '-qO-', 'http://other.test/']);
+    expect(refused.exitCode).not.toBe(0);
+    expect((await execIn(container, ['wget', '-qO-', '-T', '3', '-Y', 'off', `http://${internet.address}/`])).exitCode).not.toBe(0);
+
+    // Claude's session sees a placeholder of the key's kind, never the key.
+    running.session.write('secret ANTHROPIC_API_KEY\r');
+    await screen.waitFor(/ANTHROPIC_API_KEY is set \(\d+ chars\)/);
+    expect(screen.text()).not.toContain(`(${REAL_KEY.length} chars)`);
+    const everything = JSON.stringify([await container.inspect(), await docker.getContainer(egressNames(running.plan.slug).sidecar).inspect()]);
+    expect(everything).not.toContain(REAL_KEY);
+    // Every process of the bottle's user (Claude's included): what a hostile agent could read.
+    const environs = await execIn(container, ['sh', '-c', 'cat /proc/[0-9]*/environ 2>/dev/null | tr "\\0" "\\n"'], { user: '1000' });
+    expect(environs.stdout).toContain('sk-ant-api03-claude-bottle-placeholder-');
+    expect(environs.stdout).not.toContain(REAL_KEY);
+
+    const listed = await listBottles(project.ctx);
+    expect(listed.live.map((bottle) => bottle.slug)).toEqual([running.plan.slug]);
+
+    await expect.poll(async () => (await readEgressLog(project!.ctx.store.bottleDir(running.plan.slug))).map((entry) => `${entry.host} ${entry.verdict}`)).toEqual(
+      expect.arrayContaining(['allowed.test allowed', 'other.test refused']),
+    );
+    running.session.write('exit 0\r');
+    await running.outcome;
+    const names = egressNames(running.plan.slug);
+    await expect(docker.getContainer(names.sidecar).inspect()).rejects.toThrow();
+    await expect(docker.getNetwork(names.network).inspect()).rejects.toThrow();
+  });
+
+  it('fails closed when the sidecar cannot start: no container, no network, no state', async () => {
+    project = makeProject(testAgentManifest({ network: { allow: [] } }));
+    const saved = process.env.CLAUDE_BOTTLE_EGRESS_IMAGE;
+    process.env.CLAUDE_BOTTLE_EGRESS_IMAGE = 'claude-bottle-no-such-egress:0';
+    try {
+      const prepared = await prepareStart(project.ctx, { projectDir: project.root, agent: 'tester' });
+      await expect(launchPrepared(project.ctx, prepared)).rejects.toMatchObject({ kind: 'image-missing' });
+      expect(await listBottles(project.ctx)).toMatchObject({ live: [], preserved: [], interrupted: [] });
+      await expect(docker.getNetwork(egressNames(prepared.plan.slug).network).inspect()).rejects.toThrow();
+    } finally {
+      if (saved === undefined) delete process.env.CLAUDE_BOTTLE_EGRESS_IMAGE;
+      else process.env.CLAUDE_BOTTLE_EGRESS_IMAGE = saved;
+    }
+  });
+});
+
+describe('the real Claude Code behind the proxy', () => {
+  it('lands on its prompt and holds a conversation, the stand-in API receiving the real key', async () => {
+    const { tag } = await ensureBuiltinBaseImage(docker, { baseImage: DEBIAN_IMAGE });
+    project = makeProject({ version: 1, agents: { tester: { image: tag, network: { allow: [] } } } }, { secrets: { ANTHROPIC_API_KEY: REAL_KEY } });
+    const { running, screen } = await start(project, 'bypass permissions on');
+    running.session.write('hello from the bottle');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    running.session.write('\r');
+    // Claude draws its reply word by word with cursor moves: the reply's first word is enough.
+    await screen.waitFor('stand-in', 60_000);
+    const records = await api.records();
+    const turns = records.filter((record) => record.path === '/v1/messages' && record.messages.some((message) => message.content.includes('hello from the bottle')));
+    expect(turns.length).toBeGreaterThan(0);
+    expect(new Set(records.map((record) => record.xApiKey))).toEqual(new Set([REAL_KEY]));
+    running.session.write('\x03');
+    running.session.write('\x03');
+    await running.outcome;
+  }, 20 * 60_000);
+});
