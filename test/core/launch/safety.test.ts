@@ -6,7 +6,7 @@ import { createCoreContext } from '../../../src/core/context';
 import { connectDocker } from '../../../src/core/docker/client';
 import { findBottleContainers } from '../../../src/core/docker/containers';
 import { BottleError } from '../../../src/core/errors';
-import { launchPrepared, prepareStart } from '../../../src/core/launcher';
+import { cancelPrepared, launchPrepared, prepareStart } from '../../../src/core/launcher';
 import { environmentSecrets, LABELS } from '../../../src/core/plan/plan';
 import { renderPreflight } from '../../../src/core/plan/preflight';
 import { makeProject, readTree, testAgentManifest, type TestProject } from '../../helpers/project';
@@ -97,11 +97,11 @@ describe('secrets and failures', () => {
     expect(tags.trim()).toBe('');
   });
 
-  it('an allow-list network is refused rather than silently opened', async () => {
+  it('an allow-list naming the Anthropic API says what listing it opens, and a cancel leaves nothing', async () => {
     project = makeProject(testAgentManifest({ network: { allow: ['api.anthropic.com'] } }));
-    const error = await prepareStart(project.ctx, { projectDir: project.root, agent: 'tester' }).catch((caught: unknown) => caught);
-    expect((error as BottleError).kind).toBe('unsupported');
-    expect((error as BottleError).message).toContain('api.anthropic.com');
+    const prepared = await prepareStart(project.ctx, { projectDir: project.root, agent: 'tester' });
+    expect(renderPreflight(prepared.plan)).toContain('the list names the Anthropic API: the agent can reach it with a key of its own');
+    await cancelPrepared(project.ctx, prepared);
     expect(fs.existsSync(join(project.home, 'state')) ? fs.readdirSync(join(project.home, 'state')) : []).toEqual([]);
   });
 });
