@@ -14,6 +14,8 @@
 #       secret NAME   says whether the variable NAME is set and its length, never its value
 #       flood         prints numbered lines until Ctrl-C, then returns to the prompt
 #       whoami        prints `id`
+#       fetch URL     fetches URL with busybox wget (through $http_proxy when it is set), prints
+#                     the first line of the answer or `fetch failed`
 #       pwd           prints the working directory
 #     Ctrl-C at the prompt ends the program (status 130, killed by SIGINT); EOF exits 0.
 
@@ -139,6 +141,13 @@ while :; do
       ;;
     flood) flood ;;
     whoami) reply "$(id)" ;;
+    "fetch "*)
+      if answer="$(timeout 10 wget -qO- "${line#fetch }" 2>&1)"; then
+        reply "fetched: $(printf '%s\n' "$answer" | head -n 1)"
+      else
+        reply "fetch failed: $(printf '%s\n' "$answer" | head -n 1)"
+      fi
+      ;;
     pwd) reply "$cwd" ;;
     *) reply "Claude: you said: $line" ;;
   esac

@@ -20,6 +20,9 @@ import {
   reattachBottle,
 } from '../core/launcher';
 import { loadManifest } from '../core/manifest/load';
+import { addAllowedHost } from '../core/manifest/edit';
+import { readEgressLog } from '../core/network/egressLogFile';
+import type { EgressLogEntry } from '../proxy/egressLog';
 import type { BottlePlan } from '../core/plan/plan';
 import type { AppSecretStore } from '../core/secrets/appSecretStore';
 import { isValidSlug } from '../core/state/stateStore';
@@ -31,10 +34,12 @@ import {
   type CommandName,
   type CommandResult,
   type DoctorCheckView,
+  type EgressEntryView,
   type ErrorInfo,
   type ImageProgressView,
   LIMITS,
   type LaunchProgressView,
+  type ProxyState,
   type SessionView,
 } from '../shared/contract';
 import { SERVICE_LIMITS, TERMINAL_FLOW } from './constants';
@@ -95,7 +100,19 @@ interface ManagedBottle {
   lastProgressAt: number;
   /** A window has attached to this terminal (possibly before the session existed, during the launch). */
   viewed: boolean;
+  /** The bottle's egress, when it has an allow-list: its proxy's state and recent log entries. */
+  egress?: ManagedEgress;
   settled?: Promise<BottleOutcome | undefined>;
+}
+
+interface ManagedEgress {
+  proxy: ProxyState;
+  /** The newest entries, oldest first, at most `SERVICE_LIMITS.egressEntries`. */
+  entries: EgressEntryView[];
+  /** Entries not yet sent in a `bottle.egress` event. */
+  unsent: EgressEntryView[];
+  flushTimer?: NodeJS.Timeout;
+  subscriptions: Disposable[];
 }
 
 const LIVE_STATUSES: ReadonlySet<BottleStatus['status']> = new Set(['building', 'starting', 'running']);
@@ -151,6 +168,12 @@ export class BottleService implements CommandTarget, Disposable {
         return {};
       },
       'bottles.reattach': (args) => this.reattach(args.slug, { cols: args.cols ?? 80, rows: args.rows ?? 24 }),
+      'bottles.egress': (args) => this.egressOf(args.slug),
+      'bottles.allowHost': (args) => this.allowHost(args.slug, args.host),
+      'bottles.restartProxy': async (args) => {
+        await this.restartProxy(args.slug);
+        return {};
+      },
       'terminal.attach': async (args) => this.attachTerminal(args.slug),
       'terminal.input': async (args) => {
         this.liveBottle(args.slug, 'type into');
@@ -239,6 +262,7 @@ export class BottleService implements CommandTarget, Disposable {
     const launching = [...this.bottles.values()].filter((bottle) => !bottle.running && bottle.launching);
     for (const bottle of launching) bottle.abort.abort();
     await Promise.allSettled(launching.map((bottle) => bottle.launching));
+    for (const bottle of this.bottles.values()) this.unwatchEgress(bottle);
     this.registry.dispose();
     this.hub.dispose();
   }
@@ -393,6 +417,7 @@ export class BottleService implements CommandTarget, Disposable {
     const { cols, rows } = managed.size;
     stream.resize(cols, rows);
     this.setStatus(managed, { status: 'running' });
+    this.watchEgress(managed, running);
     this.hub.emit('bottles.changed', {});
     managed.settled = running.outcome.then(
       (outcome) => {
@@ -411,7 +436,75 @@ export class BottleService implements CommandTarget, Disposable {
     if (managed.stopRequested) void running.stop({ keep: managed.stopRequested.keep }).catch(() => undefined);
   }
 
+  // -------------------------------------------------------------------------------------------
+  // Egress: the proxy's log, live to the tab, and its death (the bottle then has no network)
+
+  private watchEgress(managed: ManagedBottle, running: RunningBottle): void {
+    const egress = running.egress;
+    if (!egress) return;
+    const state: ManagedEgress = { proxy: 'up', entries: [], unsent: [], subscriptions: [] };
+    managed.egress = state;
+    state.subscriptions.push(
+      egress.onLog((entry) => {
+        const view = egressView(entry);
+        state.entries.push(view);
+        if (state.entries.length > SERVICE_LIMITS.egressEntries) state.entries.splice(0, state.entries.length - SERVICE_LIMITS.egressEntries);
+        state.unsent.push(view);
+        state.flushTimer ??= setTimeout(() => this.flushEgress(managed), SERVICE_LIMITS.egressBatchMs);
+      }),
+      egress.onExit(() => {
+        if (!LIVE_STATUSES.has(managed.status.status)) return;
+        state.proxy = 'down';
+        this.flushEgress(managed);
+        this.notify({ kind: 'attention', slug: managed.slug, title: `${managed.status.agent} lost its network`, body: 'Its egress proxy stopped: the bottle has no way out until the proxy is restarted.' });
+      }),
+    );
+  }
+
+  private flushEgress(managed: ManagedBottle): void {
+    const state = managed.egress;
+    if (!state) return;
+    if (state.flushTimer) clearTimeout(state.flushTimer);
+    state.flushTimer = undefined;
+    const entries = state.unsent.splice(0, state.unsent.length);
+    if (!this.disposed) this.hub.emit('bottle.egress', { slug: managed.slug, proxy: state.proxy, entries: entries.slice(-SERVICE_LIMITS.egressEntries) });
+  }
+
+  private unwatchEgress(managed: ManagedBottle): void {
+    const state = managed.egress;
+    if (!state) return;
+    this.flushEgress(managed);
+    for (const subscription of state.subscriptions) subscription.dispose();
+    state.subscriptions = [];
+    state.proxy = 'none';
+  }
+
+  private async egressOf(slug: string): Promise<CommandResult<'bottles.egress'>> {
+    const state = this.bottles.get(slug)?.egress;
+    if (state && state.proxy !== 'none') return { proxy: state.proxy, entries: state.entries.slice(-SERVICE_LIMITS.egressEntries) };
+    if (!(await this.ctx.store.exists(slug))) return { proxy: 'none', entries: [] };
+    const entries = await readEgressLog(this.ctx.store.bottleDir(slug));
+    return { proxy: 'none', entries: entries.slice(-SERVICE_LIMITS.egressEntries).map(egressView) };
+  }
+
+  private async allowHost(slug: string, host: string): Promise<CommandResult<'bottles.allowHost'>> {
+    const record = await this.ctx.store.read(slug);
+    const edit = await addAllowedHost(record.manifestFile, record.agent, host);
+    if (edit.changed) this.hub.emit('projects.changed', {});
+    return { manifest: record.manifestFile, hosts: edit.hosts.map((entry) => clip(entry, 300)), changed: edit.changed };
+  }
+
+  private async restartProxy(slug: string): Promise<void> {
+    const managed = this.liveBottle(slug, 'restart the egress proxy of');
+    const egress = managed.running?.egress;
+    if (!egress || !managed.egress) throw new BottleError('usage', `bottle ${slug} has no egress proxy`, 'only bottles with an allow-list have one');
+    await egress.restart();
+    managed.egress.proxy = 'up';
+    this.flushEgress(managed);
+  }
+
   private settle(managed: ManagedBottle, outcome: BottleOutcome): void {
+    this.unwatchEgress(managed);
     // Ending the terminal flushes its last output, so it reaches the tab before the status that ends it.
     this.registry.end(managed.slug);
     this.setStatus(managed, { status: outcome.preserved ? 'preserved' : 'exited', exitCode: outcome.exitCode, message: clip(outcome.summary) });
@@ -621,6 +714,21 @@ export class BottleService implements CommandTarget, Disposable {
   private notify(notification: BottleNotification): void {
     this.hub.emit('app.notification', { ...notification, title: clip(notification.title, 200), body: clip(notification.body) });
   }
+}
+
+/** An egress log entry for the window: bounded as the contract wants (what the bottle asked for is shown escaped there). */
+function egressView(entry: EgressLogEntry): EgressEntryView {
+  return {
+    time: entry.time.slice(0, 40),
+    method: entry.method.slice(0, 32),
+    host: entry.host.slice(0, 255),
+    port: entry.port,
+    verdict: entry.verdict,
+    ...(entry.reason !== undefined ? { reason: entry.reason.slice(0, 1000) } : {}),
+    ...(entry.anthropic ? { anthropic: true } : {}),
+    bytesUp: entry.bytesUp,
+    bytesDown: entry.bytesDown,
+  };
 }
 
 function expandHome(path: string): string {

@@ -26,4 +26,8 @@ export const SERVICE_LIMITS = {
   maxEndedSessions: 20,
   /** Recent projects remembered across restarts (and offered in the tray). */
   maxRecentProjects: 10,
+  /** Egress log entries a tab holds (the whole log is in the state folder and `claude-bottle logs`). */
+  egressEntries: 500,
+  /** Egress entries are sent to the window in batches: a bottle hammering a refused host costs a few events a second. */
+  egressBatchMs: 250,
 } as const;

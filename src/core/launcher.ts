@@ -230,7 +230,10 @@ export async function reattachBottle(ctx: CoreContext, slug: string, size: { col
   }
   const plan = await planFromRecord(ctx, record);
   // The bottle's egress sidecar outlived its owner too: reconnect to it (it fails closed if gone).
-  const egress = plan.network.mode === 'allow' ? await reconnectBottleEgress({ docker: ctx.docker, slug, secrets: ctx.secrets, stateDir: ctx.store.bottleDir(slug) }) : undefined;
+  const egress =
+    plan.network.mode === 'allow'
+      ? await reconnectBottleEgress({ docker: ctx.docker, slug, labels: plan.labels, hosts: plan.network.hosts, secrets: ctx.secrets, stateDir: ctx.store.bottleDir(slug) })
+      : undefined;
   // The container keeps the user and workdir it was started with, whatever the manifest says now.
   const session = openClaudeSession(ctx, plan, { user: info.Config.User || '1000', workdir: info.Config.WorkingDir || plan.workdir, ...size, env: egress?.sessionEnv });
   await ctx.store.update(slug, (current) => ({ ...current, status: 'running', owner: ctx.owner }));

@@ -18,6 +18,9 @@ export const COMMAND_NAME_LIST = [
   'bottles.stop',
   'bottles.discard',
   'bottles.reattach',
+  'bottles.egress',
+  'bottles.allowHost',
+  'bottles.restartProxy',
   'terminal.attach',
   'terminal.input',
   'terminal.resize',
@@ -30,7 +33,7 @@ export const COMMAND_NAME_LIST = [
   'secrets.delete',
 ] as const;
 
-export const EVENT_NAME_LIST = ['bottle.status', 'terminal.data', 'bottles.changed', 'projects.changed', 'app.notification', 'ui.request', 'image.progress'] as const;
+export const EVENT_NAME_LIST = ['bottle.status', 'terminal.data', 'bottles.changed', 'projects.changed', 'app.notification', 'ui.request', 'image.progress', 'bottle.egress'] as const;
 
 /** The Electron IPC channel of a command, and the one channel events arrive on. */
 export const ipcChannel = (command: CommandName): string => `bottle:${command}`;

@@ -242,6 +242,25 @@ export const SessionViewSchema = BottleStatusSchema.extend({
 });
 export type SessionView = z.infer<typeof SessionViewSchema>;
 
+/** One request a bottle's egress proxy allowed, refused or could not complete. */
+export const EgressEntrySchema = z.object({
+  time: text(40),
+  method: text(32),
+  /** What the bottle asked for: shown escaped. */
+  host: text(255),
+  port: z.number().int().min(0).max(65535),
+  verdict: z.enum(['allowed', 'refused', 'failed']),
+  reason: text(1000).optional(),
+  anthropic: z.boolean().optional(),
+  bytesUp: z.number().int().min(0),
+  bytesDown: z.number().int().min(0),
+});
+export type EgressEntryView = z.infer<typeof EgressEntrySchema>;
+
+/** `none`: the bottle has no allow-list; `up` / `down`: its egress proxy runs, or died (no network). */
+export const ProxyStateSchema = z.enum(['none', 'up', 'down']);
+export type ProxyState = z.infer<typeof ProxyStateSchema>;
+
 /** A running container no live session of this process is attached to. */
 export const DetachedViewSchema = z.object({
   slug: SlugSchema,
@@ -406,6 +425,24 @@ export const commands = {
     args: z.strictObject({ slug: SlugSchema, cols: ColsSchema.optional(), rows: RowsSchema.optional() }),
     result: BottleStatusSchema,
   },
+  /** A bottle's egress: the proxy's state and its latest log entries (newest last). */
+  'bottles.egress': {
+    args: z.strictObject({ slug: SlugSchema }),
+    result: z.object({ proxy: ProxyStateSchema, entries: z.array(EgressEntrySchema).max(1000) }),
+  },
+  /**
+   * Adds a host (one the proxy refused) to the bottle's agent's allow-list in claude-bottle.json,
+   * keeping the file's comments and layout. It applies the next time the bottle starts.
+   */
+  'bottles.allowHost': {
+    args: z.strictObject({ slug: SlugSchema, host: z.string().min(1).max(300) }),
+    result: z.object({ manifest: PathSchema, hosts: z.array(text(300)).max(1000), changed: z.boolean() }),
+  },
+  /** Starts a bottle's egress proxy again after it died (the bottle had no network meanwhile). */
+  'bottles.restartProxy': {
+    args: z.strictObject({ slug: SlugSchema }),
+    result: z.object({}),
+  },
   /** Joins a bottle's terminal: recent output to replay, and its status. Resets flow control. */
   'terminal.attach': {
     args: z.strictObject({ slug: SlugSchema }),
@@ -527,6 +564,8 @@ export const events = {
   'ui.request': UiRequestSchema,
   /** A built-in base image build ("Update Claude Code") made progress, ended, or failed. */
   'image.progress': ImageProgressSchema,
+  /** New egress log entries of a bottle, batched; or its proxy died or came back. */
+  'bottle.egress': z.object({ slug: SlugSchema, proxy: ProxyStateSchema, entries: z.array(EgressEntrySchema).max(1000) }),
 } as const satisfies Record<string, z.ZodType>;
 
 export type EventName = keyof typeof events;

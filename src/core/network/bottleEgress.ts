@@ -52,10 +52,14 @@ export interface BottleEgress {
   proxyPort: number;
   /** The sidecar's address on the outside network: the bottle must not reach it directly. */
   outsideAddress: string;
-  /** Every request the proxy logged, as it happens. */
+  /** Every request the proxy logged, as it happens (across restarts). */
   onLog(listener: (entry: EgressLogEntry) => void): { dispose(): void };
-  /** Resolves when the sidecar stops (it died, or was removed). */
+  /** Called when the proxy stops (it died, or was removed): the bottle then has no way out. */
+  onExit(listener: () => void): { dispose(): void };
+  /** Resolves when the current run of the proxy stops. */
   readonly exited: Promise<void>;
+  /** Starts a proxy that died again, at the same address, with the same configuration. */
+  restart(): Promise<void>;
   /** Removes the sidecar and the network. Safe to call twice. */
   dispose(): Promise<void>;
 }
@@ -82,7 +86,6 @@ export async function startEgress(docker: Docker, setup: EgressSetup): Promise<B
     await dockerStep(docker, `creating the bottle's internal network ${names.network}`, () =>
       docker.createNetwork({ Name: names.network, Driver: 'bridge', Internal: true, CheckDuplicate: true, Labels: { ...setup.labels, [EGRESS_ROLE_LABEL]: 'network' } }),
     );
-    const ownAddresses = await machineAddresses(docker, outside);
     const sidecar = await dockerStep(docker, `creating the egress sidecar ${names.sidecar}`, () =>
       docker.createContainer({
         name: names.sidecar,
@@ -105,72 +108,125 @@ export async function startEgress(docker: Docker, setup: EgressSetup): Promise<B
       }),
     );
     await dockerStep(docker, `connecting the egress sidecar to the ${outside} network`, () => docker.getNetwork(outside).connect({ Container: names.sidecar }));
-    const stdin = (await sidecar.attach({ stream: true, stdin: true, hijack: true })) as NodeJS.ReadWriteStream;
-    await dockerStep(docker, 'starting the egress sidecar', () => sidecar.start());
-    const info = await sidecar.inspect();
-    const proxyAddress = info.NetworkSettings.Networks[names.network]?.IPAddress;
-    if (!proxyAddress) throw new BottleError('network-failed', `the egress sidecar has no address on ${names.network}`);
-    const outsideAddress = info.NetworkSettings.Networks[outside]?.IPAddress ?? '';
-
-    const logs = await followLogs(docker, sidecar);
-    const config = {
-      listen: { host: proxyAddress, port: EGRESS_DEFAULTS.proxyPort },
-      allow: [...setup.allow],
-      ownAddresses,
-      ...(setup.dnsServers ? { dnsServers: [...setup.dnsServers] } : {}),
-      ...(setup.anthropic ? { anthropic: setup.anthropic } : {}),
-    };
-    // The credential crosses on standard input only: not in the sidecar's config, argv or a file.
-    stdin.end(`${JSON.stringify(config)}\n`);
-    await logs.ready(setup.signal);
-    return {
-      networkName: names.network,
-      sidecarName: names.sidecar,
-      proxyAddress,
-      proxyPort: EGRESS_DEFAULTS.proxyPort,
-      outsideAddress,
-      onLog: logs.onLog,
-      exited: logs.exited,
-      dispose: async () => {
-        logs.dispose();
-        await cleanup();
-      },
-    };
+    const run = await runSidecar(docker, sidecar, setup);
+    return egressHandle(docker, setup, run, cleanup);
   } catch (error) {
     await cleanup();
     throw error instanceof BottleError ? error : new BottleError('network-failed', `the bottle's network could not be set up: ${(error as Error).message}`, undefined, { cause: error });
   }
 }
 
+interface SidecarRun {
+  proxyAddress: string;
+  outsideAddress: string;
+  logs: FollowedLogs;
+}
+
+/**
+ * Starts the sidecar's proxy: attach its standard input, start it, hand it its configuration (the
+ * credential crosses there only: not in its config, argv or a file), and wait until it listens.
+ * `expectedAddress` is set on a restart: the bottle knows the proxy by that address only.
+ */
+async function runSidecar(docker: Docker, sidecar: Docker.Container, setup: EgressSetup, expectedAddress?: string): Promise<SidecarRun> {
+  const names = egressNames(setup.slug);
+  const outside = setup.outsideNetwork ?? EGRESS_DEFAULTS.outsideNetwork;
+  const stdin = (await sidecar.attach({ stream: true, stdin: true, hijack: true })) as NodeJS.ReadWriteStream;
+  await dockerStep(docker, 'starting the egress sidecar', () => sidecar.start());
+  const info = await sidecar.inspect();
+  const proxyAddress = info.NetworkSettings.Networks[names.network]?.IPAddress;
+  if (!proxyAddress) throw new BottleError('network-failed', `the egress sidecar has no address on ${names.network}`);
+  if (expectedAddress !== undefined && proxyAddress !== expectedAddress) {
+    await removeQuietly(() => sidecar.kill());
+    throw new BottleError('network-failed', `the egress proxy came back at ${proxyAddress}, not at ${expectedAddress} where the bottle looks for it`, 'stop the bottle with "keep" and resume it');
+  }
+  const logs = await followLogs(docker, sidecar, Math.floor(Date.now() / 1000) - 1);
+  const config = {
+    listen: { host: proxyAddress, port: EGRESS_DEFAULTS.proxyPort },
+    allow: [...setup.allow],
+    ownAddresses: await machineAddresses(docker, outside),
+    ...(setup.dnsServers ? { dnsServers: [...setup.dnsServers] } : {}),
+    ...(setup.anthropic ? { anthropic: setup.anthropic } : {}),
+  };
+  stdin.end(`${JSON.stringify(config)}\n`);
+  try {
+    await logs.ready(setup.signal);
+  } catch (error) {
+    logs.dispose();
+    throw error;
+  }
+  return { proxyAddress, outsideAddress: info.NetworkSettings.Networks[outside]?.IPAddress ?? '', logs };
+}
+
+/** The handle the launcher keeps: log listeners and exit listeners survive a restart of the proxy. */
+function egressHandle(docker: Docker, setup: EgressSetup, first: SidecarRun, cleanup: () => Promise<void>): BottleEgress {
+  const names = egressNames(setup.slug);
+  let run = first;
+  const logListeners = new Set<(entry: EgressLogEntry) => void>();
+  const exitListeners = new Set<() => void>();
+  const wire = (current: SidecarRun): void => {
+    current.logs.onLog((entry) => {
+      for (const listener of logListeners) listener(entry);
+    });
+    void current.logs.exited.then(() => {
+      if (run === current) for (const listener of exitListeners) listener();
+    });
+  };
+  wire(run);
+  return {
+    networkName: names.network,
+    sidecarName: names.sidecar,
+    proxyAddress: run.proxyAddress,
+    proxyPort: EGRESS_DEFAULTS.proxyPort,
+    outsideAddress: run.outsideAddress,
+    onLog(listener) {
+      logListeners.add(listener);
+      return { dispose: () => logListeners.delete(listener) };
+    },
+    onExit(listener) {
+      exitListeners.add(listener);
+      return { dispose: () => exitListeners.delete(listener) };
+    },
+    get exited() {
+      return run.logs.exited;
+    },
+    async restart() {
+      const sidecar = docker.getContainer(names.sidecar);
+      const state = await sidecar.inspect().catch(() => undefined);
+      if (!state) throw new BottleError('network-failed', `the egress sidecar ${names.sidecar} is gone`, 'stop the bottle with "keep" and resume it');
+      if (state.State.Running) return;
+      run.logs.dispose();
+      run = await runSidecar(docker, sidecar, setup, run.proxyAddress);
+      wire(run);
+    },
+    dispose: async () => {
+      run.logs.dispose();
+      logListeners.clear();
+      exitListeners.clear();
+      await cleanup();
+    },
+  };
+}
+
 /**
  * The egress of a bottle whose sidecar already runs (its owner died and another process
  * re-attaches): its addresses, and its log followed again from `since` (unix seconds).
  */
-export async function reconnectEgress(docker: Docker, slug: string, since: number): Promise<BottleEgress> {
-  const names = egressNames(slug);
+export async function reconnectEgress(docker: Docker, setup: EgressSetup, since: number): Promise<BottleEgress> {
+  const names = egressNames(setup.slug);
   const sidecar = docker.getContainer(names.sidecar);
   const info = await sidecar.inspect().catch(() => undefined);
   if (!info?.State.Running) {
-    throw new BottleError('network-failed', `the egress proxy of bottle ${slug} is not running: the bottle has no way out`, `stop the bottle and resume it: claude-bottle stop --keep ${slug}`);
+    throw new BottleError('network-failed', `the egress proxy of bottle ${setup.slug} is not running: the bottle has no way out`, `stop the bottle and resume it: claude-bottle stop --keep ${setup.slug}`);
   }
   const proxyAddress = info.NetworkSettings.Networks[names.network]?.IPAddress;
-  if (!proxyAddress) throw new BottleError('network-failed', `the egress sidecar of bottle ${slug} has no address on ${names.network}`);
+  if (!proxyAddress) throw new BottleError('network-failed', `the egress sidecar of bottle ${setup.slug} has no address on ${names.network}`);
   const outside = Object.entries(info.NetworkSettings.Networks).find(([name]) => name !== names.network);
   const logs = await followLogs(docker, sidecar, since);
-  return {
-    networkName: names.network,
-    sidecarName: names.sidecar,
-    proxyAddress,
-    proxyPort: EGRESS_DEFAULTS.proxyPort,
-    outsideAddress: outside?.[1].IPAddress ?? '',
-    onLog: logs.onLog,
-    exited: logs.exited,
-    dispose: async () => {
-      logs.dispose();
-      await removeQuietly(() => sidecar.remove({ force: true }));
-      await removeQuietly(() => docker.getNetwork(names.network).remove());
-    },
+  const cleanup = async (): Promise<void> => {
+    await removeQuietly(() => sidecar.remove({ force: true }));
+    await removeQuietly(() => docker.getNetwork(names.network).remove());
   };
+  return egressHandle(docker, { ...setup, ...(outside ? { outsideNetwork: outside[0] } : {}) }, { proxyAddress, outsideAddress: outside?.[1].IPAddress ?? '', logs }, cleanup);
 }
 
 /**

@@ -3,7 +3,7 @@ import { credentialVariable, findClaudeCredential, placeholderCredential } from 
 import type { BuildProgress } from '../docker/progress';
 import { BottleError } from '../errors';
 import type { SecretSource } from '../plan/plan';
-import { type BottleEgress, bottleNetworkSettings, checkEgress, type EgressCheck, egressNames, reconnectEgress, startEgress } from './bottleEgress';
+import { type BottleEgress, bottleNetworkSettings, checkEgress, type EgressCheck, egressNames, type EgressSetup, reconnectEgress, startEgress } from './bottleEgress';
 import { ensureEgressImage } from './egressImage';
 import { EgressLogFile } from './egressLogFile';
 
@@ -62,26 +62,31 @@ export async function openBottleEgress(inputs: OpenEgressInputs): Promise<Opened
   const env = inputs.env ?? process.env;
   const image = await ensureEgressImage(inputs.docker, { env, ...(inputs.onProgress ? { onProgress: inputs.onProgress } : {}), ...(inputs.signal ? { signal: inputs.signal } : {}) });
   const credential = findClaudeCredential(inputs.secrets);
-  const dnsServers = env[EGRESS_ENV.dnsServers]?.split(',').map((server) => server.trim()).filter(Boolean);
-  const egress = await startEgress(inputs.docker, {
-    slug: inputs.slug,
-    labels: inputs.labels,
-    allow: inputs.hosts,
-    image,
-    anthropic: { upstream: env[EGRESS_ENV.upstream] || ANTHROPIC_API, ...(credential ? { credential: { kind: credential.kind, value: credential.value } } : {}) },
-    ...(env[EGRESS_ENV.outsideNetwork] ? { outsideNetwork: env[EGRESS_ENV.outsideNetwork] } : {}),
-    ...(dnsServers && dnsServers.length > 0 ? { dnsServers } : {}),
-    ...(inputs.signal ? { signal: inputs.signal } : {}),
-  });
+  const egress = await startEgress(inputs.docker, { ...egressSetup(inputs, credential, env), image, ...(inputs.signal ? { signal: inputs.signal } : {}) });
   return opened(egress, inputs.slug, credential, inputs.stateDir);
 }
 
+/** What the sidecar is started with, from the plan's hosts, the user's credential and the settings. */
+function egressSetup(inputs: { slug: string; labels: Record<string, string>; hosts: readonly string[] }, credential: ReturnType<typeof findClaudeCredential>, env: NodeJS.ProcessEnv): Omit<EgressSetup, 'image'> {
+  const dnsServers = env[EGRESS_ENV.dnsServers]?.split(',').map((server) => server.trim()).filter(Boolean);
+  return {
+    slug: inputs.slug,
+    labels: inputs.labels,
+    allow: inputs.hosts,
+    anthropic: { upstream: env[EGRESS_ENV.upstream] || ANTHROPIC_API, ...(credential ? { credential: { kind: credential.kind, value: credential.value } } : {}) },
+    ...(env[EGRESS_ENV.outsideNetwork] ? { outsideNetwork: env[EGRESS_ENV.outsideNetwork] } : {}),
+    ...(dnsServers && dnsServers.length > 0 ? { dnsServers } : {}),
+  };
+}
+
 /** Re-attach: the running sidecar of a bottle whose owner died; its log is kept again from where it stopped. */
-export async function reconnectBottleEgress(inputs: { docker: Docker; slug: string; secrets: SecretSource; stateDir: string }): Promise<OpenedEgress> {
+export async function reconnectBottleEgress(inputs: { docker: Docker; slug: string; labels: Record<string, string>; hosts: readonly string[]; secrets: SecretSource; stateDir: string; env?: NodeJS.ProcessEnv }): Promise<OpenedEgress> {
   const log = new EgressLogFile(inputs.stateDir);
   const since = Math.floor(((await log.modifiedAt()) ?? Date.now()) / 1000) + 1;
-  const egress = await reconnectEgress(inputs.docker, inputs.slug, since);
-  return opened(egress, inputs.slug, findClaudeCredential(inputs.secrets), inputs.stateDir);
+  const credential = findClaudeCredential(inputs.secrets);
+  const sidecarImage = (await inputs.docker.getContainer(egressNames(inputs.slug).sidecar).inspect().catch(() => undefined))?.Config.Image ?? '';
+  const egress = await reconnectEgress(inputs.docker, { ...egressSetup(inputs, credential, inputs.env ?? process.env), image: sidecarImage }, since);
+  return opened(egress, inputs.slug, credential, inputs.stateDir);
 }
 
 function opened(egress: BottleEgress, slug: string, credential: ReturnType<typeof findClaudeCredential>, stateDir: string): OpenedEgress {

@@ -147,7 +147,7 @@ describe('a bottle with an allow-list', () => {
 
   it('has no way out but the proxy: no direct connection, no DNS', async () => {
     const bottle = await bottleBehindProxy(['allowed.test']);
-    const direct = await bottle.sh(`wget -qO- -T 3 -Y off http://${internet.address}/`);
+    const direct = await bottle.sh(`timeout 5 wget -qO- -Y off http://${internet.address}/`);
     expect(direct.exitCode).not.toBe(0);
     expect(direct.output).not.toContain('stand-in');
     const raw = await bottle.sh(`echo hi | nc -w 3 ${internet.address} 80`);
@@ -190,7 +190,7 @@ describe('a bottle with an allow-list', () => {
     const bottle = await bottleBehindProxy(['allowed.test']);
     await docker.getContainer(bottle.egress.sidecarName).kill();
     await bottle.egress.exited;
-    const result = await bottle.sh('wget -qO- -T 3 http://allowed.test/');
+    const result = await bottle.sh("timeout 5 wget -qO- http://allowed.test/");
     expect(result.exitCode).not.toBe(0);
     expect(result.output).not.toContain('stand-in');
   });

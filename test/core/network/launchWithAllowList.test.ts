@@ -78,7 +78,7 @@ describe('a bottle launched with an allow-list', () => {
     expect((await execIn(container, ['wget', '-qO-', 'http://allowed.test/x'])).stdout).toContain('stand-in http allowed.test /x');
     const refused = await execIn(container, ['wget', '-qO-', 'http://other.test/']);
     expect(refused.exitCode).not.toBe(0);
-    expect((await execIn(container, ['wget', '-qO-', '-T', '3', '-Y', 'off', `http://${internet.address}/`])).exitCode).not.toBe(0);
+    expect((await execIn(container, ['timeout', '5', 'wget', '-qO-', '-Y', 'off', `http://${internet.address}/`])).exitCode).not.toBe(0);
 
     // Claude's session sees a placeholder of the key's kind, never the key.
     running.session.write('secret ANTHROPIC_API_KEY\r');

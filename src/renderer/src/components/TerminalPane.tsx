@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { BottleStatus, SessionView } from '../../../shared/contract';
 import { formatUptime, isLive, statusLabel } from '../format';
 import type { TerminalController } from '../terminal/TerminalController';
+import { EgressStrip } from './EgressStrip';
 import { SearchBar } from './SearchBar';
 
 interface Props {
@@ -58,6 +59,7 @@ export function TerminalPane({ controller, active, status, session, agent, searc
         </div>
       ) : null}
       <div className="terminal-host" ref={hostRef} />
+      <EgressStrip slug={controller.slug} live={isLive(status)} />
       <StatusBar agent={agent} status={status} session={session} stopping={stopping} onStop={onStop} onResume={onResume} />
     </section>
   );

@@ -1,0 +1,79 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import { egressNames } from '../src/core/network/bottleEgress';
+import { EGRESS_ENV } from '../src/core/network/egressForBottle';
+import { DEBIAN_IMAGE, ensureTestEgressImage } from '../test/helpers/egressImage';
+import { type StandInInternet, startStandInInternet } from '../test/helpers/standInInternet';
+import { removeContainers } from './support/globalSetup';
+import { expect, makeProject, test, WAIT } from './support/fixtures';
+import { type ServeProcess, startServe } from './support/server';
+
+// A bottle with an allow-list, in the window: its requests show under its terminal (allowed and
+// refused counted, the list in a panel), a refused host goes into claude-bottle.json with one
+// click, and when its egress proxy dies the tab says the bottle has no network and offers to
+// restart the proxy. Against a stand-in internet on this machine only.
+
+const LABELS = { 'claude-bottle.test': 'e2e-egress' };
+let internet: StandInInternet | undefined;
+let server: ServeProcess | undefined;
+let home = '';
+
+test.beforeAll(async () => {
+  test.setTimeout(20 * 60_000);
+  const docker = new Docker();
+  const image = await ensureTestEgressImage(docker);
+  internet = await startStandInInternet(docker, { image, labels: LABELS, subnetByte: 79 });
+  home = join(process.env.E2E_TMP ?? '', 'egress-home');
+  fs.mkdirSync(home, { recursive: true });
+  // The server's bottles reach the stand-in internet through their proxies, and the proxy image
+  // builds FROM the local Debian (no registry here).
+  process.env[EGRESS_ENV.outsideNetwork] = internet.network;
+  process.env[EGRESS_ENV.dnsServers] = internet.address;
+  process.env.CLAUDE_BOTTLE_BASE_FROM = DEBIAN_IMAGE;
+  server = await startServe(home);
+});
+
+test.afterAll(async () => {
+  await server?.stop();
+  removeContainers(home);
+  await internet?.dispose();
+});
+
+test('the egress of a bottle: live counts and list, a refused host allowed in one click, a dead proxy restarted', async ({ app, page }) => {
+  const project = makeProject('egress', { fetcher: { description: 'fake Claude behind a proxy', network: { allow: ['allowed.test'] } } });
+  await app.goto(server?.url);
+  await app.openProject(project);
+  await app.startAgent('fetcher');
+  await expect(app.dialog).toContainText('allow-list: allowed.test');
+  const slug = await app.confirm();
+  await app.expectTerminal(slug, /\n> $/, WAIT.prompt);
+
+  await app.type(slug, 'fetch http://allowed.test/hello\n');
+  await app.expectTerminal(slug, 'fetched: stand-in http allowed.test /hello');
+  await app.type(slug, 'fetch http://other.test/\n');
+  await app.expectTerminal(slug, 'fetch failed');
+  const egress = app.pane(slug).getByTestId('egress');
+  await expect(egress).toContainText('1 allowed · 1 refused (other.test)', { timeout: WAIT.short });
+
+  await egress.locator('.egress-summary').click();
+  const refusedRow = egress.locator('tr.egress-refused', { hasText: 'other.test' });
+  await expect(refusedRow).toContainText('not on the allow-list');
+  await refusedRow.getByRole('button', { name: 'Allow' }).click();
+  await expect(egress).toContainText('Added other.test to');
+  expect(fs.readFileSync(join(project, 'claude-bottle.json'), 'utf8')).toMatch(/"allow":\s*\[\s*"allowed.test",\s*"other.test"\s*\]/);
+  await app.screenshot('egress');
+
+  // The proxy dies: no network, never an open one; the tab says so and restarts it.
+  execFileSync('docker', ['kill', egressNames(slug).sidecar], { stdio: 'ignore' });
+  await expect(egress).toContainText('No network: the egress proxy stopped', { timeout: WAIT.short });
+  await app.type(slug, 'fetch http://allowed.test/again\n');
+  await app.expectTerminal(slug, /fetch failed.*\n> $/s);
+  await egress.getByRole('button', { name: 'Restart proxy' }).click();
+  await expect(egress).toContainText('The egress proxy runs again', { timeout: WAIT.short });
+  await expect(egress).not.toContainText('No network');
+  await app.type(slug, 'fetch http://allowed.test/back\n');
+  await app.expectTerminal(slug, 'fetched: stand-in http allowed.test /back');
+  await page.keyboard.press('Escape');
+});
