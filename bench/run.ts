@@ -154,7 +154,18 @@ async function main(): Promise<void> {
   const base = fs.mkdtempSync(join(os.tmpdir(), 'cb-bench-'));
   const project = join(base, 'project');
   fs.mkdirSync(project);
-  fs.writeFileSync(join(project, 'claude-bottle.json'), JSON.stringify({ version: 1, agents: { bench: { image: IMAGE } } }));
+  // "open" as bare `docker run` has it; the allow-list project measures what the egress sidecar costs.
+  fs.writeFileSync(join(project, 'claude-bottle.json'), JSON.stringify({ version: 1, agents: { bench: { image: IMAGE, network: 'open' } } }));
+  const noneProject = join(base, 'none');
+  const allowProject = join(base, 'allow');
+  for (const [dir, network] of [[noneProject, 'none'], [allowProject, { allow: [] }]] as const) {
+    fs.mkdirSync(dir);
+    fs.writeFileSync(join(dir, 'claude-bottle.json'), JSON.stringify({ version: 1, agents: { bench: { image: IMAGE, network } } }));
+  }
+  // No registry here: the egress sidecar's image builds FROM the local Debian when there is one.
+  process.env.CLAUDE_BOTTLE_BASE_FROM ??= 'claude-bottle-debian:bookworm';
+  const withNone: number[] = [];
+  const withAllow: number[] = [];
   const bare: number[] = [];
   const bottle: number[] = [];
   const bareEcho: number[] = [];
@@ -180,6 +191,12 @@ async function main(): Promise<void> {
       if (round === ROUNDS - 1) flood = await floodThroughApp(w);
       await w.stop();
       await w.dispose();
+      const none = await bottleStart(noneProject, join(base, 'home'));
+      withNone.push(none.ms);
+      await none.stop();
+      const allow = await bottleStart(allowProject, join(base, 'home'));
+      withAllow.push(allow.ms);
+      await allow.stop();
     }
   } finally {
     // A failed round must not leave bottles running: remove whatever this run's state root labelled.
@@ -194,6 +211,7 @@ async function main(): Promise<void> {
     keystrokeEchoInTheWindow: { bareMs: +median(bareEcho).toFixed(2), appMs: +median(appEcho).toFixed(2), addedMs: +(median(appEcho) - median(bareEcho)).toFixed(2), target: 'a few ms at most' },
     floodInTheWindow: flood,
     keystrokeEcho: { bareMs: +median(bareEcho).toFixed(2), bottleMs: +median(bottleEcho).toFixed(2), addedMs: +(median(bottleEcho) - median(bareEcho)).toFixed(2), target: 'a few ms at most' },
+    launchWithAllowList: { noneMs: Math.round(median(withNone)), allowListMs: Math.round(median(withAllow)), ratio: +(median(withAllow) / median(withNone)).toFixed(3), target: '≤ 1.25' },
     egressProxy: await benchProxy(),
   };
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
