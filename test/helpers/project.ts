@@ -37,6 +37,7 @@ export function makeProject(manifest: object | string, options: { files?: Record
     env,
     ctx: createCoreContext({ stateRoot: home, secrets: environmentSecrets(env) }),
     cleanup: () => {
+      removeLeftovers(home);
       removeProjectImages(root);
       fs.rmSync(base, { recursive: true, force: true });
     },
@@ -59,6 +60,15 @@ export function readTree(dir: string): string {
 }
 
 /** Images a test project caused (copy-project, agent builds) are labelled with its root. */
+/** What a failed test may leave running under its state root: containers (bottles, sidecars), then networks. */
+function removeLeftovers(home: string): void {
+  const filter = `label=claude-bottle.home=${home}`;
+  const containers = execFileSync('docker', ['ps', '-aq', '--filter', filter]).toString().split('\n').filter(Boolean);
+  if (containers.length > 0) execFileSync('docker', ['rm', '-f', ...containers], { stdio: 'ignore' });
+  const networks = execFileSync('docker', ['network', 'ls', '-q', '--filter', filter]).toString().split('\n').filter(Boolean);
+  if (networks.length > 0) execFileSync('docker', ['network', 'rm', ...networks], { stdio: 'ignore' });
+}
+
 function removeProjectImages(root: string): void {
   const ids = execFileSync('docker', ['images', '-q', '--filter', `label=claude-bottle.project=${root}`]).toString().split('\n').filter(Boolean);
   if (ids.length > 0) execFileSync('docker', ['rmi', '-f', ...new Set(ids)], { stdio: 'ignore' });

@@ -40,12 +40,13 @@ export async function startStandInInternet(docker: Docker, options: StandInOptio
   const name = `cb-test-internet-${randomBytes(3).toString('hex')}`;
   const certs = makeCertificates(STAND_IN_NAMES);
   const names: Record<string, string> = { ...Object.fromEntries(STAND_IN_NAMES.map((host) => [host, address])), ...options.names };
-  // A network left by a killed run would hold the subnet: remove those first.
-  for (const stale of await docker.listNetworks({ filters: { label: ['claude-bottle.stand-in-internet'] } })) {
-    for (const container of Object.keys((await docker.getNetwork(stale.Id).inspect()).Containers ?? {})) {
+  // A network left by a killed run would hold this subnet: remove that one (and only that one).
+  const stale = (await docker.listNetworks({ filters: { label: ['claude-bottle.stand-in-internet'] } })).filter((network) => network.IPAM?.Config?.some((config) => config.Subnet === subnet));
+  for (const network of stale) {
+    for (const container of Object.keys((await docker.getNetwork(network.Id).inspect()).Containers ?? {})) {
       await docker.getContainer(container).remove({ force: true }).catch(() => undefined);
     }
-    await docker.getNetwork(stale.Id).remove().catch(() => undefined);
+    await docker.getNetwork(network.Id).remove().catch(() => undefined);
   }
   await docker.createNetwork({ Name: name, Driver: 'bridge', IPAM: { Config: [{ Subnet: subnet }] }, Labels: { ...options.labels, 'claude-bottle.stand-in-internet': '1' } });
   const server = await docker.createContainer({

@@ -4,6 +4,7 @@ import type Docker from 'dockerode';
 import { isNotFound, toBottleError } from '../docker/dockerErrors';
 import { dockerEndpoint } from '../docker/client';
 import { BottleError } from '../errors';
+import { createInternalNetwork } from './subnets';
 import { type EgressLogEntry, EgressLogEntrySchema } from '../../proxy/egressLog';
 
 // A bottle's network when its manifest gives an allow-list: the bottle alone on an internal Docker
@@ -83,8 +84,8 @@ export async function startEgress(docker: Docker, setup: EgressSetup): Promise<B
     await removeQuietly(() => docker.getNetwork(names.network).remove());
   };
   try {
-    await dockerStep(docker, `creating the bottle's internal network ${names.network}`, () =>
-      docker.createNetwork({ Name: names.network, Driver: 'bridge', Internal: true, CheckDuplicate: true, Labels: { ...setup.labels, [EGRESS_ROLE_LABEL]: 'network' } }),
+    const subnet = await dockerStep(docker, `creating the bottle's internal network ${names.network}`, () =>
+      createInternalNetwork(docker, names.network, { ...setup.labels, [EGRESS_ROLE_LABEL]: 'network' }),
     );
     const sidecar = await dockerStep(docker, `creating the egress sidecar ${names.sidecar}`, () =>
       docker.createContainer({
@@ -95,6 +96,8 @@ export async function startEgress(docker: Docker, setup: EgressSetup): Promise<B
         StdinOnce: true,
         AttachStdin: true,
         Tty: false,
+        // A fixed address: the bottle is told it before the proxy starts, and a restart keeps it.
+        NetworkingConfig: { EndpointsConfig: { [names.network]: { IPAMConfig: { IPv4Address: subnet.proxyAddress } } } },
         HostConfig: {
           NetworkMode: names.network,
           CapDrop: ['ALL'],

@@ -68,13 +68,19 @@ export function writeTree(dir: string, files: Record<string, string | null>): vo
   }
 }
 
-/** Removes every container and image labelled with this run's id. */
+/** Removes every container, network and image labelled with this run's id. */
 export async function removeTestObjects(docker: Docker): Promise<void> {
   const filters = { label: [`claude-bottle.test-run=${RUN_ID}`] };
   for (const container of await docker.listContainers({ all: true, filters })) {
     await docker
       .getContainer(container.Id)
       .remove({ force: true, v: true })
+      .catch(() => undefined);
+  }
+  for (const network of await docker.listNetworks({ filters })) {
+    await docker
+      .getNetwork(network.Id)
+      .remove()
       .catch(() => undefined);
   }
   for (const image of await docker.listImages({ filters })) {

@@ -63,7 +63,8 @@ async function bottleBehindProxy(allow: string[], credential?: { kind: 'api-key'
     Labels: labels,
     HostConfig: { NetworkMode: settings.networkMode, Dns: settings.dns, CapDrop: ['ALL'], SecurityOpt: ['no-new-privileges'], Init: true },
   });
-  disposables.unshift(async () => void (await container.remove({ force: true }).catch(() => undefined)));
+  // Disposed last-in first-out: the container goes before its network can.
+  disposables.push(async () => void (await container.remove({ force: true }).catch(() => undefined)));
   await container.start();
   return {
     egress,
