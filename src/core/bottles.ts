@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type CoreContext, isOwnerAlive } from './context';
-import { type BottleContainer, findBottleContainers, removeBottleContainer } from './docker/containers';
+import { type BottleContainer, findBottleContainers, removeBottleContainer, removeOwnedContainer } from './docker/containers';
+import { containerNameFor } from './plan/slug';
 import { IMAGE_LABELS } from './docker/images';
 import { BottleError, type ErrorInfo, toErrorInfo } from './errors';
 import { LABELS } from './plan/plan';
@@ -128,9 +129,12 @@ export async function stopBottle(ctx: CoreContext, slug: string, { keep = false 
   const record = await ctx.store.read(slug);
   if (record.status === 'preserved') throw new BottleError('usage', `bottle ${slug} is not running (it is preserved)`, `resume it with \`claude-bottle resume ${slug}\` or discard it`);
 
+  // The container is the slug's, checked by its labels: never whatever name the record says.
+  const containerName = containerNameFor(slug);
+  const owner = { slug, home: ctx.store.root };
   if (isOwnerAlive(record.owner) && record.owner?.pid !== process.pid) {
     await ctx.store.requestStop(slug, { keep, at: new Date().toISOString() });
-    await removeBottleContainer(ctx.docker, record.containerName);
+    await removeOwnedContainer(ctx.docker, containerName, owner);
     const deadline = Date.now() + OWNER_SETTLE_TIMEOUT_MS;
     while (Date.now() < deadline) {
       if (!(await ctx.store.exists(slug))) return { slug, preserved: false };
@@ -141,7 +145,7 @@ export async function stopBottle(ctx: CoreContext, slug: string, { keep = false 
     // The owner did not settle in time: settle here so the bottle never stays half-stopped.
   }
   await snapshotTranscript(ctx.store, slug).catch(() => undefined);
-  await removeBottleContainer(ctx.docker, record.containerName);
+  await removeOwnedContainer(ctx.docker, containerName, owner);
   await removeBottleEgress(ctx.docker, slug);
   if (!keep) {
     await ctx.store.remove(slug);

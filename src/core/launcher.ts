@@ -1,21 +1,21 @@
 import { createHash } from 'node:crypto';
-import fs from 'node:fs/promises';
 import { isBuiltinImage, ensureBuiltinBaseImage } from './builtin/baseImage';
 import { type CoreContext, isOwnerAlive } from './context';
-import { createBottleContainer, removeBottleContainer } from './docker/containers';
+import { checkOwnership, createBottleContainer, removeBottleContainer } from './docker/containers';
 import { pingDocker } from './docker/client';
 import { buildCopyProjectImage, buildImage, ensureImage, IMAGE_LABELS, inspectImageUser } from './docker/images';
 import type { BuildProgress } from './docker/progress';
 import { BottleError } from './errors';
 import { LABELS } from './labels';
 import { loadManifest } from './manifest/load';
-import { type BottlePlan, type LaunchOptions, isRootUser, preparePlan } from './plan/plan';
-import { makeSlug } from './plan/slug';
+import { type BottlePlan, type LaunchOptions, preparePlan } from './plan/plan';
+import { containerNameFor, makeSlug } from './plan/slug';
 import { type ClaudeSession, startClaudeSession } from './session/claudeSession';
 import type { BottleRecord, PreservedReason } from './state/bottleRecord';
 import { hasConversation, snapshotTranscript } from './state/transcripts';
 import { seedClaudeStorage } from './claude/seedStorage';
-import { numericUser } from './docker/imagePasswd';
+import { shareClaudeStorage } from './state/claudeStorage';
+import { resolveBottleUser } from './docker/imagePasswd';
 import { userClaudeTheme } from './claude/userConfig';
 import { type OpenedEgress, openBottleEgress, reconnectBottleEgress, removeBottleEgress, verifyBottleEgress } from './network/egressForBottle';
 import type { BottleEgress } from './network/bottleEgress';
@@ -154,9 +154,12 @@ export async function launchPrepared(ctx: CoreContext, prepared: PreparedBottle,
     await pingDocker(ctx.docker, { timeoutMs: 5_000 });
 
     const image = await resolveImage(ctx, plan, progress, hooks.signal);
-    const user = plan.user ?? (await defaultUser(ctx, image));
+    // Numeric ids, resolved against the image: no spelling of root gets through (docs/security.md).
+    const ids = await resolveBottleUser(ctx.docker, image, { agent: plan.agent, ...(plan.user !== undefined ? { user: plan.user } : {}), dangerous: plan.dangerous }, await inspectImageUser(ctx.docker, image));
+    const user = `${ids.uid}:${ids.gid}`;
+    progress({ stage: 'starting', message: `the bottle runs as uid ${ids.uid}, gid ${ids.gid}` });
     const runImage = plan.copyProject ? await bakeProject(ctx, plan, image, user, progress, hooks.signal) : image;
-    await shareClaudeStorage(ctx.store.claudeDir(plan.slug), user);
+    await shareClaudeStorage(ctx.store.claudeDir(plan.slug), ids);
 
     if (plan.network.mode === 'allow') {
       progress({ stage: 'network', message: 'starting the egress proxy' });
@@ -176,7 +179,7 @@ export async function launchPrepared(ctx: CoreContext, prepared: PreparedBottle,
       workdir: plan.workdir,
       theme: userClaudeTheme(),
       ...(egress?.apiKeyInBottle ? { apiKeyInBottle: egress.apiKeyInBottle } : {}),
-      ...(await seedOwner(ctx, runImage, user)),
+      ...(process.getuid?.() === 0 ? { owner: ids } : {}),
     });
 
     checkAborted(hooks.signal);
@@ -221,13 +224,15 @@ export async function reattachBottle(ctx: CoreContext, slug: string, size: { col
   if (isOwnerAlive(record.owner) && record.owner?.pid !== ctx.owner.pid) {
     throw new BottleError('usage', `bottle ${slug} is attached in process ${record.owner?.pid}`, 'use that window or terminal, or stop the bottle');
   }
+  const containerName = containerNameFor(slug);
   const info = await ctx.docker
-    .getContainer(record.containerName)
+    .getContainer(containerName)
     .inspect()
     .catch(() => undefined);
   if (!info?.State.Running) {
     throw new BottleError('not-found', `the container of bottle ${slug} is not running`, `resume it instead: claude-bottle resume ${slug}`);
   }
+  checkOwnership(containerName, info.Config.Labels, { slug, home: ctx.store.root });
   const plan = await planFromRecord(ctx, record);
   // The bottle's egress sidecar outlived its owner too: reconnect to it (it fails closed if gone).
   const egress =
@@ -348,11 +353,6 @@ async function resolveImage(ctx: CoreContext, plan: BottlePlan, progress: (p: La
   return plan.image.ref;
 }
 
-/** SPEC section 2: the image's user if it is not root, else uid 1000. */
-async function defaultUser(ctx: CoreContext, image: string): Promise<string> {
-  const imageUser = await inspectImageUser(ctx.docker, image);
-  return isRootUser(imageUser) ? '1000' : imageUser;
-}
 
 async function bakeProject(ctx: CoreContext, plan: BottlePlan, image: string, user: string, progress: (p: LaunchProgress) => void, signal?: AbortSignal): Promise<string> {
   progress({ stage: 'building', message: 'copying the project into an image' });
@@ -371,29 +371,6 @@ async function bakeProject(ctx: CoreContext, plan: BottlePlan, image: string, us
   );
   progress({ stage: 'building', message: copy.reused ? 'project unchanged: reusing its image' : 'project image built' });
   return copy.tag;
-}
-
-/**
- * Claude's storage lives in the state folder but is written by the bottle's user, whose uid is
- * usually not ours. As root we hand the folder over; otherwise we open it up — its parent state
- * folder is 0700, so no other host user can reach it.
- */
-async function shareClaudeStorage(dir: string, user: string): Promise<void> {
-  const [uid, gid] = user.split(':');
-  const numericUid = Number(uid);
-  if (process.getuid?.() === 0 && Number.isInteger(numericUid)) {
-    const numericGid = gid !== undefined && Number.isInteger(Number(gid)) ? Number(gid) : numericUid;
-    await chownTree(dir, numericUid, numericGid);
-  } else if (process.getuid?.() !== numericUid) {
-    await fs.chmod(dir, 0o777);
-  }
-}
-
-async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
-  await fs.chown(dir, uid, gid);
-  for (const entry of await fs.readdir(dir, { recursive: true })) {
-    await fs.lchown(`${dir}/${entry}`, uid, gid);
-  }
 }
 
 /** Claude's `docker exec` in the bottle's container, with the plan's command, env and secrets. */
@@ -434,11 +411,6 @@ function secretValues(ctx: CoreContext, plan: BottlePlan): Record<string, string
   return values;
 }
 
-/** Seeded files belong to the bottle's user (by its numeric ids), when the app runs as root. */
-async function seedOwner(ctx: CoreContext, image: string, user: string): Promise<{ owner?: { uid: number; gid: number } }> {
-  if (process.getuid?.() !== 0) return {};
-  return { owner: await numericUser(ctx.docker, image, user) };
-}
 
 function checkAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new BottleError('cancelled', 'launch cancelled');

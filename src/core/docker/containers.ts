@@ -240,6 +240,38 @@ export async function removeBottleContainer(docker: Docker, nameOrId: string): P
   }
 }
 
+/** Whose a bottle's container must be: the slug it was created for, under this state root. */
+export interface ContainerOwner {
+  slug: string;
+  home: string;
+}
+
+/**
+ * Throws unless the container carries the owner's labels. A record names its container, but a
+ * record is a file that can be edited: nothing is removed or entered on its word alone.
+ */
+export function checkOwnership(name: string, labels: Record<string, string> | undefined, owner: ContainerOwner): void {
+  if (labels?.[LABELS.slug] === owner.slug && labels?.[LABELS.home] === owner.home) return;
+  throw new BottleError(
+    'state',
+    `container ${name} is not bottle ${owner.slug}'s (its labels say ${JSON.stringify({ slug: labels?.[LABELS.slug] ?? null, home: labels?.[LABELS.home] ?? null })}); it was left alone`,
+    'a bottle.json edited by hand cannot point the app at another container',
+  );
+}
+
+/** Removes a bottle's container after checking it is that bottle's; a container that is gone is fine. */
+export async function removeOwnedContainer(docker: Docker, name: string, owner: ContainerOwner): Promise<void> {
+  let info: Docker.ContainerInspectInfo;
+  try {
+    info = await docker.getContainer(name).inspect();
+  } catch (error) {
+    if (isNotFound(error)) return;
+    throw toBottleError(error, 'container-failed', `inspecting container ${name}`, dockerEndpoint(docker));
+  }
+  checkOwnership(name, info.Config.Labels, owner);
+  await removeBottleContainer(docker, info.Id);
+}
+
 export interface ContainerState {
   id: string;
   /** created | running | paused | restarting | removing | exited | dead */

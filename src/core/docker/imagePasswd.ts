@@ -85,3 +85,44 @@ async function readFile(container: Docker.Container, path: string): Promise<stri
     archive.pipe(extract);
   });
 }
+
+/** Ids above this are not valid uids or gids for a container. */
+const MAX_ID = 2_147_483_647;
+
+/** The ids every bottle falls back to when the image would run it as root. */
+export const DEFAULT_BOTTLE_USER: NumericUser = { uid: 1000, gid: 1000 };
+
+export interface UserChoice {
+  agent: string;
+  /** As the manifest wrote it; undefined means the image's user. */
+  user?: string;
+  dangerous: boolean;
+}
+
+/**
+ * The numeric ids a bottle runs as, resolved against the image so that no spelling of root gets
+ * through (`00`, `0:1000`, `root:1000`, an alias with uid 0 in the image's passwd, an image whose
+ * USER is any of these). An agent that names a user resolving to uid or gid 0 is refused unless it
+ * is `"dangerous": true`; an image whose own user is root (or resolves to 0) gets uid 1000.
+ */
+export async function resolveBottleUser(docker: Docker, image: string, choice: UserChoice, imageUser: string): Promise<NumericUser> {
+  if (choice.user === undefined) {
+    if (imageUser.trim() === '') return DEFAULT_BOTTLE_USER;
+    const ids = await numericUser(docker, image, imageUser).catch(() => DEFAULT_BOTTLE_USER);
+    return ids.uid === 0 || ids.gid === 0 ? DEFAULT_BOTTLE_USER : checkRange(ids, imageUser);
+  }
+  const ids = checkRange(await numericUser(docker, image, choice.user), choice.user);
+  if ((ids.uid === 0 || ids.gid === 0) && !choice.dangerous) {
+    throw new BottleError(
+      'unsupported',
+      `agent "${choice.agent}" asks to run as "user": ${JSON.stringify(choice.user)}, which is uid ${ids.uid}, gid ${ids.gid} in image ${image}: root`,
+      'bottles run as a non-root user and group; remove "user" or name a non-root one, or set "dangerous": true',
+    );
+  }
+  return ids;
+}
+
+function checkRange(ids: NumericUser, written: string): NumericUser {
+  if (ids.uid > MAX_ID || ids.gid > MAX_ID) throw new BottleError('unsupported', `"user": ${JSON.stringify(written)} is out of range: uids and gids go up to ${MAX_ID}`);
+  return ids;
+}

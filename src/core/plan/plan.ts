@@ -121,10 +121,16 @@ export function findAgent(loaded: LoadedManifest, agentName: string): ResolvedAg
   return agent;
 }
 
-const ROOT_USERS = new Set(['root', '0', '0:0', 'root:root']);
-
+/**
+ * Whether a written user is plainly root, in any spelling: `root`, `0`, `00`, `0:1000`,
+ * `root:1000`, `1000:0`, `1000:root`. Aliases only the image knows (a `toor` with uid 0) are caught
+ * at launch, when the user is resolved against the image (docs/security.md).
+ */
 export function isRootUser(user: string | undefined): boolean {
-  return user === undefined || user === '' || ROOT_USERS.has(user);
+  if (user === undefined || user.trim() === '') return true;
+  const isRoot = (part: string): boolean => part === 'root' || /^0+$/.test(part);
+  const [name = '', group] = user.split(':');
+  return isRoot(name) || (group !== undefined && isRoot(group));
 }
 
 /** Builds the plan. Pure: reads nothing from Docker and starts nothing. */
