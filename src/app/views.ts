@@ -1,5 +1,6 @@
 import { basename, relative } from 'node:path';
-import { agentBadges } from '../cli/commands/agents';
+import { agentBadges } from '../core/manifest/badges';
+import { showUntrusted } from '../core/text/untrusted';
 import type { LiveBottle } from '../core/bottles';
 import { isOwnerAlive } from '../core/context';
 import type { LoadedManifest, ResolvedAgent } from '../core/manifest/types';
@@ -22,8 +23,9 @@ export function projectView(loaded: LoadedManifest, secrets: SecretSource): Proj
 export function agentView(agent: ResolvedAgent, projectRoot: string, secrets: SecretSource): AgentView {
   return {
     name: agent.name,
-    description: agent.description,
-    image: agent.image.kind === 'image' ? agent.image.ref : `build: ${relative(projectRoot, agent.image.dockerfile) || agent.image.dockerfile}`,
+    // Manifest text reaches the window escaped, as it reaches the terminal (docs/security.md).
+    description: showUntrusted(agent.description),
+    image: showUntrusted(agent.image.kind === 'image' ? agent.image.ref : `build: ${relative(projectRoot, agent.image.dockerfile) || agent.image.dockerfile}`, 300),
     badges: agentBadges(agent),
     missingSecrets: agent.secrets.filter((name) => secrets.whereIs(name) === undefined),
     secrets: agent.secrets,
@@ -50,11 +52,12 @@ export function preparedView(plan: BottlePlan): PreparedView {
 }
 
 export function imageLabel(plan: BottlePlan): string {
-  return plan.image.kind === 'image' ? plan.image.ref : `build: ${relative(plan.projectRoot, plan.image.dockerfile) || plan.image.dockerfile}`;
+  return showUntrusted(plan.image.kind === 'image' ? plan.image.ref : `build: ${relative(plan.projectRoot, plan.image.dockerfile) || plan.image.dockerfile}`, 300);
 }
 
 export function networkLabel(plan: BottlePlan): string {
-  return plan.network.mode === 'allow' ? `only ${plan.network.hosts.join(', ')}` : plan.network.mode;
+  if (plan.network.mode !== 'allow') return plan.network.mode;
+  return plan.network.hosts.length === 0 ? "allow-list: Claude's API only" : `allow-list: ${showUntrusted(plan.network.hosts.join(', '), 300)}`;
 }
 
 export function preservedView(record: BottleRecord): PreservedView {

@@ -1,17 +1,9 @@
 import type { Command } from 'commander';
 import { loadManifest } from '../../core/manifest/load';
-import type { ResolvedAgent } from '../../core/manifest/types';
+import { agentBadges } from '../../core/manifest/badges';
+import { showUntrusted } from '../../core/text/untrusted';
 import { table } from '../output';
 import type { Runner } from '../command';
-
-/** The badges the window shows next to an agent, in words. */
-export function agentBadges(agent: ResolvedAgent): string[] {
-  const badges = [`network:${agent.network.mode === 'allow' ? 'allow-list' : agent.network.mode}`];
-  if (agent.project === 'mount-rw' || agent.mounts.some((mount) => !mount.readonly)) badges.push('rw-mounts');
-  if (agent.secrets.length > 0) badges.push(`secrets:${agent.secrets.length}`);
-  if (agent.dangerous) badges.push('DANGEROUS');
-  return badges;
-}
 
 export function registerLsCommand(program: Command, run: Runner): void {
   program
@@ -29,9 +21,10 @@ export function registerLsCommand(program: Command, run: Runner): void {
         const rows = [['AGENT', 'IMAGE', 'BADGES', 'DESCRIPTION']];
         for (const agent of loaded.agents) {
           const image = agent.image.kind === 'image' ? agent.image.ref : `build:${agent.image.dockerfile}`;
-          rows.push([agent.name, image, agentBadges(agent).join(' '), agent.description]);
+          // Manifest text is shown with its control characters escaped: it cannot redraw the screen.
+          rows.push([agent.name, showUntrusted(image, 200), agentBadges(agent).join(' '), showUntrusted(agent.description, 200)]);
         }
-        process.stdout.write(`${loaded.file}\n${table(rows)}\n`);
+        process.stdout.write(`${showUntrusted(loaded.file)}\n${table(rows)}\n`);
         return 0;
       }),
     );

@@ -1,8 +1,11 @@
 import { homedir } from 'node:os';
+import { showUntrusted as u } from '../text/untrusted';
 import type { BottlePlan, PlannedMount } from './plan';
 
 // One renderer turns a plan into what a person reviews. The window draws the same rows as the
-// CLI prints, so the two can never disagree about what a bottle gets.
+// CLI prints, so the two can never disagree about what a bottle gets. Every value that came from
+// the manifest (or the file system) passes through `u` (showUntrusted): control characters and
+// newlines are shown as escapes, so a crafted value cannot redraw or forge the plan.
 
 export type Tone = 'normal' | 'muted' | 'good' | 'warn' | 'danger';
 
@@ -28,8 +31,8 @@ const line = (text: string, tone: Tone = 'normal'): PreflightLine => ({ text, to
 export function describePreflight(plan: BottlePlan): Preflight {
   const rows: PreflightRow[] = [
     { label: 'image', lines: imageLines(plan) },
-    { label: 'user', lines: [plan.user ? line(plan.user) : line("the image's user (uid 1000 if the image runs as root)", 'muted')] },
-    { label: 'workdir', lines: [line(plan.workdir)] },
+    { label: 'user', lines: [plan.user ? line(`${u(plan.user)} (resolved against the image at launch; uid and gid 0 refused)`) : line("the image's user (uid 1000 if the image runs as root)", 'muted')] },
+    { label: 'workdir', lines: [line(u(plan.workdir))] },
     { label: 'project', lines: [projectLine(plan)] },
     { label: 'mounts', lines: mountLines(plan.mounts) },
     { label: 'env', lines: envLines(plan.env) },
@@ -38,10 +41,10 @@ export function describePreflight(plan: BottlePlan): Preflight {
     ...(plan.claudeApi.via === 'proxy' ? [{ label: "Claude's API", lines: claudeApiLines(plan) }] : []),
     { label: 'limits', lines: [line(`memory ${formatBytes(plan.resources.memory)} · ${plan.resources.cpus} CPU${plan.resources.cpus === 1 ? '' : 's'} · ${plan.resources.pids} processes`)] },
     { label: 'hardening', lines: hardeningLines(plan) },
-    { label: 'claude', lines: [line(plan.claude.args.map(shellQuote).join(' '))] },
+    { label: 'claude', lines: [line(plan.claude.args.map((arg) => u(shellQuote(arg))).join(' '))] },
   ];
   if (plan.grantedCapabilities.length > 0) {
-    rows.push({ label: 'granted', lines: plan.grantedCapabilities.map((name) => line(name, 'warn')) });
+    rows.push({ label: 'granted', lines: plan.grantedCapabilities.map((name) => line(u(name), 'warn')) });
   }
   if (plan.resume) {
     rows.push({
@@ -51,9 +54,9 @@ export function describePreflight(plan: BottlePlan): Preflight {
   }
   return {
     title: `${plan.resume ? 'Resume' : 'Start'} bottle ${plan.slug}`,
-    subtitle: `agent "${plan.agent}" of ${tildify(plan.projectRoot)}${plan.description ? ` — ${plan.description}` : ''}`,
+    subtitle: `agent "${plan.agent}" of ${u(tildify(plan.projectRoot))}${plan.description ? ` — ${u(plan.description, 300)}` : ''}`,
     rows,
-    warnings: plan.warnings,
+    warnings: plan.warnings.map((warning) => u(warning)),
   };
 }
 
@@ -87,19 +90,19 @@ const TONE_CODES: Record<Tone, string> = {
 function imageLines(plan: BottlePlan): PreflightLine[] {
   const base =
     plan.image.kind === 'image'
-      ? line(plan.image.ref)
-      : line(`built from ${tildify(plan.image.dockerfile)} (context ${tildify(plan.image.context)})`);
+      ? line(u(plan.image.ref))
+      : line(`built from ${u(tildify(plan.image.dockerfile))} (context ${u(tildify(plan.image.context))})`);
   return plan.copyProject ? [base, line('+ a copy of the project baked in (derived image, reused while the project is unchanged)', 'muted')] : [base];
 }
 
 function projectLine(plan: BottlePlan): PreflightLine {
   switch (plan.project) {
     case 'mount-rw':
-      return line(`${tildify(plan.projectRoot)} mounted read-write at ${plan.workdir}`, 'warn');
+      return line(`${u(tildify(plan.projectRoot))} mounted read-write at ${u(plan.workdir)}`, 'warn');
     case 'mount-ro':
-      return line(`${tildify(plan.projectRoot)} mounted read-only at ${plan.workdir}`);
+      return line(`${u(tildify(plan.projectRoot))} mounted read-only at ${u(plan.workdir)}`);
     case 'copy':
-      return line(`a copy of ${tildify(plan.projectRoot)} at ${plan.workdir} (changes stay in the bottle)`, 'good');
+      return line(`a copy of ${u(tildify(plan.projectRoot))} at ${u(plan.workdir)} (changes stay in the bottle)`, 'good');
     case 'none':
       return line('not available in the bottle', 'muted');
   }
@@ -109,22 +112,22 @@ function mountLines(mounts: PlannedMount[]): PreflightLine[] {
   const extra = mounts.filter((mount) => mount.origin !== 'project');
   return extra.map((mount) => {
     const mode = mount.readonly ? 'ro' : 'rw';
-    const note = mount.origin === 'claude-storage' ? "  (Claude's storage, kept for resume)" : mount.origin.startsWith('capability:') ? `  (${mount.origin})` : '';
+    const note = mount.origin === 'claude-storage' ? "  (Claude's storage, kept for resume)" : mount.origin.startsWith('capability:') ? `  (${u(mount.origin)})` : '';
     const tone: Tone = mount.dangerousReason ? 'danger' : mount.readonly || mount.origin === 'claude-storage' ? 'normal' : 'warn';
-    return line(`${mode}  ${tildify(mount.source)} → ${mount.target}${note}`, tone);
+    return line(`${mode}  ${u(tildify(mount.source))} → ${u(mount.target)}${note}`, tone);
   });
 }
 
 function envLines(env: Record<string, string>): PreflightLine[] {
   const names = Object.keys(env).sort();
-  return names.length === 0 ? [line('(none)', 'muted')] : names.map((name) => line(`${name}=${env[name]}`));
+  return names.length === 0 ? [line('(none)', 'muted')] : names.map((name) => line(`${u(name)}=${u(env[name] ?? '')}`));
 }
 
 function secretLines(plan: BottlePlan): PreflightLine[] {
   if (plan.secrets.length === 0) return [line('(none)', 'muted')];
   return plan.secrets.map((secret) => {
-    const origin = secret.origin === 'agent' ? '' : ` (${secret.origin})`;
-    return secret.available ? line(`${secret.name}  from the ${secret.from}${origin}`) : line(`${secret.name}  MISSING${origin}`, 'danger');
+    const origin = secret.origin === 'agent' ? '' : ` (${u(secret.origin)})`;
+    return secret.available ? line(`${u(secret.name)}  from the ${secret.from}${origin}`) : line(`${u(secret.name)}  MISSING${origin}`, 'danger');
   });
 }
 
@@ -137,7 +140,7 @@ function networkLines(plan: BottlePlan): PreflightLine[] {
     case 'allow': {
       const hosts = plan.network.hosts;
       return [
-        hosts.length === 0 ? line("allow-list: nothing but Claude's API", 'good') : line(`allow-list: ${hosts.join(', ')}`, 'normal'),
+        hosts.length === 0 ? line("allow-list: nothing but Claude's API", 'good') : line(`allow-list: ${hosts.map((host) => u(host)).join(', ')}`, 'normal'),
         line('through an egress proxy (HTTP and HTTPS only, every request logged); no DNS, no other way out', 'good'),
         ...(hosts.some(opensAnthropicDirectly) ? [line('the list names the Anthropic API: the agent can reach it with a key of its own', 'warn')] : []),
       ];
