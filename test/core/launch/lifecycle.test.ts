@@ -85,7 +85,7 @@ describe('a bottle from start to settle', () => {
     expect(info.HostConfig.Memory).toBe(256 * 1024 * 1024);
     expect(info.HostConfig.PidsLimit).toBe(100);
     expect(info.HostConfig.NanoCpus).toBe(1e9);
-    expect(info.Config.User).toBe('1000');
+    expect(info.Config.User).toBe('1000:1000');
     expect(info.Config.Labels[LABELS.slug]).toBe(running.plan.slug);
     const binds = JSON.stringify(info.Mounts);
     expect(binds).not.toContain('docker.sock');
@@ -119,7 +119,7 @@ describe('a bottle from start to settle', () => {
     project = makeProject(testAgentManifest({ image: 'claude-bottle-test-user:latest' }));
     const { running, screen } = await start(project);
     const info = await project.ctx.docker.getContainer(running.plan.containerName).inspect();
-    expect(info.Config.User).toBe('agent');
+    expect(info.Config.User).toBe('1000:1000'); // the image's "agent", by its numeric ids
     running.session.write('exit\r');
     await running.outcome;
     expect(screen.text()).toContain('Welcome');
