@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type Docker from 'dockerode';
 import { connectDocker, dockerCliEnv } from './docker/client';
+import { resolveDockerEndpoint } from './docker/endpoint';
 import { ownStartTime, readProcStat } from './processIdentity';
 import { environmentSecrets, type SecretSource } from './plan/plan';
 import { defaultStateRoot } from './state/stateRoot';
@@ -45,11 +46,13 @@ export interface CoreContextOptions {
 
 export function createCoreContext(options: CoreContextOptions = {}): CoreContext {
   const env = options.env ?? process.env;
+  // One resolution for both clients, so the API and the terminals reach the same engine.
+  const endpoint = resolveDockerEndpoint();
   return {
-    docker: options.docker ?? connectDocker(),
+    docker: options.docker ?? connectDocker({ endpoint }),
     store: new StateStore(options.stateRoot ?? defaultStateRoot(env)),
     secrets: options.secrets ?? environmentSecrets(env),
-    dockerCliEnv: dockerCliEnv(),
+    dockerCliEnv: dockerCliEnv(process.env, endpoint),
     owner: currentOwner(),
   };
 }
