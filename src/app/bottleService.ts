@@ -511,7 +511,8 @@ export class BottleService implements CommandTarget, Disposable {
     const agent = managed.status.agent;
     if (!managed.stopRequested) {
       if (outcome.preserved && outcome.reason === 'exit') {
-        this.notify({ kind: 'crashed', slug: managed.slug, title: `${agent} crashed (exit ${outcome.exitCode})`, body: `The bottle is preserved: resume it to continue the conversation.` });
+        const why = outcome.outOfMemory ? `ran ${outcome.outOfMemory}` : `crashed (exit ${outcome.exitCode})`;
+        this.notify({ kind: 'crashed', slug: managed.slug, title: `${agent} ${why}`, body: `The bottle is preserved: resume it to continue the conversation.` });
       } else if (outcome.preserved) {
         this.notify({ kind: 'preserved', slug: managed.slug, title: `${agent} was preserved`, body: clip(outcome.summary) });
       } else {

@@ -19,6 +19,8 @@ import { resolveBottleUser } from './docker/imagePasswd';
 import { userClaudeTheme } from './claude/userConfig';
 import { type OpenedEgress, openBottleEgress, reconnectBottleEgress, removeBottleEgress, verifyBottleEgress } from './network/egressForBottle';
 import type { BottleEgress } from './network/bottleEgress';
+import { containerRanOutOfMemory } from './docker/oom';
+import { formatBytes } from './plan/preflight';
 
 // The launch core, SPEC section 3: resolve → prepare → (preflight, by the caller) → launch →
 // attach → capture → teardown → settle. Every front door calls these functions; none of them
@@ -55,6 +57,8 @@ export interface BottleOutcome {
   transcript?: string;
   /** Set when the container could not be removed (the daemon went away): the state is kept. */
   teardownError?: string;
+  /** `out of memory (limit 4 GiB)` when the memory limit killed the session. */
+  outOfMemory?: string;
 }
 
 export interface RunningBottle {
@@ -273,6 +277,10 @@ async function finishSession(
   const remoteStop = await ctx.store.takeStopRequest(plan.slug);
   const stop = localStop ?? (remoteStop ? { keep: remoteStop.keep, reason: remoteStop.reason ?? ('keep' as const) } : undefined);
   const transcript = await snapshotTranscript(ctx.store, plan.slug).catch(() => undefined);
+  // Asked before the container goes: a SIGKILLed session (137) may have hit the memory limit.
+  const outOfMemory = exitCode === 137 && !stop && (await containerRanOutOfMemory(ctx.docker, plan.containerName).catch(() => false))
+    ? `out of memory (limit ${formatBytes(plan.resources.memory)})`
+    : undefined;
   let teardownError: string | undefined;
   try {
     await removeBottleContainer(ctx.docker, plan.containerName);
@@ -285,13 +293,13 @@ async function finishSession(
   const reason: PreservedReason | undefined = stop ? (stop.keep ? stop.reason : undefined) : exitCode !== 0 ? 'exit' : undefined;
   // A container we could not remove keeps its state, so that nothing is left that nothing lists.
   const preserve = reason !== undefined || teardownError !== undefined;
-  const base = { slug: plan.slug, exitCode, ...(transcript ? { transcript } : {}), ...(teardownError ? { teardownError } : {}) };
+  const base = { slug: plan.slug, exitCode, ...(transcript ? { transcript } : {}), ...(teardownError ? { teardownError } : {}), ...(outOfMemory ? { outOfMemory } : {}) };
   if (!preserve) {
     await ctx.store.remove(plan.slug);
     return { ...base, preserved: false, summary: stop ? 'stopped' : `exited ${exitCode}` };
   }
   const finalReason = reason ?? 'interrupted';
-  const detail = describeReason(finalReason, exitCode, teardownError);
+  const detail = outOfMemory && !teardownError ? outOfMemory : describeReason(finalReason, exitCode, teardownError);
   await ctx.store.update(plan.slug, (record) => {
     const { owner: _owner, ...rest } = record;
     return {

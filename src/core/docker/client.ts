@@ -1,13 +1,11 @@
 // The connection to the Docker engine: which endpoint, whether it answers, and the environment
 // the `docker` CLI needs (for `docker exec -it` under node-pty) to reach the same engine.
 
-import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import Docker from 'dockerode';
 import { BottleError } from '../errors';
 import { startDeadline } from './deadline';
 import { dockerHint, dockerUnavailable, engineMessage } from './dockerErrors';
+import { type DockerEndpoint, resolveDockerEndpoint } from './endpoint';
 
 export const CLIENT_DEFAULTS = {
   /** A local engine answers /_ping in milliseconds; 5 s covers a busy or remote one. */
@@ -19,32 +17,40 @@ export interface ConnectOptions {
   socketPath?: string;
   /** A DOCKER_HOST-style address: `unix:///path`, `tcp://host:port`, `npipe:////./pipe/x`. */
   host?: string;
+  /** An endpoint already resolved (so the docker CLI can be given the same one). */
+  endpoint?: DockerEndpoint;
 }
 
 /** Where each client connects, for error messages. */
 const endpoints = new WeakMap<Docker, string>();
+/** How that endpoint was chosen (DOCKER_HOST, a Docker context, the platform default). */
+const endpointSources = new WeakMap<Docker, string>();
 
 /**
  * A dockerode client for `options`, else for DOCKER_HOST (and DOCKER_TLS_VERIFY /
- * DOCKER_CERT_PATH, which docker-modem reads), else for the platform's default socket.
+ * DOCKER_CERT_PATH, which docker-modem reads), else for the current Docker context, else for
+ * the platform's default socket (see resolveDockerEndpoint).
  * Nothing is contacted yet: call `pingDocker` to find out whether the engine answers.
  */
 export function connectDocker(options: ConnectOptions = {}): Docker {
   let docker: Docker;
   let where: string;
+  let source: string | undefined;
   try {
     if (options.socketPath) {
       docker = new Docker({ socketPath: options.socketPath });
       where = `unix://${options.socketPath}`;
     } else if (options.host) {
       ({ docker, where } = fromHost(options.host));
-    } else if (process.env.DOCKER_HOST) {
-      docker = new Docker();
-      where = process.env.DOCKER_HOST;
     } else {
-      const socketPath = defaultSocketPath();
-      docker = new Docker({ socketPath });
-      where = socketPath.startsWith('//') ? `npipe://${socketPath}` : `unix://${socketPath}`;
+      const endpoint = options.endpoint ?? resolveDockerEndpoint();
+      source = endpoint.source;
+      if (endpoint.fromEnv && endpoint.host === process.env.DOCKER_HOST) {
+        docker = new Docker();
+        where = endpoint.host;
+      } else {
+        ({ docker, where } = fromHost(endpoint.host));
+      }
     }
   } catch (error) {
     const address = options.host ?? process.env.DOCKER_HOST ?? 'the default socket';
@@ -56,6 +62,7 @@ export function connectDocker(options: ConnectOptions = {}): Docker {
     );
   }
   endpoints.set(docker, where);
+  if (source) endpointSources.set(docker, source);
   return docker;
 }
 
@@ -76,13 +83,6 @@ function fromHost(host: string): { docker: Docker; where: string } {
   };
 }
 
-/** Docker Desktop's per-user socket when it exists, else the system one (as docker-modem does). */
-function defaultSocketPath(): string {
-  if (process.platform === 'win32') return '//./pipe/docker_engine';
-  const userSocket = join(homedir(), '.docker', 'run', 'docker.sock');
-  return existsSync(userSocket) ? userSocket : '/var/run/docker.sock';
-}
-
 /** `unix:///var/run/docker.sock`, `tcp://…`: where this client talks to. */
 export function dockerEndpoint(docker: Docker): string {
   const known = endpoints.get(docker);
@@ -91,6 +91,11 @@ export function dockerEndpoint(docker: Docker): string {
   if (typeof modem.socketPath === 'string') return `unix://${modem.socketPath}`;
   if (typeof modem.host === 'string') return `tcp://${modem.host}${modem.port ? `:${String(modem.port)}` : ''}`;
   return process.env.DOCKER_HOST ?? 'the default Docker socket';
+}
+
+/** How this client's endpoint was chosen: `DOCKER_HOST`, `Docker context "colima" (from …)`, … */
+export function dockerEndpointSource(docker: Docker): string | undefined {
+  return endpointSources.get(docker);
 }
 
 /** The unix socket this client uses, when it uses one. */
@@ -136,14 +141,20 @@ function reasonFor(error: unknown): string {
 
 export { dockerHint };
 
-/** The variables that choose a Docker engine, to hand to a `docker` CLI child process. */
-const CLI_ENV_NAMES = ['DOCKER_HOST', 'DOCKER_CONFIG', 'DOCKER_CONTEXT', 'DOCKER_CERT_PATH', 'DOCKER_TLS_VERIFY'] as const;
+/** The variables that shape how the `docker` CLI talks to its engine, passed on to it. */
+const CLI_ENV_NAMES = ['DOCKER_CONFIG', 'DOCKER_CERT_PATH', 'DOCKER_TLS_VERIFY'] as const;
 
-export function dockerCliEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+/**
+ * The environment for a `docker` CLI child process: DOCKER_HOST pinned to `endpoint` (by default
+ * resolved from `env` exactly as connectDocker does), so the CLI cannot pick another engine
+ * through a context of its own. DOCKER_CONTEXT is left out: DOCKER_HOST already says it all.
+ */
+export function dockerCliEnv(env: NodeJS.ProcessEnv = process.env, endpoint: DockerEndpoint = resolveDockerEndpoint(env)): Record<string, string> {
   const picked: Record<string, string> = {};
   for (const name of CLI_ENV_NAMES) {
     const value = env[name];
     if (value !== undefined && value !== '') picked[name] = value;
   }
+  picked.DOCKER_HOST = endpoint.host;
   return picked;
 }

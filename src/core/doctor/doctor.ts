@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { findBuiltinBaseImage, pinnedClaudeCodeVersion, defaultRecipeDir } from '../builtin/baseImage';
-import { connectDocker, dockerEndpoint, dockerSocketPath, pingDocker } from '../docker/client';
+import { connectDocker, dockerEndpoint, dockerEndpointSource, dockerSocketPath, pingDocker } from '../docker/client';
 import { BottleError } from '../errors';
 import { defaultStateRoot } from '../state/stateRoot';
 
@@ -33,7 +33,7 @@ export const DOCTOR_LIMITS = {
 export const CLAUDE_CREDENTIAL_NAMES = ['ANTHROPIC_API_KEY', 'CLAUDE_CODE_OAUTH_TOKEN'] as const;
 
 export interface DoctorOptions {
-  /** Default: `connectDocker()` (DOCKER_HOST or the platform's socket). */
+  /** Default: `connectDocker()` (DOCKER_HOST, the current Docker context or the platform's socket). */
   docker?: Docker;
   /** Where credentials and PATH are looked up; default `process.env`. */
   env?: NodeJS.ProcessEnv;
@@ -78,9 +78,10 @@ async function checkDocker(
   try {
     await pingDocker(docker, { timeoutMs: DOCTOR_LIMITS.pingTimeoutMs });
   } catch (error) {
-    return { check: dockerFailure(error, platform, env) };
+    const check = dockerFailure(error, platform, env);
+    return { check: { ...check, detail: `${check.detail}${chosenBy(docker)}` } };
   }
-  const where = dockerEndpoint(docker);
+  const where = `${dockerEndpoint(docker)}${chosenBy(docker)}`;
   let version = '';
   let dockerRoot: string | undefined;
   try {
@@ -92,6 +93,12 @@ async function checkDocker(
     // The ping answered; details are a nicety.
   }
   return { check: { id: 'docker', status: 'ok', title: 'Docker is reachable', detail: `${version}at ${where}` }, dockerRoot };
+}
+
+/** ` (chosen by DOCKER_HOST)`: which setting picked the engine, since the CLI and the app use it. */
+function chosenBy(docker: Docker): string {
+  const source = dockerEndpointSource(docker);
+  return source ? ` (chosen by ${source})` : '';
 }
 
 function dockerFailure(error: unknown, platform: NodeJS.Platform, env: NodeJS.ProcessEnv): DoctorCheck {

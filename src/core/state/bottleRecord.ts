@@ -40,6 +40,6 @@ export const BottleRecordSchema = z.object({
     })
     .optional(),
   /** The process attached to the session, so another process knows whether someone will settle it. */
-  owner: z.object({ pid: z.number().int(), hostname: z.string() }).optional(),
+  owner: z.object({ pid: z.number().int(), hostname: z.string(), startTime: z.number().int().nonnegative().optional() }).optional(),
 });
 export type BottleRecord = z.infer<typeof BottleRecordSchema>;

@@ -45,8 +45,12 @@ export function statusLabel(status: BottleStatus | undefined): string {
     case 'exited':
       // The core says 'stopped' when someone pressed Stop (the exit code is then Docker's kill).
       return status.message === 'stopped' ? 'stopped' : `exited ${status.exitCode ?? 0}`;
-    case 'preserved':
+    case 'preserved': {
+      // The core's summary names a memory-limit death: say that rather than "exit 137".
+      const outOfMemory = /out of memory \(limit [^)]{1,20}\)/.exec(status.message ?? '');
+      if (outOfMemory) return `preserved: ${outOfMemory[0]}`;
       return status.exitCode !== undefined ? `preserved (exit ${status.exitCode})` : 'preserved';
+    }
     case 'failed':
       // Set by the window when the process that ran the session went away (see appModel.ts).
       return status.message === 'disconnected' ? 'disconnected' : 'failed';

@@ -47,10 +47,10 @@ describe('the Docker engine', () => {
     await expect(pingDocker(docker)).resolves.toBeUndefined();
   });
 
-  it('is reached by the docker CLI with the same DOCKER_* variables', () => {
+  it('is reached by the docker CLI with the same DOCKER_* variables, DOCKER_HOST pinned', () => {
     const env = { DOCKER_HOST: 'tcp://h:2376', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/c', DOCKER_CONFIG: '/d', DOCKER_CONTEXT: 'x', HOME: '/h', SECRET: 's' };
-    expect(dockerCliEnv(env)).toEqual({ DOCKER_HOST: 'tcp://h:2376', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/c', DOCKER_CONFIG: '/d', DOCKER_CONTEXT: 'x' });
-    expect(dockerCliEnv({})).toEqual({});
+    expect(dockerCliEnv(env)).toEqual({ DOCKER_HOST: 'tcp://h:2376', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/c', DOCKER_CONFIG: '/d' });
+    expect(dockerCliEnv({ DOCKER_CONFIG: '/nonexistent/docker-config' }).DOCKER_HOST).toMatch(/^unix:\/\/\/.*docker\.sock$/);
   });
 });
 
