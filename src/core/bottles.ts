@@ -144,7 +144,8 @@ export async function stopBottle(ctx: CoreContext, slug: string, { keep = false 
     }
     // The owner did not settle in time: settle here so the bottle never stays half-stopped.
   }
-  await snapshotTranscript(ctx.store, slug).catch(() => undefined);
+  // Fails (keeping the container, and with it the conversation) when the transcript cannot be saved.
+  await snapshotTranscript(ctx.store, slug);
   await removeOwnedContainer(ctx.docker, containerName, owner);
   await removeBottleEgress(ctx.docker, slug);
   if (!keep) {

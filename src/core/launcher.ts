@@ -274,47 +274,64 @@ async function finishSession(
   localStop: { keep: boolean; reason: PreservedReason } | undefined,
   egress: OpenedEgress | undefined,
 ): Promise<BottleOutcome> {
-  const remoteStop = await ctx.store.takeStopRequest(plan.slug);
+  const remoteStop = await ctx.store.takeStopRequest(plan.slug).catch(() => undefined);
   const stop = localStop ?? (remoteStop ? { keep: remoteStop.keep, reason: remoteStop.reason ?? ('keep' as const) } : undefined);
-  const transcript = await snapshotTranscript(ctx.store, plan.slug).catch(() => undefined);
+  let transcript: string | undefined;
+  let snapshotError: string | undefined;
+  try {
+    transcript = await snapshotTranscript(ctx.store, plan.slug);
+  } catch (error) {
+    snapshotError = error instanceof BottleError ? `${error.message}${error.hint ? `; ${error.hint}` : ''}` : (error as Error).message;
+  }
   // Asked before the container goes: a SIGKILLed session (137) may have hit the memory limit.
   const outOfMemory = exitCode === 137 && !stop && (await containerRanOutOfMemory(ctx.docker, plan.containerName).catch(() => false))
     ? `out of memory (limit ${formatBytes(plan.resources.memory)})`
     : undefined;
   let teardownError: string | undefined;
-  try {
-    await removeBottleContainer(ctx.docker, plan.containerName);
-  } catch (error) {
-    teardownError = (error as Error).message;
+  if (snapshotError) {
+    // The transcript is not safe yet: the container (and with it the conversation) is kept.
+    teardownError = `the transcript could not be saved (${snapshotError}); the container ${plan.containerName} is kept until it can be`;
+  } else {
+    try {
+      await removeBottleContainer(ctx.docker, plan.containerName);
+    } catch (error) {
+      teardownError = `the container could not be removed (${(error as Error).message})`;
+    }
+    // The sidecar and the network go with the container (the egress log stays in the state folder).
+    if (egress) await egress.dispose().catch(() => undefined);
+    else if (plan.network.mode === 'allow') await removeBottleEgress(ctx.docker, plan.slug).catch(() => undefined);
   }
-  // The sidecar and the network go with the container (the egress log stays in the state folder).
-  if (egress) await egress.dispose().catch(() => undefined);
-  else if (plan.network.mode === 'allow') await removeBottleEgress(ctx.docker, plan.slug);
   const reason: PreservedReason | undefined = stop ? (stop.keep ? stop.reason : undefined) : exitCode !== 0 ? 'exit' : undefined;
   // A container we could not remove keeps its state, so that nothing is left that nothing lists.
   const preserve = reason !== undefined || teardownError !== undefined;
   const base = { slug: plan.slug, exitCode, ...(transcript ? { transcript } : {}), ...(teardownError ? { teardownError } : {}), ...(outOfMemory ? { outOfMemory } : {}) };
   if (!preserve) {
-    await ctx.store.remove(plan.slug);
+    await ctx.store.remove(plan.slug).catch(() => undefined);
     return { ...base, preserved: false, summary: stop ? 'stopped' : `exited ${exitCode}` };
   }
   const finalReason = reason ?? 'interrupted';
   const detail = outOfMemory && !teardownError ? outOfMemory : describeReason(finalReason, exitCode, teardownError);
-  await ctx.store.update(plan.slug, (record) => {
-    const { owner: _owner, ...rest } = record;
-    return {
-      ...rest,
-      status: 'preserved',
-      sessions: record.sessions + 1,
-      lastExitCode: exitCode,
-      preserved: { reason: finalReason, detail, at: new Date().toISOString(), exitCode },
-    };
-  });
+  try {
+    await ctx.store.update(plan.slug, (record) => {
+      const { owner: _owner, ...rest } = record;
+      return {
+        ...rest,
+        status: 'preserved',
+        sessions: record.sessions + 1,
+        lastExitCode: exitCode,
+        preserved: { reason: finalReason, detail, at: new Date().toISOString(), exitCode },
+      };
+    });
+  } catch (error) {
+    // Settling must never lose Claude's exit code or hide why: the outcome says what failed.
+    const why = error instanceof BottleError ? `${error.message}${error.hint ? `; ${error.hint}` : ''}` : (error as Error).message;
+    return { ...base, preserved: true, reason: finalReason, summary: `preserved: ${detail}; but its record could not be updated: ${why}` };
+  }
   return { ...base, preserved: true, reason: finalReason, summary: `preserved: ${detail}` };
 }
 
 function describeReason(reason: PreservedReason, exitCode: number, teardownError: string | undefined): string {
-  if (teardownError) return `the container could not be removed (${teardownError})`;
+  if (teardownError) return teardownError;
   switch (reason) {
     case 'exit':
       return `Claude exited with code ${exitCode}`;

@@ -4,6 +4,7 @@ import fs from 'node:fs/promises';
 import { join } from 'node:path';
 import { BottleError } from '../errors';
 import { type BottleRecord, BottleRecordSchema, type PreservedReason } from './bottleRecord';
+import { writeFailure } from './diskErrors';
 
 /** A state folder whose bottle.json could not be read; listed so the user can discard it. */
 export interface CorruptState {
@@ -79,8 +80,14 @@ export class StateStore {
     const file = join(this.bottleDir(record.slug), RECORD_FILE);
     const temp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
     const body = `${JSON.stringify({ ...record, updatedAt: new Date().toISOString() }, null, 2)}\n`;
-    await fs.writeFile(temp, body, { mode: 0o600 });
-    await fs.rename(temp, file);
+    try {
+      await fs.writeFile(temp, body, { mode: 0o600 });
+      await fs.rename(temp, file);
+    } catch (error) {
+      // No half-written temp file is left behind, whatever went wrong.
+      await fs.rm(temp, { force: true }).catch(() => undefined);
+      throw writeFailure(file, error, this.root);
+    }
   }
 
   async update(slug: string, change: (record: BottleRecord) => BottleRecord): Promise<BottleRecord> {

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { readRegularFile, type SkippedEntry, UnsafeFileError, walkNoFollow } from '../fs/safeFiles';
+import { writeFailure } from './diskErrors';
 import type { StateStore } from './stateStore';
 
 // Claude Code keeps each conversation as JSON lines under $CLAUDE_CONFIG_DIR/projects/<cwd>/.
@@ -71,8 +72,14 @@ export async function takeSnapshot(store: StateStore, slug: string, now = new Da
     }
     // Names come from readdir (no "/" and no ".."), so the copy stays under the snapshot folder.
     const copy = join(target, file.relative);
-    await fs.mkdir(dirname(copy), { recursive: true, mode: 0o700 });
-    await fs.writeFile(copy, content, { mode: 0o600, flag: 'wx' });
+    try {
+      await fs.mkdir(dirname(copy), { recursive: true, mode: 0o700 });
+      await fs.writeFile(copy, content, { mode: 0o600, flag: 'wx' });
+    } catch (error) {
+      // A snapshot is whole or absent: a partial one would look like a saved conversation.
+      await fs.rm(target, { recursive: true, force: true }).catch(() => undefined);
+      throw writeFailure(copy, error, store.root);
+    }
     total += content.length;
     copied += 1;
   }
