@@ -41,7 +41,7 @@ export function describePreflight(plan: BottlePlan): Preflight {
     ...(plan.claudeApi.via === 'proxy' ? [{ label: "Claude's API", lines: claudeApiLines(plan) }] : []),
     { label: 'limits', lines: [line(`memory ${formatBytes(plan.resources.memory)} · ${plan.resources.cpus} CPU${plan.resources.cpus === 1 ? '' : 's'} · ${plan.resources.pids} processes`)] },
     { label: 'hardening', lines: hardeningLines(plan) },
-    { label: 'claude', lines: [line(plan.claude.args.map((arg) => u(shellQuote(arg))).join(' '))] },
+    { label: 'claude', lines: [line(plan.claude.args.map((arg) => u(shellQuote(arg))).join(' ')), line("Claude's permission prompts are off; you accept this by confirming", 'warn')] },
   ];
   if (plan.grantedCapabilities.length > 0) {
     rows.push({ label: 'granted', lines: plan.grantedCapabilities.map((name) => line(u(name), 'warn')) });

@@ -2,7 +2,7 @@ import type Docker from 'dockerode';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { listBottles } from '../../../src/core/bottles';
 import { ensureBuiltinBaseImage } from '../../../src/core/builtin/baseImage';
-import { launchPrepared, prepareStart, type RunningBottle } from '../../../src/core/launcher';
+import { launchPrepared, prepareResume, prepareStart, type RunningBottle } from '../../../src/core/launcher';
 import { egressNames } from '../../../src/core/network/bottleEgress';
 import { EGRESS_ENV } from '../../../src/core/network/egressForBottle';
 import { readEgressLog } from '../../../src/core/network/egressLogFile';
@@ -134,8 +134,39 @@ describe('the real Claude Code behind the proxy', () => {
     const turns = records.filter((record) => record.path === '/v1/messages' && record.messages.some((message) => message.content.includes('hello from the bottle')));
     expect(turns.length).toBeGreaterThan(0);
     expect(new Set(records.map((record) => record.xApiKey))).toEqual(new Set([REAL_KEY]));
-    running.session.write('\x03');
-    running.session.write('\x03');
-    await running.outcome;
+
+    // A crash: the bottle is preserved; resumed, Claude shows the earlier turn and its next request
+    // to the API carries it.
+    await project.ctx.docker.getContainer(running.plan.containerName).exec({ Cmd: ['sh', '-c', 'kill -9 $(pidof claude)'], User: '1000' }).then((exec) => exec.start({}));
+    const crashed = await running.outcome;
+    expect(crashed.preserved).toBe(true);
+    const resumed = await launchPrepared(project.ctx, await prepareResume(project.ctx, crashed.slug), { cols: 120, rows: 40 });
+    const again = recordOutput((listener) => resumed.session.onData(listener));
+    await again.waitFor('bypass permissions on', 60_000);
+    await again.waitFor('hello', 30_000);
+    resumed.session.write('second question');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    resumed.session.write('\r');
+    await again.waitFor('stand-in', 60_000);
+    const later = (await api.records()).filter((record) => record.path === '/v1/messages' && record.messages.some((message) => message.content.includes('second question')));
+    expect(later.length).toBeGreaterThan(0);
+    expect(later.some((record) => record.messages.some((message) => message.content.includes('hello from the bottle')))).toBe(true);
+    await resumed.stop();
+  }, 20 * 60_000);
+
+  it('lands on its prompt with a subscription token, which reaches the API as a bearer credential', async () => {
+    const { tag } = await ensureBuiltinBaseImage(docker, { baseImage: DEBIAN_IMAGE });
+    const token = 'sk-ant-oat01-the-users-real-token-0000';
+    project = makeProject({ version: 1, agents: { tester: { image: tag, network: { allow: [] } } } }, { secrets: { CLAUDE_CODE_OAUTH_TOKEN: token } });
+    const { running, screen } = await start(project, 'bypass permissions on');
+    running.session.write('hello with a token');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    running.session.write('\r');
+    await screen.waitFor('stand-in', 60_000);
+    const turns = (await api.records()).filter((record) => record.messages.some((message) => message.content.includes('hello with a token')));
+    expect(turns.length).toBeGreaterThan(0);
+    expect(new Set(turns.map((record) => record.authorization))).toEqual(new Set([`Bearer ${token}`]));
+    expect(turns.every((record) => record.xApiKey === null)).toBe(true);
+    await running.stop();
   }, 20 * 60_000);
 });
