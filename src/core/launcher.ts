@@ -3,7 +3,7 @@ import { isBuiltinImage, ensureBuiltinBaseImage } from './builtin/baseImage';
 import { type CoreContext, isOwnerAlive } from './context';
 import { checkOwnership, createBottleContainer, removeBottleContainer } from './docker/containers';
 import { pingDocker } from './docker/client';
-import { buildCopyProjectImage, buildImage, ensureImage, IMAGE_LABELS, inspectImageUser } from './docker/images';
+import { buildCopyProjectImage, buildImage, ensureImage, IMAGE_LABELS, imageExists, inspectImageUser } from './docker/images';
 import type { BuildProgress } from './docker/progress';
 import { BottleError } from './errors';
 import { LABELS } from './labels';
@@ -15,7 +15,7 @@ import type { BottleRecord, PreservedReason } from './state/bottleRecord';
 import { hasConversation, snapshotTranscript } from './state/transcripts';
 import { seedClaudeStorage } from './claude/seedStorage';
 import { shareClaudeStorage } from './state/claudeStorage';
-import { resolveBottleUser } from './docker/imagePasswd';
+import { imageHasClaudeShell, NO_SHELL_WARNING, resolveBottleUser } from './docker/imagePasswd';
 import { userClaudeTheme } from './claude/userConfig';
 import { type OpenedEgress, openBottleEgress, reconnectBottleEgress, removeBottleEgress, verifyBottleEgress } from './network/egressForBottle';
 import type { BottleEgress } from './network/bottleEgress';
@@ -93,6 +93,7 @@ export async function prepareStart(ctx: CoreContext, request: StartRequest): Pro
     claudeStorage: ctx.store.claudeDir(slug),
     secrets: ctx.secrets,
   });
+  await warnWithoutShell(ctx, plan);
   const now = new Date().toISOString();
   const record: BottleRecord = {
     version: 1,
@@ -111,6 +112,14 @@ export async function prepareStart(ctx: CoreContext, request: StartRequest): Pro
   };
   await ctx.store.create(record);
   return { plan, record };
+}
+
+/** The preflight warns when an image already here has no bash or zsh (a build is checked at launch). */
+async function warnWithoutShell(ctx: CoreContext, plan: BottlePlan): Promise<void> {
+  if (plan.image.kind !== 'image' || isBuiltinImage(plan.image.ref)) return;
+  const ref = plan.image.ref;
+  const present = await imageExists(ctx.docker, ref).catch(() => false);
+  if (present && !(await imageHasClaudeShell(ctx.docker, ref).catch(() => true))) plan.warnings.push(NO_SHELL_WARNING);
 }
 
 /** Resolve + prepare a resume: the same agent, mounts, grants and Claude storage, with --continue. */
@@ -162,6 +171,7 @@ export async function launchPrepared(ctx: CoreContext, prepared: PreparedBottle,
     const ids = await resolveBottleUser(ctx.docker, image, { agent: plan.agent, ...(plan.user !== undefined ? { user: plan.user } : {}), dangerous: plan.dangerous }, await inspectImageUser(ctx.docker, image));
     const user = `${ids.uid}:${ids.gid}`;
     progress({ stage: 'starting', message: `the bottle runs as uid ${ids.uid}, gid ${ids.gid}` });
+    if (!(await imageHasClaudeShell(ctx.docker, image).catch(() => true))) progress({ stage: 'starting', message: `warning: ${NO_SHELL_WARNING}` });
     const runImage = plan.copyProject ? await bakeProject(ctx, plan, image, user, progress, hooks.signal) : image;
     await shareClaudeStorage(ctx.store.claudeDir(plan.slug), ids);
 

@@ -126,3 +126,28 @@ function checkRange(ids: NumericUser, written: string): NumericUser {
   if (ids.uid > MAX_ID || ids.gid > MAX_ID) throw new BottleError('unsupported', `"user": ${JSON.stringify(written)} is out of range: uids and gids go up to ${MAX_ID}`);
   return ids;
 }
+
+/** Where Claude Code's Bash tool looks for a shell it can use. */
+const CLAUDE_SHELLS = ['/bin/bash', '/usr/bin/bash', '/bin/zsh', '/usr/bin/zsh', '/usr/local/bin/bash'];
+
+/**
+ * Whether the image holds bash or zsh: Claude Code's Bash tool fails every command with only a
+ * POSIX sh ("No suitable shell found"). Looked up without running anything.
+ */
+export async function imageHasClaudeShell(docker: Docker, image: string): Promise<boolean> {
+  const container = await docker.createContainer({ Image: image, Entrypoint: ['/claude-bottle-never-runs'], Cmd: [], NetworkDisabled: true, HostConfig: { NetworkMode: 'none' } });
+  try {
+    for (const shell of CLAUDE_SHELLS) {
+      const found = await container.infoArchive({ path: shell }).then(
+        () => true,
+        () => false,
+      );
+      if (found) return true;
+    }
+    return false;
+  } finally {
+    await container.remove({ force: true }).catch(() => undefined);
+  }
+}
+
+export const NO_SHELL_WARNING = "Claude's Bash tool needs bash or zsh, and this image has neither: every command Claude runs will fail";

@@ -8,6 +8,7 @@ import type Docker from 'dockerode';
 import { findBuiltinBaseImage, pinnedClaudeCodeVersion, defaultRecipeDir } from '../builtin/baseImage';
 import { connectDocker, dockerEndpoint, dockerEndpointSource, dockerSocketPath, pingDocker } from '../docker/client';
 import { BottleError } from '../errors';
+import { imageHasClaudeShell, NO_SHELL_WARNING } from '../docker/imagePasswd';
 import { defaultStateRoot } from '../state/stateRoot';
 
 export type DoctorCheckId = 'docker' | 'docker-cli' | 'disk' | 'credentials' | 'base-image';
@@ -273,7 +274,10 @@ async function checkBaseImage(docker: Docker | undefined, env: NodeJS.ProcessEnv
     const found = await findBuiltinBaseImage(docker, { recipeDir: recipe, env });
     if (found) {
       const version = found.claudeCodeVersion ? ` (Claude Code ${found.claudeCodeVersion})` : '';
-      return { id: 'base-image', status: 'ok', title: `${title} is built`, detail: `${found.tag}${version}` };
+      if (!(await imageHasClaudeShell(docker, found.tag).catch(() => true))) {
+        return { id: 'base-image', status: 'fail', title: `${title} has no bash`, detail: `${found.tag}: ${NO_SHELL_WARNING}`, fix: 'rebuild it: claude-bottle update-claude' };
+      }
+      return { id: 'base-image', status: 'ok', title: `${title} is built`, detail: `${found.tag}${version}, with bash for Claude's Bash tool` };
     }
     return {
       id: 'base-image',
