@@ -434,6 +434,9 @@ function sessionEnv(plan: BottlePlan): Record<string, string> {
     CLAUDE_CONFIG_DIR: plan.claude.configDir,
     CLAUDE_BOTTLE_SLUG: plan.slug,
     CLAUDE_BOTTLE_AGENT: plan.agent,
+    // Updates come from rebuilding the image; the install checks warn about a layout that is on purpose.
+    DISABLE_AUTOUPDATER: '1',
+    DISABLE_INSTALLATION_CHECKS: '1',
   };
 }
 
