@@ -7,7 +7,7 @@ import { startServe } from './support/server';
 
 // The app died with bottles running (here: browser mode stopped with its containers left on). The
 // open page says so and reconnects by itself when the app is back; the new app finds the
-// containers by label and offers Re-attach (a new `claude --continue` session in the same
+// containers by label and offers Re-attach (to the same Claude, still running in the same
 // container) or Stop.
 
 function containerExists(slug: string): boolean {
@@ -46,13 +46,11 @@ test('the window reconnects to a restarted app, which offers the bottles it left
     await expect(quitterItem).toBeVisible();
     await app.screenshot('detached');
 
-    // Re-attach (from the Running list, or the tab's own banner): a new session continues the
-    // conversation in the same container.
+    // Re-attach (from the Running list, or the tab's own banner): the window attaches to the same
+    // Claude, still running in the same container, and the conversation goes on.
     await expect(app.pane(quitter).locator('.terminal-failure button', { hasText: 'Re-attach' })).toBeAttached(); // an inactive pane is aria-hidden
     await keeperItem.getByRole('button', { name: 'Re-attach' }).click();
     await expect(app.tab(keeper)).toBeVisible({ timeout: WAIT.short });
-    await app.expectTerminal(keeper, 'previous: remember me', WAIT.prompt);
-    await app.expectTerminal(keeper, /\n> $/);
     await expect(keeperItem).toHaveCount(0);
     await app.type(keeper, 'back again\n');
     await app.expectTerminal(keeper, 'Claude: you said: back again');

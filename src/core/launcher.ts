@@ -10,6 +10,7 @@ import { LABELS } from './labels';
 import { loadManifest } from './manifest/load';
 import { type BottlePlan, type LaunchOptions, preparePlan } from './plan/plan';
 import { containerNameFor, makeSlug } from './plan/slug';
+import { attachClaudeSession, deliverSecrets } from './session/attachedSession';
 import { type ClaudeSession, startClaudeSession } from './session/claudeSession';
 import type { BottleRecord, PreservedReason } from './state/bottleRecord';
 import { hasConversation, snapshotTranscript } from './state/transcripts';
@@ -204,7 +205,9 @@ export async function launchPrepared(ctx: CoreContext, prepared: PreparedBottle,
       image: runImage,
       user,
       workdir: plan.workdir,
-      env: { ...plan.env, ...egress?.container.env },
+      // Non-secret only: the manifest's env, the proxy's variables, Claude's settings and, behind an
+      // allow-list, the placeholder credential. Secret values reach Claude through its boot FIFO.
+      env: { ...plan.env, ...egress?.container.env, ...sessionEnv(plan), ...egress?.sessionEnv },
       mounts: plan.mounts.map(({ source, target, readonly }) => ({ source, target, readonly })),
       network: egress ? { name: egress.container.networkMode, dns: egress.container.dns } : plan.network.mode === 'none' ? 'none' : 'open',
       memoryBytes: plan.resources.memory,
@@ -212,6 +215,7 @@ export async function launchPrepared(ctx: CoreContext, prepared: PreparedBottle,
       pids: plan.resources.pids,
       labels: plan.labels,
       allowDockerSocket: plan.hardening.dockerSocket,
+      main: { command: plan.claude.args },
     });
     checkAborted(hooks.signal);
     if (egress) {
@@ -220,7 +224,8 @@ export async function launchPrepared(ctx: CoreContext, prepared: PreparedBottle,
     }
 
     progress({ stage: 'attaching', message: 'starting Claude' });
-    const session = openClaudeSession(ctx, plan, { user, workdir: plan.workdir, cols: hooks.cols, rows: hooks.rows, env: egress?.sessionEnv });
+    const session = await attachClaudeSession({ docker: ctx.docker, container: plan.containerName, cols: hooks.cols ?? 80, rows: hooks.rows ?? 24 });
+    await deliverSecrets(ctx.docker, plan.containerName, user, secretValues(ctx, plan));
     await ctx.store.update(plan.slug, (record) => ({ ...record, status: 'running', image: runImage, owner: ctx.owner }));
     return attach(ctx, plan, session, egress);
   } catch (error) {
@@ -230,8 +235,10 @@ export async function launchPrepared(ctx: CoreContext, prepared: PreparedBottle,
 }
 
 /**
- * Attaches a new `claude --continue` session to a bottle whose container still runs but whose
- * owning process died (the app or CLI was killed): SPEC section 4's Re-attach.
+ * Re-attach: a bottle whose container still runs but whose owning process died (the app or CLI was
+ * killed). Claude is the container's main process, so the window attaches to that same Claude —
+ * work in flight goes on, no second Claude starts — and has it redraw its screen. See
+ * docs/resume-and-reattach.md.
  */
 export async function reattachBottle(ctx: CoreContext, slug: string, size: { cols?: number; rows?: number } = {}): Promise<RunningBottle> {
   const record = await ctx.store.read(slug);
@@ -253,8 +260,13 @@ export async function reattachBottle(ctx: CoreContext, slug: string, size: { col
     plan.network.mode === 'allow'
       ? await reconnectBottleEgress({ docker: ctx.docker, slug, labels: plan.labels, hosts: plan.network.hosts, secrets: ctx.secrets, stateDir: ctx.store.bottleDir(slug) })
       : undefined;
-  // The container keeps the user and workdir it was started with, whatever the manifest says now.
-  const session = openClaudeSession(ctx, plan, { user: info.Config.User || '1000', workdir: info.Config.WorkingDir || plan.workdir, ...size, env: egress?.sessionEnv });
+  // The same Claude, still running as the container's main process: attach to it and have it
+  // redraw its screen. (A container from before Claude ran as the main process gets a new
+  // `claude --continue` exec, as it always did.)
+  const session = info.Config.Tty
+    ? await attachClaudeSession({ docker: ctx.docker, container: containerName, cols: size.cols ?? 80, rows: size.rows ?? 24 })
+    : openClaudeSession(ctx, plan, { user: info.Config.User || '1000', workdir: info.Config.WorkingDir || plan.workdir, ...size, env: egress?.sessionEnv });
+  session.redraw?.();
   await ctx.store.update(slug, (current) => ({ ...current, status: 'running', owner: ctx.owner }));
   return attach(ctx, plan, session, egress);
 }

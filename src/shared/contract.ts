@@ -420,7 +420,7 @@ export const commands = {
     args: z.strictObject({ slug: SlugSchema }),
     result: z.object({}),
   },
-  /** A new `claude --continue` session in a detached bottle's running container. */
+  /** Attaches to the Claude still running in a detached bottle's container (the same process). */
   'bottles.reattach': {
     args: z.strictObject({ slug: SlugSchema, cols: ColsSchema.optional(), rows: RowsSchema.optional() }),
     result: BottleStatusSchema,

@@ -178,12 +178,17 @@ describe('the bottle service on a real Docker engine', () => {
     expect(await project.ctx.store.exists(slug)).toBe(false);
   });
 
-  it('a bottle left running by a killed process is offered as detached, and can be re-attached and stopped', async () => {
+  it('a bottle left running by a killed process is offered as detached, and re-attached to the same Claude', async () => {
     project = makeProject(testAgentManifest());
     const cli = runCliInTerminal(['start', '--yes', 'tester'], { env: project.env, cwd: project.root });
     await cli.waitFor('> ', 60_000);
     cli.write('a note before the crash\r');
     await cli.waitFor('you said: a note before the crash');
+    const [container] = await findBottleContainers(project.ctx.docker, { [LABELS.home]: project.home });
+    const claudeProcesses = async (): Promise<string[]> =>
+      ((await project!.ctx.docker.getContainer(container!.name).top()) as { Processes: string[][] }).Processes.filter((row) => row.join(' ').includes('/usr/local/bin/claude')).map((row) => row[1] ?? '');
+    const before = await claudeProcesses();
+    expect(before).toHaveLength(1);
     process.kill(cli.pid, 'SIGKILL');
     await cli.exited;
 
@@ -195,7 +200,10 @@ describe('the bottle service on a real Docker engine', () => {
 
     await window.call('bottles.reattach', { slug, cols: 90, rows: 30 });
     await window.attach(slug);
-    await window.waitForScreen(slug, 'previous: a note before the crash');
+    // The same process answers: no second Claude was started beside it.
+    await window.call('terminal.input', { slug, data: 'still there?\r' });
+    await window.waitForScreen(slug, 'you said: still there?');
+    expect(await claudeProcesses()).toEqual(before);
     expect((await window.call<{ detached: unknown[]; sessions: { slug: string }[] }>('bottles.list')).detached).toEqual([]);
 
     const stopped = await window.call<{ preserved: boolean }>('bottles.stop', { slug, keep: true });

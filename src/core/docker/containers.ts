@@ -47,6 +47,11 @@ export interface ContainerSpec {
   labels: Record<string, string>;
   /** Mounting the Docker socket (or a folder holding it) is refused unless this is true. */
   allowDockerSocket?: boolean;
+  /**
+   * Claude as the container's main process, on a TTY the app attaches to (so the process outlives
+   * the app, and a re-attach finds the same Claude). Without it, the container idles for `exec`s.
+   */
+  main?: { command: string[] };
   signal?: AbortSignal;
   timeoutMs?: number;
 }
@@ -94,8 +99,28 @@ export async function createBottleContainer(docker: Docker, spec: ContainerSpec)
   }
 }
 
+/**
+ * The main process's first step: wait for the secrets on a FIFO in a private tmpfs (so their
+ * values are in no container config), then become Claude. See docs/terminal.md.
+ */
+export const BOOT_SCRIPT = 'set -e; f=/claude-bottle/run/secrets; mkfifo -m 600 "$f"; . "$f"; rm -f "$f"; exec "$@"';
+export const SECRETS_FIFO_DIR = '/claude-bottle/run';
+
 function createOptions(spec: ContainerSpec): Docker.ContainerCreateOptions {
   const [entrypoint, ...command] = CONTAINER_DEFAULTS.idleCommand;
+  const [uid = '1000', gid = uid] = spec.user.split(':');
+  const process = spec.main
+    ? {
+        Entrypoint: ['sh', '-c', BOOT_SCRIPT, 'claude-bottle-boot'],
+        Cmd: spec.main.command,
+        Tty: true,
+        OpenStdin: true,
+        StdinOnce: false,
+        AttachStdin: true,
+        AttachStdout: true,
+        AttachStderr: true,
+      }
+    : { Entrypoint: [entrypoint], Cmd: command, Tty: false, OpenStdin: false, AttachStdin: false, AttachStdout: false, AttachStderr: false };
   return {
     name: spec.name,
     Image: spec.image,
@@ -103,14 +128,9 @@ function createOptions(spec: ContainerSpec): Docker.ContainerCreateOptions {
     WorkingDir: spec.workdir,
     Env: Object.entries(spec.env).map(([key, value]) => `${key}=${value}`),
     Labels: spec.labels,
-    Entrypoint: [entrypoint],
-    Cmd: command,
-    Tty: false,
-    OpenStdin: false,
-    AttachStdin: false,
-    AttachStdout: false,
-    AttachStderr: false,
+    ...process,
     HostConfig: {
+      ...(spec.main ? { Tmpfs: { [SECRETS_FIFO_DIR]: `rw,nosuid,nodev,noexec,size=64k,mode=0700,uid=${uid},gid=${gid}` } } : {}),
       CapDrop: ['ALL'],
       SecurityOpt: ['no-new-privileges'],
       Privileged: false,

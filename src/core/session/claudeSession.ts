@@ -35,6 +35,8 @@ export interface ClaudeSession {
   pause(): void;
   resume(): void;
   kill(signal?: string): void;
+  /** Makes the program draw its whole screen again (after a re-attach), where the session can. */
+  redraw?(): void;
 }
 
 /** Terminal sizes outside these bounds are a bug upstream; clamp instead of failing the session. */

@@ -147,9 +147,9 @@ describe('the real Claude Code behind the proxy', () => {
     resumed.session.write('second question');
     await new Promise((resolve) => setTimeout(resolve, 300));
     resumed.session.write('\r');
-    await again.waitFor('stand-in', 60_000);
-    const later = (await api.records()).filter((record) => record.path === '/v1/messages' && record.messages.some((message) => message.content.includes('second question')));
-    expect(later.length).toBeGreaterThan(0);
+    const asked = async (): Promise<Awaited<ReturnType<typeof api.records>>> => (await api.records()).filter((record) => record.path === '/v1/messages' && record.messages.some((message) => message.content.includes('second question')));
+    await expect.poll(async () => (await asked()).length, { timeout: 60_000 }).toBeGreaterThan(0);
+    const later = await asked();
     expect(later.some((record) => record.messages.some((message) => message.content.includes('hello from the bottle')))).toBe(true);
     await resumed.stop();
   }, 20 * 60_000);

@@ -46,7 +46,7 @@ export function RunningList({ running, detached, activeSlug, busy, onFocus, onRe
           </div>
           <div className="bottle-actions">
             {bottle.owner === 'dead' ? (
-              <button type="button" className="button button-small" disabled={busy.has(bottle.slug)} onClick={() => onReattach(bottle.slug)} title="Start a new `claude --continue` session in this container">
+              <button type="button" className="button button-small" disabled={busy.has(bottle.slug)} onClick={() => onReattach(bottle.slug)} title="Attach to the Claude still running in this container">
                 Re-attach
               </button>
             ) : null}

@@ -1,0 +1,132 @@
+import { StringDecoder } from 'node:string_decoder';
+import type { Duplex } from 'node:stream';
+import type Docker from 'dockerode';
+import { BottleError } from '../errors';
+import { type ClaudeSession, clampSize, type Disposable } from './claudeSession';
+
+// Claude runs as its bottle's main process on the container's TTY, and the app attaches to that TTY
+// (Docker's attach API). When the app dies the process runs on, unobserved but intact; the next
+// app attaches to the same Claude — work in flight goes on — instead of starting a second one.
+// See docs/terminal.md.
+
+export const ATTACH_DEFAULTS = {
+  /**
+   * Docker cannot switch detaching off; a sequence nobody types (eight Ctrl-@ in a row) stands in,
+   * so no keystroke of the user ever detaches the session by accident.
+   */
+  detachKeys: Array.from({ length: 8 }, () => 'ctrl-@').join(','),
+  /** How long the main process may take to open its secrets FIFO. */
+  secretsTimeoutMs: 15_000,
+} as const;
+
+export interface AttachSpec {
+  docker: Docker;
+  container: string;
+  cols: number;
+  rows: number;
+}
+
+/** Attaches to the container's TTY; the session ends when the container's main process does. */
+export async function attachClaudeSession(spec: AttachSpec): Promise<ClaudeSession> {
+  const container = spec.docker.getContainer(spec.container);
+  const stream = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true, detachKeys: ATTACH_DEFAULTS.detachKeys } as Docker.ContainerAttachOptions)) as unknown as Duplex;
+  const decoder = new StringDecoder('utf8');
+  const listeners = new Set<(data: string) => void>();
+  let early: string[] | undefined = [];
+  let done = false;
+  stream.on('data', (chunk: Buffer) => {
+    const text = decoder.write(chunk);
+    if (text === '') return;
+    // Output before anyone listens (the launcher still settling) is held for the first listener.
+    if (early) early.push(text);
+    else for (const listener of listeners) listener(text);
+  });
+  stream.on('error', () => undefined);
+  const exited = container
+    .wait()
+    .then((result: { StatusCode?: number }) => result.StatusCode ?? 137)
+    .catch(() => 137) // removed while we waited: it was stopped
+    .then((code) => {
+      done = true;
+      const rest = decoder.end();
+      if (rest) for (const listener of listeners) listener(rest);
+      stream.destroy();
+      return code;
+    });
+  const initial = clampSize(spec.cols, spec.rows);
+  await container.resize({ h: initial.rows, w: initial.cols }).catch(() => undefined);
+  let size = initial;
+  return {
+    pid: 0,
+    exited,
+    onData(listener): Disposable {
+      listeners.add(listener);
+      // The held output is handed over on the next turn, as a pty's first data would arrive: the
+      // subscriber has finished setting itself up by then. What arrives meanwhile queues behind it.
+      if (early && listeners.size === 1) {
+        setImmediate(() => {
+          const held = early ?? [];
+          early = undefined;
+          for (const data of held) for (const each of listeners) each(data);
+        });
+      }
+      return { dispose: () => listeners.delete(listener) };
+    },
+    write(data) {
+      if (!done) stream.write(data);
+    },
+    resize(cols, rows) {
+      if (done) return;
+      size = clampSize(cols, rows);
+      container.resize({ h: size.rows, w: size.cols }).catch(() => undefined);
+    },
+    pause: () => stream.pause(),
+    resume: () => stream.resume(),
+    kill(signal) {
+      if (!done) container.kill({ signal: signal ?? 'SIGTERM' }).catch(() => undefined);
+    },
+    redraw() {
+      // A size change makes a full-screen program draw itself again: how a re-attached window gets
+      // Claude's screen back without a second Claude.
+      if (done) return;
+      const { cols, rows } = size;
+      void container
+        .resize({ h: rows, w: Math.max(2, cols - 1) })
+        .then(() => container.resize({ h: rows, w: cols }))
+        .catch(() => undefined);
+    },
+  };
+}
+
+/**
+ * Hands the main process its secrets: `export NAME='value'` lines written into the FIFO it waits
+ * on, through an exec whose standard input carries them (so no value is in an argv, an env of a
+ * container config, or a file). Resolves once the process has read them and become Claude.
+ */
+export async function deliverSecrets(docker: Docker, containerName: string, user: string, secrets: Record<string, string>): Promise<void> {
+  const script = 'f=/claude-bottle/run/secrets; i=0; while [ ! -p "$f" ]; do i=$((i+1)); [ "$i" -gt 300 ] && exit 3; sleep 0.05; done; cat > "$f"';
+  const exec = await docker.getContainer(containerName).exec({ Cmd: ['sh', '-c', script], User: user, AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: false });
+  const stream = (await exec.start({ hijack: true, stdin: true })) as unknown as Duplex;
+  const body = Object.entries(secrets)
+    .map(([name, value]) => `export ${name}='${value.replace(/'/g, `'\\''`)}'\n`)
+    .join('');
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new BottleError('container-failed', `the bottle's main process did not take its secrets within ${ATTACH_DEFAULTS.secretsTimeoutMs / 1000} s`)), ATTACH_DEFAULTS.secretsTimeoutMs);
+    stream.on('end', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    stream.on('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    stream.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    stream.resume();
+    stream.end(body);
+  });
+  const result = await exec.inspect();
+  if (result.ExitCode !== 0) throw new BottleError('container-failed', `handing the bottle its secrets failed (exit ${result.ExitCode}): the image needs sh, mkfifo and cat`);
+}
