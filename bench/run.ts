@@ -10,7 +10,7 @@ import { launchPrepared, prepareStart } from '../src/core/launcher';
 import { environmentSecrets } from '../src/core/plan/plan';
 import { benchProxy } from './proxy';
 
-// `npm run bench`: SPEC section 7's numbers, as ratios against bare Docker measured in the same
+// `npm run bench`: the performance targets (README, Performance), as ratios against bare Docker measured in the same
 // run on the same image, so that a slow machine moves both sides and the ratio stays meaningful.
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);

@@ -23,7 +23,7 @@ import type { BottleEgress } from './network/bottleEgress';
 import { containerRanOutOfMemory } from './docker/oom';
 import { formatBytes } from './plan/preflight';
 
-// The launch core, SPEC section 3: resolve → prepare → (preflight, by the caller) → launch →
+// The launch core (docs/architecture.md): resolve → prepare → (preflight, by the caller) → launch →
 // attach → capture → teardown → settle. Every front door calls these functions; none of them
 // talks to a person, so the window, the CLI and tests share one code path.
 

@@ -42,7 +42,7 @@ export const LIMITS = {
   maxPathChars: 4096,
   /** Slugs are `<agent ≤63>-<15>-<4>`: 100 leaves room and still rejects junk. */
   maxSlugChars: 100,
-  /** Agent names: SPEC section 2 allows 63 characters. */
+  /** Agent names have at most 63 characters (docs/manifest.md). */
   maxAgentChars: 63,
   /** One `terminal.input` message: a large paste must be sent in chunks of this size. */
   maxInputChars: 64 * 1024,

@@ -7,7 +7,7 @@ import { EXIT } from '../exitCodes';
 import { paintDim } from '../output';
 import type { ContextFactory, Runner } from '../command';
 
-// `claude-bottle serve`: the window's UI in a browser, for headless hosts (SPEC section 5). It runs
+// `claude-bottle serve`: the window's UI in a browser, for headless hosts (docs/window.md). It runs
 // the same BottleService as the desktop app, behind a loopback-only server that wants a token.
 
 export function registerServeCommand(program: Command, context: ContextFactory, run: Runner): void {

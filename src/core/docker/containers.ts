@@ -57,7 +57,7 @@ export interface ContainerSpec {
 }
 
 /**
- * Creates and starts a bottle container with the hardening of SPEC section 3: all capabilities
+ * Creates and starts a bottle container with the hardening of docs/security.md: all capabilities
  * dropped, no-new-privileges, not privileged, an init process, pids/memory/CPU limits with no
  * extra swap, the requested network only. If anything fails after the create, the container is
  * removed again; failures are `container-failed` (or `image-missing`, `docker-unavailable`).

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 // Host paths named by a manifest: `~` expansion, resolution against the project root, and the
-// sources SPEC section 2 refuses unless the agent says "dangerous": true.
+// sources docs/security.md lists as refused unless the agent says "dangerous": true.
 
 /** Where the Docker daemon's socket usually lives (the Linux default and its /run twin). */
 export const DOCKER_SOCKET_PATHS = ['/var/run/docker.sock', '/run/docker.sock'] as const;

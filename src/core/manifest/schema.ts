@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AllowListError, parseAllowEntry } from '../network/allowList';
 
-// The schema of claude-bottle.json (SPEC section 2). Every object is strict: an unknown key is an
+// The schema of claude-bottle.json (docs/manifest.md). Every object is strict: an unknown key is an
 // error, because a typo in a security tool's config ("readOnly") must never be silently ignored.
 // Messages given here are shown as they are, so each says what was expected in plain words; the
 // generic ones (wrong type, empty string, number out of range) are worded in messages.ts.

@@ -9,7 +9,7 @@ export interface ResolvedMount {
   /** Absolute container path. */
   target: string;
   readonly: boolean;
-  /** Set when the source is one SPEC section 2 refuses without `"dangerous": true`. */
+  /** Set when the source is one docs/security.md refuses without `"dangerous": true`. */
   dangerousReason?: string;
 }
 
@@ -39,7 +39,7 @@ export interface ResolvedAgent {
   description: string;
   image: ImageSource;
   workdir: string;
-  /** As written in the manifest; undefined means "decide from the image" (SPEC section 2). */
+  /** As written in the manifest; undefined means "decide from the image" (docs/security.md). */
   user?: string;
   project: ProjectMode;
   mounts: ResolvedMount[];

@@ -51,7 +51,7 @@ export interface BottlePlan {
   resume: boolean;
   continueConversation: boolean;
   image: ImageSource;
-  /** The project is baked into a derived image (SPEC: project "copy" or the copy-project toggle). */
+  /** The project is baked into a derived image (project "copy" or the copy-project toggle). */
   copyProject: boolean;
   project: ProjectMode;
   /** As configured; undefined means the image's user, or uid 1000 when the image runs as root. */

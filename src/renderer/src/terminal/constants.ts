@@ -1,4 +1,4 @@
-// The terminal's tunables in one place, each with why it has its value (see STYLE.md: VS Code's
+// The terminal's tunables in one place, each with why it has its value (see docs/terminal.md; after VS Code's
 // FlowControlConstants and xterm.js's flow-control guide).
 
 export const TERMINAL_CONSTANTS = {
