@@ -218,13 +218,17 @@ export async function launchPrepared(ctx: CoreContext, prepared: PreparedBottle,
       main: { command: plan.claude.args },
     });
     checkAborted(hooks.signal);
+    progress({ stage: 'attaching', message: 'starting Claude' });
+    // Claude waits at its boot FIFO until it gets its secrets: the network can be checked meanwhile,
+    // and nothing in the bottle runs before it has passed.
+    const attaching = attachClaudeSession({ docker: ctx.docker, container: plan.containerName, cols: hooks.cols ?? 80, rows: hooks.rows ?? 24 });
+    attaching.catch(() => undefined);
     if (egress) {
       progress({ stage: 'network', message: "checking the bottle's network from inside it" });
+      await egress.egress.ready;
       await verifyBottleEgress(ctx.docker, egress, plan.containerName, plan.labels);
     }
-
-    progress({ stage: 'attaching', message: 'starting Claude' });
-    const session = await attachClaudeSession({ docker: ctx.docker, container: plan.containerName, cols: hooks.cols ?? 80, rows: hooks.rows ?? 24 });
+    const session = await attaching;
     await deliverSecrets(ctx.docker, plan.containerName, user, secretValues(ctx, plan));
     await ctx.store.update(plan.slug, (record) => ({ ...record, status: 'running', image: runImage, owner: ctx.owner }));
     return attach(ctx, plan, session, egress);

@@ -21,6 +21,11 @@ export const EGRESS_DEFAULTS = {
   readyTimeoutMs: 20_000,
   memoryBytes: 256 * 1024 * 1024,
   pids: 64,
+  /**
+   * How long the self-check waits for a direct connection or a DNS answer. Inside the bottle's
+   * own bridge network a reachable target answers in a few milliseconds; silence means blocked.
+   */
+  probeTimeoutMs: 400,
   /** Log lines longer than this are not entries (and are not kept). */
   maxLogLineChars: 4096,
 } as const;
@@ -61,6 +66,8 @@ export interface BottleEgress {
   readonly exited: Promise<void>;
   /** Starts a proxy that died again, at the same address, with the same configuration. */
   restart(): Promise<void>;
+  /** Resolves when the proxy listens; rejects (fail closed) when it could not start. */
+  readonly ready: Promise<void>;
   /** Removes the sidecar and the network. Safe to call twice. */
   dispose(): Promise<void>;
 }
@@ -123,6 +130,8 @@ interface SidecarRun {
   proxyAddress: string;
   outsideAddress: string;
   logs: FollowedLogs;
+  /** Resolves when the proxy listens (it boots while the launch goes on). */
+  ready: Promise<void>;
 }
 
 /**
@@ -151,13 +160,9 @@ async function runSidecar(docker: Docker, sidecar: Docker.Container, setup: Egre
     ...(setup.anthropic ? { anthropic: setup.anthropic } : {}),
   };
   stdin.end(`${JSON.stringify(config)}\n`);
-  try {
-    await logs.ready(setup.signal);
-  } catch (error) {
-    logs.dispose();
-    throw error;
-  }
-  return { proxyAddress, outsideAddress: info.NetworkSettings.Networks[outside]?.IPAddress ?? '', logs };
+  const ready = logs.ready(setup.signal);
+  ready.catch(() => logs.dispose());
+  return { proxyAddress, outsideAddress: info.NetworkSettings.Networks[outside]?.IPAddress ?? '', logs, ready };
 }
 
 /** The handle the launcher keeps: log listeners and exit listeners survive a restart of the proxy. */
@@ -192,6 +197,9 @@ function egressHandle(docker: Docker, setup: EgressSetup, first: SidecarRun, cle
     get exited() {
       return run.logs.exited;
     },
+    get ready() {
+      return run.ready;
+    },
     async restart() {
       const sidecar = docker.getContainer(names.sidecar);
       const state = await sidecar.inspect().catch(() => undefined);
@@ -199,6 +207,7 @@ function egressHandle(docker: Docker, setup: EgressSetup, first: SidecarRun, cle
       if (state.State.Running) return;
       run.logs.dispose();
       run = await runSidecar(docker, sidecar, setup, run.proxyAddress);
+      await run.ready;
       wire(run);
     },
     dispose: async () => {
@@ -229,7 +238,7 @@ export async function reconnectEgress(docker: Docker, setup: EgressSetup, since:
     await removeQuietly(() => sidecar.remove({ force: true }));
     await removeQuietly(() => docker.getNetwork(names.network).remove());
   };
-  return egressHandle(docker, { ...setup, ...(outside ? { outsideNetwork: outside[0] } : {}) }, { proxyAddress, outsideAddress: outside?.[1].IPAddress ?? '', logs }, cleanup);
+  return egressHandle(docker, { ...setup, ...(outside ? { outsideNetwork: outside[0] } : {}) }, { proxyAddress, outsideAddress: outside?.[1].IPAddress ?? '', logs, ready: Promise.resolve() }, cleanup);
 }
 
 /**
@@ -380,7 +389,7 @@ export interface EgressCheckTargets {
  * resolves, and the proxy answers. Anything else stops the launch.
  */
 export async function checkEgress(docker: Docker, setup: { bottleContainer: string; image: string; egress: Pick<BottleEgress, 'proxyAddress' | 'proxyPort'>; targets: EgressCheckTargets; labels: Record<string, string> }): Promise<EgressCheck> {
-  const script = PROBE_SCRIPT.replace('__CONFIG__', JSON.stringify({ proxy: { host: setup.egress.proxyAddress, port: setup.egress.proxyPort }, ...setup.targets }));
+  const script = PROBE_SCRIPT.replace('__CONFIG__', JSON.stringify({ proxy: { host: setup.egress.proxyAddress, port: setup.egress.proxyPort }, timeoutMs: EGRESS_DEFAULTS.probeTimeoutMs, ...setup.targets }));
   const probe = await dockerStep(docker, 'creating the network self-check', () =>
     docker.createContainer({
       Image: setup.image,
@@ -416,28 +425,31 @@ function demuxed(buffer: Buffer): string {
 const PROBE_SCRIPT = `
 const net = require('net'); const dns = require('dns');
 const c = __CONFIG__;
-const results = [];
 const tcp = (host, port, ms) => new Promise((resolve) => {
   const s = net.connect({ host, port }); const t = setTimeout(() => { s.destroy(); resolve('timeout'); }, ms);
   s.once('connect', () => { clearTimeout(t); s.destroy(); resolve('connected'); });
   s.once('error', (e) => { clearTimeout(t); resolve(e.code || 'error'); });
 });
-(async () => {
-  const direct = await tcp(c.direct.host, c.direct.port, 1000);
-  const blocked = direct === 'ENETUNREACH' || direct === 'EHOSTUNREACH' || direct === 'timeout';
-  results.push([blocked, 'direct connection to ' + c.direct.host + ':' + c.direct.port + ' ' + (blocked ? 'fails (' + direct + ')' : 'WORKS (' + direct + ')')]);
-  const lookup = await new Promise((resolve) => { const r = new dns.Resolver({ timeout: 1000, tries: 1 }); r.resolve4(c.probeName, (e, a) => resolve(e ? (e.code || 'error') : 'resolved ' + a.join(','))); });
-  const closed = !lookup.startsWith('resolved');
-  results.push([closed, 'DNS lookup of ' + c.probeName + ' ' + (closed ? 'fails (' + lookup + ')' : 'WORKS (' + lookup + ')')]);
-  const answer = await new Promise((resolve) => {
-    const s = net.connect(c.proxy.port, c.proxy.host, () => s.write('CONNECT claude-bottle-self-check.invalid:443 HTTP/1.1\\r\\n\\r\\n'));
-    let text = ''; const t = setTimeout(() => { s.destroy(); resolve('no answer'); }, 3000);
-    s.on('data', (d) => { text += d; if (text.includes('\\r\\n')) { clearTimeout(t); s.destroy(); resolve(text.split('\\r\\n')[0]); } });
-    s.on('error', (e) => { clearTimeout(t); resolve(e.code || 'error'); });
-  });
-  const proxyOk = /^HTTP\\/1\\.1 403/.test(answer);
-  results.push([proxyOk, 'egress proxy at ' + c.proxy.host + ':' + c.proxy.port + ' ' + (proxyOk ? 'answers' : 'does not answer (' + answer + ')')]);
+const direct = tcp(c.direct.host, c.direct.port, c.timeoutMs).then((result) => {
+  const blocked = result === 'ENETUNREACH' || result === 'EHOSTUNREACH' || result === 'timeout';
+  return [blocked, 'direct connection to ' + c.direct.host + ':' + c.direct.port + ' ' + (blocked ? 'fails (' + result + ')' : 'WORKS (' + result + ')')];
+});
+const lookup = new Promise((resolve) => { const r = new dns.Resolver({ timeout: c.timeoutMs, tries: 1 }); r.resolve4(c.probeName, (e, a) => resolve(e ? (e.code || 'error') : 'resolved ' + a.join(','))); }).then((result) => {
+  const closed = !result.startsWith('resolved');
+  return [closed, 'DNS lookup of ' + c.probeName + ' ' + (closed ? 'fails (' + result + ')' : 'WORKS (' + result + ')')];
+});
+const proxy = new Promise((resolve) => {
+  const s = net.connect(c.proxy.port, c.proxy.host, () => s.write('CONNECT claude-bottle-self-check.invalid:443 HTTP/1.1\\r\\n\\r\\n'));
+  let text = ''; const t = setTimeout(() => { s.destroy(); resolve('no answer'); }, 3000);
+  s.on('data', (d) => { text += d; if (text.includes('\\r\\n')) { clearTimeout(t); s.destroy(); resolve(text.split('\\r\\n')[0]); } });
+  s.on('error', (e) => { clearTimeout(t); resolve(e.code || 'error'); });
+}).then((answer) => {
+  const ok = /^HTTP\\/1\\.1 403/.test(answer);
+  return [ok, 'egress proxy at ' + c.proxy.host + ':' + c.proxy.port + ' ' + (ok ? 'answers' : 'does not answer (' + answer + ')')];
+});
+// The three checks run at once: the launch waits for the slowest, not their sum.
+Promise.all([direct, lookup, proxy]).then((results) => {
   for (const [ok, line] of results) console.log((ok ? 'ok   ' : 'FAIL ') + line);
   process.exit(results.every(([ok]) => ok) ? 0 : 1);
-})();
+});
 `;
