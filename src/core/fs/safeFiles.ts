@@ -1,4 +1,4 @@
-import { constants } from 'node:fs';
+import fsSync, { constants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
@@ -163,4 +163,39 @@ export function formatSize(bytes: number): string {
   if (bytes >= 1024 * 1024) return `${Math.round((bytes / 1024 / 1024) * 10) / 10} MiB`;
   if (bytes >= 1024) return `${Math.round((bytes / 1024) * 10) / 10} KiB`;
   return `${bytes} B`;
+}
+
+/**
+ * The synchronous twin of `readRegularFile` for the few callers that must stay synchronous (the
+ * manifest loader): the open does not block on a FIFO, and only a regular file within the cap is
+ * read, so the worst case is one bounded read of a regular file.
+ */
+export function readRegularFileSync(file: string, options: Omit<ReadOptions, 'timeoutMs' | 'expect'>): Buffer {
+  const flags = constants.O_RDONLY | constants.O_NONBLOCK | (options.followLinks ? 0 : constants.O_NOFOLLOW);
+  let fd: number;
+  try {
+    fd = fsSync.openSync(file, flags);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP' || code === 'EMLINK') throw new UnsafeFileError(file, 'is a symbolic link; it is not followed');
+    if (code === 'ENXIO') throw new UnsafeFileError(file, 'is a socket, not a regular file');
+    throw error;
+  }
+  try {
+    const stats = fsSync.fstatSync(fd);
+    if (!stats.isFile()) throw new UnsafeFileError(file, `is ${describeKind(stats)}, not a regular file`);
+    if (stats.size > options.maxBytes) throw new UnsafeFileError(file, `is larger than ${formatSize(options.maxBytes)} (${formatSize(stats.size)})`);
+    const buffer = Buffer.alloc(Math.min(stats.size, options.maxBytes) + 1);
+    let total = 0;
+    for (;;) {
+      const read = fsSync.readSync(fd, buffer, total, buffer.length - total, null);
+      if (read === 0) break;
+      total += read;
+      if (total > options.maxBytes) throw new UnsafeFileError(file, `is larger than ${formatSize(options.maxBytes)}`);
+      if (total === buffer.length) break;
+    }
+    return buffer.subarray(0, total);
+  } finally {
+    fsSync.closeSync(fd);
+  }
 }

@@ -9,7 +9,10 @@ export function findManifest(startDir: string): string | undefined {
   let dir = path.resolve(startDir);
   for (;;) {
     const candidate = path.join(dir, MANIFEST_FILE_NAME);
-    if (fs.statSync(candidate, { throwIfNoEntry: false })?.isFile() ?? false) return candidate;
+    // Anything by that name but a folder is the project's manifest: a FIFO or a device there is then
+    // refused when it is read, instead of the search going on to a manifest further up.
+    const stats = fs.statSync(candidate, { throwIfNoEntry: false });
+    if (stats && !stats.isDirectory()) return candidate;
     const parent = path.dirname(dir);
     if (parent === dir) return undefined;
     dir = parent;

@@ -2,12 +2,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ManifestError, type ManifestIssue } from '../errors';
+import { readRegularFileSync, UnsafeFileError } from '../fs/safeFiles';
 import { findManifest } from './discover';
 import { sortIssues } from './locate';
 import { parseManifestText } from './parse';
 import { resolveAgents } from './resolve';
 import { MANIFEST_FILE_NAME, type LoadedManifest } from './types';
 import { validateManifest } from './validate';
+
+/** A manifest larger than this is not one (and is not read into memory to find out). */
+export const MANIFEST_MAX_BYTES = 4 * 1024 * 1024;
 
 // The one entry point: find, read, parse, validate and resolve a manifest. It returns a manifest
 // that is safe to plan from, or throws one ManifestError listing every issue it found.
@@ -31,8 +35,10 @@ export function loadManifest(fileOrDir: string, options: LoadOptions = {}): Load
   }
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    // Bounded and non-blocking: a manifest the agent replaced with a FIFO or /dev/zero is refused.
+    text = readRegularFileSync(file, { maxBytes: MANIFEST_MAX_BYTES, followLinks: true }).toString('utf8');
   } catch (error) {
+    if (error instanceof UnsafeFileError) throw unpositioned(file, `cannot be read as a manifest: it ${error.why}`);
     throw unpositioned(file, `cannot read the file: ${error instanceof Error ? error.message : String(error)}`);
   }
   return loadManifestText(file, text, options);

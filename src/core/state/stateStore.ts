@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { BottleError } from '../errors';
 import { type BottleRecord, BottleRecordSchema, type PreservedReason } from './bottleRecord';
 import { writeFailure } from './diskErrors';
+import { readRegularFile, UnsafeFileError } from '../fs/safeFiles';
 
 /** A state folder whose bottle.json could not be read; listed so the user can discard it. */
 export interface CorruptState {
@@ -19,6 +20,8 @@ export interface StateListing {
 }
 
 const RECORD_FILE = 'bottle.json';
+/** A bottle.json is a few KiB; anything past this is not one. */
+const RECORD_MAX_BYTES = 1024 * 1024;
 const CLAUDE_DIR = 'claude';
 const TRANSCRIPTS_DIR = 'transcripts';
 const STOP_REQUEST_FILE = 'stop-request.json';
@@ -100,8 +103,10 @@ export class StateStore {
     const file = join(this.bottleDir(slug), RECORD_FILE);
     let text: string;
     try {
-      text = await fs.readFile(file, 'utf8');
+      // A record is small; a FIFO, a link or a huge file there is reported as corrupt, never waited on.
+      text = (await readRegularFile(file, { maxBytes: RECORD_MAX_BYTES })).toString('utf8');
     } catch (error) {
+      if (error instanceof UnsafeFileError) throw new BottleError('state', `${file} ${error.why}`);
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
         throw new BottleError('not-found', `no bottle "${slug}" in ${this.stateDir}`, 'list bottles with `claude-bottle ps`');
       }
@@ -145,7 +150,7 @@ export class StateStore {
   async takeStopRequest(slug: string): Promise<StopRequest | undefined> {
     const file = join(this.bottleDir(slug), STOP_REQUEST_FILE);
     try {
-      const request = JSON.parse(await fs.readFile(file, 'utf8')) as StopRequest;
+      const request = JSON.parse((await readRegularFile(file, { maxBytes: RECORD_MAX_BYTES })).toString('utf8')) as StopRequest;
       await fs.rm(file, { force: true });
       const reason = request.reason === 'interrupted' ? 'interrupted' : 'keep';
       return { keep: request.keep === true, reason, at: String(request.at) };
