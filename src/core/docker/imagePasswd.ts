@@ -46,14 +46,53 @@ function findRow(text: string, name: string): string[] | undefined {
   return undefined;
 }
 
-async function readAccountFiles(docker: Docker, image: string): Promise<{ passwd: string; group: string }> {
+interface ImageFacts {
+  passwd: string;
+  group: string;
+  hasClaudeShell: boolean;
+}
+
+/**
+ * What the app needs to know of an image's files (its accounts, whether it has bash), read once
+ * per image id from a created, never started container, and kept for the life of the process:
+ * a launch must not pay a throwaway container each time.
+ */
+const factsByImageId = new Map<string, Promise<ImageFacts>>();
+
+async function imageFacts(docker: Docker, image: string): Promise<ImageFacts> {
+  const id = (await docker.getImage(image).inspect()).Id;
+  let facts = factsByImageId.get(id);
+  if (!facts) {
+    facts = readImageFacts(docker, image);
+    factsByImageId.set(id, facts);
+    facts.catch(() => factsByImageId.delete(id));
+  }
+  return facts;
+}
+
+async function readImageFacts(docker: Docker, image: string): Promise<ImageFacts> {
   const container = await docker.createContainer({ Image: image, Entrypoint: ['/claude-bottle-never-runs'], Cmd: [], NetworkDisabled: true, HostConfig: { NetworkMode: 'none' } });
   try {
-    const [passwd, group] = await Promise.all([readFile(container, '/etc/passwd'), readFile(container, '/etc/group')]);
-    return { passwd, group };
+    const [passwd, group, shells] = await Promise.all([
+      readFile(container, '/etc/passwd'),
+      readFile(container, '/etc/group'),
+      Promise.all(
+        CLAUDE_SHELLS.map((shell) =>
+          container.infoArchive({ path: shell }).then(
+            () => true,
+            () => false,
+          ),
+        ),
+      ),
+    ]);
+    return { passwd, group, hasClaudeShell: shells.some(Boolean) };
   } finally {
     await container.remove({ force: true }).catch(() => undefined);
   }
+}
+
+async function readAccountFiles(docker: Docker, image: string): Promise<{ passwd: string; group: string }> {
+  return imageFacts(docker, image);
 }
 
 /** One file from a container's filesystem, or '' when it is not there. */
@@ -135,19 +174,7 @@ const CLAUDE_SHELLS = ['/bin/bash', '/usr/bin/bash', '/bin/zsh', '/usr/bin/zsh',
  * POSIX sh ("No suitable shell found"). Looked up without running anything.
  */
 export async function imageHasClaudeShell(docker: Docker, image: string): Promise<boolean> {
-  const container = await docker.createContainer({ Image: image, Entrypoint: ['/claude-bottle-never-runs'], Cmd: [], NetworkDisabled: true, HostConfig: { NetworkMode: 'none' } });
-  try {
-    for (const shell of CLAUDE_SHELLS) {
-      const found = await container.infoArchive({ path: shell }).then(
-        () => true,
-        () => false,
-      );
-      if (found) return true;
-    }
-    return false;
-  } finally {
-    await container.remove({ force: true }).catch(() => undefined);
-  }
+  return (await imageFacts(docker, image)).hasClaudeShell;
 }
 
 export const NO_SHELL_WARNING = "Claude's Bash tool needs bash or zsh, and this image has neither: every command Claude runs will fail";
