@@ -68,6 +68,18 @@ function resolveAgent(ctx: Context, name: string, agent: AgentConfig, defaults: 
 
   const taken: TakenTargets = new Map();
   if (project === 'mount-rw' || project === 'mount-ro') taken.set(normalizeTarget(workdir), `the project (mounted at the workdir ${workdir})`);
+  // The project folder is handed over like any mount (or baked into an image): a manifest in the
+  // home folder or in "/" must not give the bottle that folder.
+  let projectDangerousReason: string | undefined;
+  if (project !== 'none') {
+    const reason = dangerReason(ctx.projectRoot, ctx.home);
+    if (reason !== undefined && !dangerous) {
+      const where: KeyPath = agent.project !== undefined ? [...at, 'project'] : at;
+      ctx.issues.push(issueAt(ctx.doc, where, `refused: the project folder ${reason}; move claude-bottle.json into the project's own folder, set "project": "none", or set "dangerous": true`));
+    } else if (reason !== undefined) {
+      projectDangerousReason = reason;
+    }
+  }
   const mounts = resolveMounts(ctx, agent.mounts ?? [], [...at, 'mounts'], dangerous, taken);
 
   const capabilities: Record<string, ResolvedCapability> = {};
@@ -84,7 +96,7 @@ function resolveAgent(ctx: Context, name: string, agent: AgentConfig, defaults: 
     };
   }
 
-  const image = resolveImage(ctx, agent, at);
+  const image = resolveImage(ctx, agent, at, dangerous);
   const resources = resolveResources(ctx, agent, defaults, at);
   if (ctx.issues.length > before || image === undefined) return undefined;
   return {
@@ -94,6 +106,7 @@ function resolveAgent(ctx: Context, name: string, agent: AgentConfig, defaults: 
     workdir,
     ...(agent.user === undefined ? {} : { user: agent.user }),
     project,
+    ...(projectDangerousReason ? { projectDangerousReason } : {}),
     mounts,
     env: agent.env ?? {},
     secrets: agent.secrets ?? [],
@@ -148,7 +161,7 @@ function normalizeTarget(target: string): string {
   return normal.length > 1 && normal.endsWith('/') ? normal.slice(0, -1) : normal;
 }
 
-function resolveImage(ctx: Context, agent: AgentConfig, at: KeyPath): ImageSource | undefined {
+function resolveImage(ctx: Context, agent: AgentConfig, at: KeyPath, dangerous: boolean): ImageSource | undefined {
   if (agent.image !== undefined) return { kind: 'image', ref: agent.image };
   const build = agent.build;
   if (build === undefined) return undefined;
@@ -158,6 +171,13 @@ function resolveImage(ctx: Context, agent: AgentConfig, at: KeyPath): ImageSourc
   if (contextStat === undefined || !contextStat.isDirectory()) {
     const problem = contextStat === undefined ? 'does not exist' : 'is not a folder';
     ctx.issues.push(issueAt(ctx.doc, [...buildPath, 'context'], `${problem}: ${context} (expected the build context folder)`));
+    return undefined;
+  }
+  // Everything in the context is sent to the engine and can be baked into a layer: "~" or "/" would
+  // put your keys into an image.
+  const contextReason = dangerReason(context, ctx.home);
+  if (contextReason !== undefined && !dangerous) {
+    ctx.issues.push(issueAt(ctx.doc, [...buildPath, 'context'], `refused: the build context ${contextReason}; name a folder of the project, or set "dangerous": true`));
     return undefined;
   }
   // As in docker compose, the Dockerfile is named relative to the context and is sent inside it.
@@ -172,7 +192,8 @@ function resolveImage(ctx: Context, agent: AgentConfig, at: KeyPath): ImageSourc
     ctx.issues.push(issueAt(ctx.doc, dockerfilePath, `does not exist: ${dockerfile}${defaultNote}`));
     return undefined;
   }
-  return { kind: 'build', context, dockerfile, args: build.args ?? {} };
+  const outside = path.relative(ctx.projectRoot, context).startsWith('..') || path.isAbsolute(path.relative(ctx.projectRoot, context));
+  return { kind: 'build', context, dockerfile, args: build.args ?? {}, ...(contextReason ? { dangerousReason: contextReason } : {}), ...(outside ? { outsideProject: true } : {}) };
 }
 
 function resolveResources(ctx: Context, agent: AgentConfig, defaults: Manifest['defaults'], at: KeyPath): ResolvedResources {

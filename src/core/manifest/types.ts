@@ -24,7 +24,16 @@ export interface ResolvedResources {
 
 export type ImageSource =
   | { kind: 'image'; ref: string }
-  | { kind: 'build'; context: string; dockerfile: string; args: Record<string, string> };
+  | {
+      kind: 'build';
+      context: string;
+      dockerfile: string;
+      args: Record<string, string>;
+      /** Set when the context reaches what docs/security.md refuses (allowed by "dangerous": true). */
+      dangerousReason?: string;
+      /** The context is not inside the project folder: shown in the preflight. */
+      outsideProject?: boolean;
+    };
 
 export interface ResolvedCapability {
   name: string;
@@ -38,6 +47,8 @@ export interface ResolvedAgent {
   name: string;
   description: string;
   image: ImageSource;
+  /** Set when the project folder itself reaches what docs/security.md refuses (allowed by "dangerous": true). */
+  projectDangerousReason?: string;
   workdir: string;
   /** As written in the manifest; undefined means "decide from the image" (docs/security.md). */
   user?: string;

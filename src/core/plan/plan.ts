@@ -148,8 +148,11 @@ export function preparePlan(inputs: PlanInputs): BottlePlan {
   const project: ProjectMode = copyProject ? 'copy' : agent.project;
   const mounts: PlannedMount[] = [];
   if (project === 'mount-rw' || project === 'mount-ro') {
-    mounts.push({ source: loaded.projectRoot, target: agent.workdir, readonly: project === 'mount-ro', origin: 'project' });
+    mounts.push({ source: loaded.projectRoot, target: agent.workdir, readonly: project === 'mount-ro', origin: 'project', ...(agent.projectDangerousReason ? { dangerousReason: agent.projectDangerousReason } : {}) });
+  } else if (project === 'copy' && agent.projectDangerousReason) {
+    warnings.push(`DANGEROUS project copy of ${loaded.projectRoot}: ${agent.projectDangerousReason}`);
   }
+  if (agent.image.kind === 'build' && agent.image.dangerousReason) warnings.push(`DANGEROUS build context ${agent.image.context}: ${agent.image.dangerousReason}`);
   for (const mount of agent.mounts) mounts.push({ ...mount, origin: 'manifest' });
 
   const secrets: PlannedSecret[] = agent.secrets.map((name) => plannedSecret(name, 'agent', inputs.secrets));

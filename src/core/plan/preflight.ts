@@ -91,7 +91,10 @@ function imageLines(plan: BottlePlan): PreflightLine[] {
   const base =
     plan.image.kind === 'image'
       ? line(u(plan.image.ref))
-      : line(`built from ${u(tildify(plan.image.dockerfile))} (context ${u(tildify(plan.image.context))})`);
+      : line(
+          `built from ${u(tildify(plan.image.dockerfile))} (context ${u(tildify(plan.image.context))}${plan.image.outsideProject ? ', outside the project folder' : ''})`,
+          plan.image.dangerousReason ? 'danger' : plan.image.outsideProject ? 'warn' : 'normal',
+        );
   return plan.copyProject ? [base, line('+ a copy of the project baked in (derived image, reused while the project is unchanged)', 'muted')] : [base];
 }
 
