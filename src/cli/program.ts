@@ -5,7 +5,7 @@ import { registerLsCommand } from './commands/agents';
 import { registerDiscardCommand, registerPsCommand, registerStopCommand } from './commands/bottles';
 import { registerDoctorCommand } from './commands/doctor';
 import { registerInitCommand } from './commands/init';
-import { registerResumeCommand, registerStartCommand } from './commands/launch';
+import { registerAttachCommand, registerResumeCommand, registerStartCommand } from './commands/launch';
 import { registerLogsCommand } from './commands/logs';
 import { registerServeCommand } from './commands/serve';
 import { registerUpdateClaudeCommand } from './commands/update';
@@ -28,6 +28,7 @@ export function buildProgram(exit: (code: number) => void, context: ContextFacto
     .exitOverride();
   registerStartCommand(program, context, run);
   registerResumeCommand(program, context, run);
+  registerAttachCommand(program, context, run);
   registerLsCommand(program, run);
   registerPsCommand(program, context, run);
   registerStopCommand(program, context, run);

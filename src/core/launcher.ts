@@ -8,7 +8,10 @@ import type { BuildProgress } from './docker/progress';
 import { BottleError } from './errors';
 import { LABELS } from './labels';
 import { loadManifest } from './manifest/load';
-import { type BottlePlan, type LaunchOptions, preparePlan } from './plan/plan';
+import { type BottlePlan, CLAUDE_CONFIG_DIR_IN_BOTTLE, type LaunchOptions, preparePlan } from './plan/plan';
+import type { ProjectMode } from './manifest/schema';
+import type { NetworkPolicy } from './manifest/types';
+import { type ConfirmedPlan, confirmedPlanOf, describeChanges } from './plan/confirmedPlan';
 import { containerNameFor, makeSlug } from './plan/slug';
 import { attachClaudeSession, deliverSecrets } from './session/attachedSession';
 import { type ClaudeSession, startClaudeSession } from './session/claudeSession';
@@ -130,9 +133,17 @@ export async function prepareResume(ctx: CoreContext, slug: string): Promise<Pre
     if (isOwnerAlive(record.owner)) {
       throw new BottleError('usage', `bottle ${slug} is ${record.status} in process ${record.owner?.pid}`, 'stop it first, or re-attach to it from the app');
     }
-    // Its owner died mid-session (the app or CLI was killed): the state is still worth resuming.
+    // Its owner died mid-session. If its Claude still runs, it is attached to, never replaced.
+    const running = await ctx.docker
+      .getContainer(containerNameFor(slug))
+      .inspect()
+      .then((info) => info.State.Running, () => false);
+    if (running) throw new BottleError('usage', `bottle ${slug} is still running (its app or terminal went away)`, `attach to it: claude-bottle attach ${slug} (or Re-attach in the window)`);
   }
-  return { plan: await planFromRecord(ctx, record), record };
+  const plan = await planFromRecord(ctx, record);
+  // What changed since the user last confirmed: the manifest may be the agent's to edit.
+  if (record.confirmedPlan) plan.changes = describeChanges(record.confirmedPlan, confirmedPlanOf(plan));
+  return { plan, record };
 }
 
 /** The plan of an existing bottle: its recorded agent, options and grants, continuing its conversation. */
@@ -148,6 +159,40 @@ async function planFromRecord(ctx: CoreContext, record: BottleRecord): Promise<B
     grantedCapabilities: record.grantedCapabilities,
     resume: { continueConversation: await hasConversation(ctx.store, record.slug) },
   });
+}
+
+/** A re-attach's plan, from what was recorded when the user confirmed the launch (no manifest read). */
+function planFromConfirmed(ctx: CoreContext, record: BottleRecord, confirmed: ConfirmedPlan): BottlePlan {
+  const network: NetworkPolicy = confirmed.allowHosts ? { mode: 'allow', hosts: confirmed.allowHosts } : confirmed.network === 'none' ? { mode: 'none' } : { mode: 'open' };
+  const limits = confirmed.limits ?? { memory: 0, cpus: 1, pids: 512 };
+  return {
+    slug: record.slug,
+    agent: record.agent,
+    description: '',
+    projectRoot: record.projectRoot,
+    manifestFile: record.manifestFile,
+    containerName: containerNameFor(record.slug),
+    resume: true,
+    continueConversation: true,
+    image: { kind: 'image', ref: record.image ?? confirmed.image },
+    copyProject: record.options.copyProject,
+    project: confirmed.project as ProjectMode,
+    ...(confirmed.user !== undefined ? { user: confirmed.user } : {}),
+    workdir: confirmed.workdir,
+    mounts: [],
+    env: confirmed.env,
+    secrets: confirmed.secrets.map((name) => ({ name, available: ctx.secrets.whereIs(name) !== undefined, origin: 'agent' as const })),
+    network,
+    resources: limits,
+    hardening: { capDrop: 'ALL', noNewPrivileges: true, privileged: false, init: true, dockerSocket: false },
+    labels: { [LABELS.slug]: record.slug, [LABELS.agent]: record.agent, [LABELS.project]: record.projectRoot, [LABELS.home]: ctx.store.root },
+    claude: { args: confirmed.claudeArgs, remoteControl: record.options.remoteControl, configDir: CLAUDE_CONFIG_DIR_IN_BOTTLE },
+    grantedCapabilities: confirmed.grantedCapabilities,
+    claudeApi: network.mode === 'allow' ? { via: 'proxy' } : { via: 'bottle' },
+    dangerous: confirmed.dangerous,
+    warnings: [],
+    changes: [],
+  };
 }
 
 /** A cancelled preflight or a dry run: nothing was started; a new bottle leaves no state behind. */
@@ -199,7 +244,8 @@ export async function launchPrepared(ctx: CoreContext, prepared: PreparedBottle,
 
     checkAborted(hooks.signal);
     progress({ stage: 'starting', message: `starting ${plan.containerName}` });
-    containerCreated = true;
+    // Marked only once the create succeeded: a failed launch removes what it made, never a
+    // container that was already there under the same name.
     await createBottleContainer(ctx.docker, {
       name: plan.containerName,
       image: runImage,
@@ -217,6 +263,7 @@ export async function launchPrepared(ctx: CoreContext, prepared: PreparedBottle,
       allowDockerSocket: plan.hardening.dockerSocket,
       main: { command: plan.claude.args },
     });
+    containerCreated = true;
     checkAborted(hooks.signal);
     progress({ stage: 'attaching', message: 'starting Claude' });
     // Claude waits at its boot FIFO until it gets its secrets: the network can be checked meanwhile,
@@ -230,7 +277,7 @@ export async function launchPrepared(ctx: CoreContext, prepared: PreparedBottle,
     }
     const session = await attaching;
     await deliverSecrets(ctx.docker, plan.containerName, user, secretValues(ctx, plan));
-    await ctx.store.update(plan.slug, (record) => ({ ...record, status: 'running', image: runImage, owner: ctx.owner }));
+    await ctx.store.update(plan.slug, (record) => ({ ...record, status: 'running', image: runImage, owner: ctx.owner, confirmedPlan: confirmedPlanOf(plan) }));
     return attach(ctx, plan, session, egress);
   } catch (error) {
     await undoLaunch(ctx, prepared, containerCreated, egress);
@@ -258,7 +305,8 @@ export async function reattachBottle(ctx: CoreContext, slug: string, size: { col
     throw new BottleError('not-found', `the container of bottle ${slug} is not running`, `resume it instead: claude-bottle resume ${slug}`);
   }
   checkOwnership(containerName, info.Config.Labels, { slug, home: ctx.store.root });
-  const plan = await planFromRecord(ctx, record);
+  // The plan the user confirmed, never the manifest as it is now: the agent may have edited it.
+  const plan = record.confirmedPlan ? planFromConfirmed(ctx, record, record.confirmedPlan) : await planFromRecord(ctx, record);
   // The bottle's egress sidecar outlived its owner too: reconnect to it (it fails closed if gone).
   const egress =
     plan.network.mode === 'allow'

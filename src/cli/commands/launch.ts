@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { CoreContext } from '../../core/context';
 import { BottleError } from '../../core/errors';
-import { type BottleOutcome, cancelPrepared, type LaunchProgress, launchPrepared, type PreparedBottle, prepareResume, prepareStart } from '../../core/launcher';
+import { type BottleOutcome, cancelPrepared, type LaunchProgress, launchPrepared, type PreparedBottle, prepareResume, prepareStart, reattachBottle, type RunningBottle } from '../../core/launcher';
 import { renderPreflight } from '../../core/plan/preflight';
 import { attachTerminal } from '../attachTerminal';
 import { confirmOnTerminal } from '../confirm';
@@ -45,11 +45,34 @@ export function registerResumeCommand(program: Command, context: ContextFactory,
     .description('resume a preserved bottle, continuing its conversation')
     .argument('<slug>', 'the bottle, as `claude-bottle ps` lists it')
     .option('--dry-run', 'show the preflight and stop (also CLAUDE_BOTTLE_DRY_RUN=1)')
-    .option('-y, --yes', 'resume without asking for confirmation')
-    .action((slug: string, flags: LaunchFlags) =>
+    .option('-y, --yes', 'resume without asking for confirmation (not when the plan changed since it was confirmed)')
+    .option('--accept-changes', 'with --yes: resume even though the plan changed since it was last confirmed')
+    .action((slug: string, flags: LaunchFlags & { acceptChanges?: boolean }) =>
       run(async () => {
         const ctx = context();
-        return confirmAndLaunch(ctx, await prepareResume(ctx, slug), flags);
+        const prepared = await prepareResume(ctx, slug);
+        // The manifest may be the agent's to edit: --yes alone never accepts a changed plan.
+        if (flags.yes && prepared.plan.changes.length > 0 && !flags.acceptChanges && !flags.dryRun) {
+          process.stdout.write(renderPreflight(prepared.plan, { color: process.stdout.isTTY === true && !process.env.NO_COLOR }));
+          await cancelPrepared(ctx, prepared);
+          throw new BottleError('usage', `the plan of bottle ${slug} changed since it was last confirmed (${prepared.plan.changes.length} change${prepared.plan.changes.length === 1 ? '' : 's'}, above); nothing was started`, 'review them, then resume without --yes, or pass --accept-changes');
+        }
+        return confirmAndLaunch(ctx, prepared, flags);
+      }),
+    );
+}
+
+export function registerAttachCommand(program: Command, context: ContextFactory, run: Runner): void {
+  program
+    .command('attach')
+    .description('attach this terminal to a running bottle whose app or terminal went away (the same Claude)')
+    .argument('<slug>', 'the bottle, as `claude-bottle ps` lists it')
+    .action((slug: string) =>
+      run(async () => {
+        const ctx = context();
+        const columns = process.stdout.columns ?? 80;
+        const rows = process.stdout.rows ?? 24;
+        return attachAndWait(ctx, await reattachBottle(ctx, slug, { cols: columns, rows }));
       }),
     );
 }
@@ -80,7 +103,7 @@ async function launchAndAttach(ctx: CoreContext, prepared: PreparedBottle): Prom
   const abort = new AbortController();
   const onSigint = (): void => abort.abort();
   process.on('SIGINT', onSigint);
-  let running;
+  let running: RunningBottle;
   try {
     running = await launchPrepared(ctx, prepared, {
       signal: abort.signal,
@@ -92,6 +115,11 @@ async function launchAndAttach(ctx: CoreContext, prepared: PreparedBottle): Prom
     process.off('SIGINT', onSigint);
     clearProgressLine();
   }
+  return attachAndWait(ctx, running);
+}
+
+/** Hands this terminal to the bottle's Claude until the session ends; returns Claude's exit code. */
+async function attachAndWait(_ctx: CoreContext, running: RunningBottle): Promise<number> {
   const detach = attachTerminal(running);
   // Closing the terminal or killing the CLI keeps the conversation: the bottle is preserved.
   const interrupt = (): void => void running.stop({ keep: true, reason: 'interrupted' });

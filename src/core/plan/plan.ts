@@ -74,6 +74,8 @@ export interface BottlePlan {
   dangerous: boolean;
   /** Things a person must notice before confirming; the preflight shows them in red. */
   warnings: string[];
+  /** A resume: what differs from the plan the user last confirmed (empty when nothing does). */
+  changes: string[];
 }
 
 export type ClaudeApiAccess =
@@ -233,6 +235,7 @@ export function preparePlan(inputs: PlanInputs): BottlePlan {
     claudeApi,
     dangerous: agent.dangerous,
     warnings,
+    changes: [],
   };
 }
 

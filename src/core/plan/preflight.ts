@@ -46,6 +46,9 @@ export function describePreflight(plan: BottlePlan): Preflight {
   if (plan.grantedCapabilities.length > 0) {
     rows.push({ label: 'granted', lines: plan.grantedCapabilities.map((name) => line(u(name), 'warn')) });
   }
+  if (plan.changes.length > 0) {
+    rows.push({ label: 'CHANGED', lines: [line('since you last confirmed this bottle:', 'danger'), ...plan.changes.map((change) => line(change, 'danger'))] });
+  }
   if (plan.resume) {
     rows.push({
       label: 'resume',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ConfirmedPlanSchema } from '../plan/confirmedPlan';
 
 // bottle.json: what a bottle's state folder says about it. Validated on every read, so a file
 // edited by hand or cut short by a crash is reported as corrupt instead of crashing a listing.
@@ -39,6 +40,8 @@ export const BottleRecordSchema = z.object({
       capability: z.string().optional(),
     })
     .optional(),
+  /** The plan the user confirmed at the last launch (docs/resume-and-reattach.md). */
+  confirmedPlan: ConfirmedPlanSchema.optional(),
   /** The process attached to the session, so another process knows whether someone will settle it. */
   owner: z.object({ pid: z.number().int(), hostname: z.string(), startTime: z.number().int().nonnegative().optional() }).optional(),
 });
