@@ -167,7 +167,7 @@ export class BottleService implements CommandTarget, Disposable {
         await this.discard(args.slug);
         return {};
       },
-      'bottles.reattach': (args) => this.reattach(args.slug, { cols: args.cols ?? 80, rows: args.rows ?? 24 }),
+      'bottles.reattach': (args) => this.reattach(args.slug, { cols: args.cols ?? 80, rows: args.rows ?? 24 }, args.takeOver === true),
       'bottles.egress': (args) => this.egressOf(args.slug),
       'bottles.allowHost': (args) => this.allowHost(args.slug, args.host),
       'bottles.restartProxy': async (args) => {
@@ -566,10 +566,10 @@ export class BottleService implements CommandTarget, Disposable {
     this.hub.emit('bottles.changed', {});
   }
 
-  private async reattach(slug: string, size: { cols: number; rows: number }): Promise<BottleStatus> {
+  private async reattach(slug: string, size: { cols: number; rows: number }, takeOver: boolean): Promise<BottleStatus> {
     const current = this.bottles.get(slug);
     if (current && LIVE_STATUSES.has(current.status.status)) throw new BottleError('usage', `bottle ${slug} is already ${current.status.status} in this app`, 'switch to its tab');
-    const running = await reattachBottle(this.ctx, slug, size);
+    const running = await reattachBottle(this.ctx, slug, size, { by: `the ${this.options.transport === 'electron' ? 'desktop app' : 'browser window'}`, ...(takeOver ? { takeOver: true } : {}) });
     const managed = this.track(running.plan, true, size);
     this.adopt(managed, running);
     return managed.status;

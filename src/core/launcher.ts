@@ -19,6 +19,7 @@ import type { BottleRecord, PreservedReason } from './state/bottleRecord';
 import { hasConversation, snapshotTranscript } from './state/transcripts';
 import { seedClaudeStorage } from './claude/seedStorage';
 import { shareClaudeStorage } from './state/claudeStorage';
+import { claimAttachment, releaseAttachment } from './state/attachClaim';
 import { imageHasClaudeShell, NO_SHELL_WARNING, resolveBottleUser } from './docker/imagePasswd';
 import { userClaudeTheme } from './claude/userConfig';
 import { type OpenedEgress, openBottleEgress, reconnectBottleEgress, removeBottleEgress, verifyBottleEgress } from './network/egressForBottle';
@@ -291,9 +292,14 @@ export async function launchPrepared(ctx: CoreContext, prepared: PreparedBottle,
  * work in flight goes on, no second Claude starts — and has it redraw its screen. See
  * docs/resume-and-reattach.md.
  */
-export async function reattachBottle(ctx: CoreContext, slug: string, size: { cols?: number; rows?: number } = {}): Promise<RunningBottle> {
+export async function reattachBottle(
+  ctx: CoreContext,
+  slug: string,
+  size: { cols?: number; rows?: number } = {},
+  options: { takeOver?: boolean; by?: string } = {},
+): Promise<RunningBottle> {
   const record = await ctx.store.read(slug);
-  if (isOwnerAlive(record.owner) && record.owner?.pid !== ctx.owner.pid) {
+  if (isOwnerAlive(record.owner) && record.owner?.pid !== ctx.owner.pid && !options.takeOver) {
     throw new BottleError('usage', `bottle ${slug} is attached in process ${record.owner?.pid}`, 'use that window or terminal, or stop the bottle');
   }
   const containerName = containerNameFor(slug);
@@ -305,22 +311,31 @@ export async function reattachBottle(ctx: CoreContext, slug: string, size: { col
     throw new BottleError('not-found', `the container of bottle ${slug} is not running`, `resume it instead: claude-bottle resume ${slug}`);
   }
   checkOwnership(containerName, info.Config.Labels, { slug, home: ctx.store.root });
-  // The plan the user confirmed, never the manifest as it is now: the agent may have edited it.
-  const plan = record.confirmedPlan ? planFromConfirmed(ctx, record, record.confirmedPlan) : await planFromRecord(ctx, record);
-  // The bottle's egress sidecar outlived its owner too: reconnect to it (it fails closed if gone).
-  const egress =
-    plan.network.mode === 'allow'
-      ? await reconnectBottleEgress({ docker: ctx.docker, slug, labels: plan.labels, hosts: plan.network.hosts, secrets: ctx.secrets, stateDir: ctx.store.bottleDir(slug) })
-      : undefined;
-  // The same Claude, still running as the container's main process: attach to it and have it
-  // redraw its screen. (A container from before Claude ran as the main process gets a new
-  // `claude --continue` exec, as it always did.)
-  const session = info.Config.Tty
-    ? await attachClaudeSession({ docker: ctx.docker, container: containerName, cols: size.cols ?? 80, rows: size.rows ?? 24 })
-    : openClaudeSession(ctx, plan, { user: info.Config.User || '1000', workdir: info.Config.WorkingDir || plan.workdir, ...size, env: egress?.sessionEnv });
-  session.redraw?.();
-  await ctx.store.update(slug, (current) => ({ ...current, status: 'running', owner: ctx.owner }));
-  return attach(ctx, plan, session, egress);
+  // One attacher at a time: the loser of a race is told who holds the bottle.
+  await claimAttachment(ctx.store.bottleDir(slug), { ...ctx.owner, by: options.by ?? 'another window or terminal' }, options.takeOver ? { takeOver: true } : {});
+  try {
+    // The plan the user confirmed, never the manifest as it is now: the agent may have edited it.
+    const plan = record.confirmedPlan ? planFromConfirmed(ctx, record, record.confirmedPlan) : await planFromRecord(ctx, record);
+    // The bottle's egress sidecar outlived its owner too: reconnect to it (it fails closed if gone).
+    const egress =
+      plan.network.mode === 'allow'
+        ? await reconnectBottleEgress({ docker: ctx.docker, slug, labels: plan.labels, hosts: plan.network.hosts, secrets: ctx.secrets, stateDir: ctx.store.bottleDir(slug) })
+        : undefined;
+    // The same Claude, still running as the container's main process: attach to it and have it
+    // redraw its screen. (A container from before Claude ran as the main process gets a new
+    // `claude --continue` exec, as it always did.)
+    const session = info.Config.Tty
+      ? await attachClaudeSession({ docker: ctx.docker, container: containerName, cols: size.cols ?? 80, rows: size.rows ?? 24 })
+      : openClaudeSession(ctx, plan, { user: info.Config.User || '1000', workdir: info.Config.WorkingDir || plan.workdir, ...size, env: egress?.sessionEnv });
+    session.redraw?.();
+    await ctx.store.update(slug, (current) => ({ ...current, status: 'running', owner: ctx.owner }));
+    const running = attach(ctx, plan, session, egress);
+    void running.outcome.finally(() => releaseAttachment(ctx.store.bottleDir(slug), ctx.owner)).catch(() => undefined);
+    return running;
+  } catch (error) {
+    await releaseAttachment(ctx.store.bottleDir(slug), ctx.owner).catch(() => undefined);
+    throw error;
+  }
 }
 
 /** Ties the session's end to capture → teardown → settle, exactly once. */

@@ -422,7 +422,7 @@ export const commands = {
   },
   /** Attaches to the Claude still running in a detached bottle's container (the same process). */
   'bottles.reattach': {
-    args: z.strictObject({ slug: SlugSchema, cols: ColsSchema.optional(), rows: RowsSchema.optional() }),
+    args: z.strictObject({ slug: SlugSchema, cols: ColsSchema.optional(), rows: RowsSchema.optional(), takeOver: z.boolean().optional() }),
     result: BottleStatusSchema,
   },
   /** A bottle's egress: the proxy's state and its latest log entries (newest last). */

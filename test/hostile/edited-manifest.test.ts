@@ -92,3 +92,34 @@ describe('a manifest the agent edited', () => {
     expect(await attached.exited).toBe(0);
   });
 });
+
+describe('two re-attaches at once', () => {
+  it('exactly one wins; the other is told who holds the bottle, and may take it over', async () => {
+    const { spawn } = await import('node:child_process');
+    const { createCoreContext } = await import('../../src/core/context');
+    const { environmentSecrets } = await import('../../src/core/plan/plan');
+    project = makeProject(testAgentManifest());
+    const cli = runCliInTerminal(['start', '--yes', 'tester'], { env: project.env, cwd: project.root });
+    await cli.waitFor('> ', 60_000);
+    const slug = (await project.ctx.store.list()).records[0]?.slug as string;
+    process.kill(cli.pid, 'SIGKILL');
+    await cli.exited;
+    // A second process that attaches: its owner is a live process other than this one.
+    const other = spawn('sleep', ['60']);
+    try {
+      const otherCtx = { ...createCoreContext({ stateRoot: project.home, secrets: environmentSecrets({}) }), owner: { pid: other.pid as number, hostname: project.ctx.owner.hostname } };
+      const results = await Promise.allSettled([reattachBottle(project.ctx, slug, {}, { by: 'this window' }), reattachBottle(otherCtx, slug, {}, { by: 'the other window' })]);
+      const won = results.filter((result) => result.status === 'fulfilled');
+      const lost = results.filter((result): result is PromiseRejectedResult => result.status === 'rejected');
+      expect(won).toHaveLength(1);
+      expect(String(lost[0]?.reason)).toMatch(/attached in (this|the other) window/);
+      const winner = (won[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof reattachBottle>>>).value;
+      const loserCtx = lost[0] && String(lost[0].reason).includes('the other window') ? project.ctx : otherCtx;
+      const taken = await reattachBottle(loserCtx, slug, {}, { takeOver: true, by: 'a taker' });
+      expect(taken.plan.slug).toBe(slug);
+      await winner.stop();
+    } finally {
+      other.kill();
+    }
+  });
+});

@@ -67,12 +67,13 @@ export function registerAttachCommand(program: Command, context: ContextFactory,
     .command('attach')
     .description('attach this terminal to a running bottle whose app or terminal went away (the same Claude)')
     .argument('<slug>', 'the bottle, as `claude-bottle ps` lists it')
-    .action((slug: string) =>
+    .option('--take-over', 'attach even though another window or terminal holds the bottle')
+    .action((slug: string, flags: { takeOver?: boolean }) =>
       run(async () => {
         const ctx = context();
         const columns = process.stdout.columns ?? 80;
         const rows = process.stdout.rows ?? 24;
-        return attachAndWait(ctx, await reattachBottle(ctx, slug, { cols: columns, rows }));
+        return attachAndWait(ctx, await reattachBottle(ctx, slug, { cols: columns, rows }, { by: 'claude-bottle attach', ...(flags.takeOver ? { takeOver: true } : {}) }));
       }),
     );
 }
