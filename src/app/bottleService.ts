@@ -295,7 +295,8 @@ export class BottleService implements CommandTarget, Disposable {
   }
 
   private async rememberProject(root: string, agents: string[]): Promise<void> {
-    await this.recent.remember(root, agents).catch(() => undefined); // a read-only state root must not block opening
+    // A read-only state root must not block opening; the tray offers the first agents only.
+    await this.recent.remember(root, agents.slice(0, 500)).catch(() => undefined);
     this.hub.emit('projects.changed', {});
   }
 

@@ -1,17 +1,21 @@
 import { basename, relative } from 'node:path';
 import { agentBadges } from '../core/manifest/badges';
 import { showUntrusted } from '../core/text/untrusted';
+import { BottleError } from '../core/errors';
 import type { LiveBottle } from '../core/bottles';
 import { isOwnerAlive } from '../core/context';
 import type { LoadedManifest, ResolvedAgent } from '../core/manifest/types';
 import type { BottlePlan, SecretSource } from '../core/plan/plan';
 import { describePreflight } from '../core/plan/preflight';
 import type { BottleRecord } from '../core/state/bottleRecord';
-import type { AgentView, DetachedView, PreparedView, PreservedView, ProjectView } from '../shared/contract';
+import { type AgentView, type DetachedView, LIMITS, type PreparedView, type PreservedView, type ProjectView } from '../shared/contract';
 
 // Core objects → the contract's views: plain data, secret names only, nothing the window must not see.
 
 export function projectView(loaded: LoadedManifest, secrets: SecretSource): ProjectView {
+  if (loaded.agents.length > LIMITS.maxAgents) {
+    throw new BottleError('unsupported', `${loaded.file} has ${loaded.agents.length} agents; the window lists at most ${LIMITS.maxAgents}`, 'split the manifest, or use `claude-bottle ls` and `claude-bottle start <agent>`');
+  }
   return {
     root: loaded.projectRoot,
     manifestFile: loaded.file,
@@ -27,8 +31,8 @@ export function agentView(agent: ResolvedAgent, projectRoot: string, secrets: Se
     description: showUntrusted(agent.description),
     image: showUntrusted(agent.image.kind === 'image' ? agent.image.ref : `build: ${relative(projectRoot, agent.image.dockerfile) || agent.image.dockerfile}`, 300),
     badges: agentBadges(agent),
-    missingSecrets: agent.secrets.filter((name) => secrets.whereIs(name) === undefined),
-    secrets: agent.secrets,
+    missingSecrets: agent.secrets.filter((name) => secrets.whereIs(name) === undefined).slice(0, 100),
+    secrets: agent.secrets.slice(0, 100),
     network: agent.network.mode,
     project: agent.project,
     dangerous: agent.dangerous,

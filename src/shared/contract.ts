@@ -42,6 +42,8 @@ export const LIMITS = {
   maxPathChars: 4096,
   /** Slugs are `<agent ≤63>-<15>-<4>`: 100 leaves room and still rejects junk. */
   maxSlugChars: 100,
+  /** The most agents the window lists for one project (a manifest with more is refused clearly). */
+  maxAgents: 10_000,
   /** Agent names have at most 63 characters (docs/manifest.md). */
   maxAgentChars: 63,
   /** One `terminal.input` message: a large paste must be sent in chunks of this size. */
@@ -168,7 +170,7 @@ export const ProjectViewSchema = z.object({
   manifestFile: PathSchema,
   /** The folder's name, for tabs and the tray. */
   name: text(),
-  agents: z.array(AgentViewSchema).max(500),
+  agents: z.array(AgentViewSchema).max(LIMITS.maxAgents),
 });
 export type ProjectView = z.infer<typeof ProjectViewSchema>;
 

@@ -1,4 +1,4 @@
-import { parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
+import { parseTree, printParseErrorCode, type Node, type ParseError, createScanner } from 'jsonc-parser';
 import type { ManifestIssue } from '../errors';
 import { createDocument, formatKeyPath, lineStartsOf, positionAt, type KeyPath, type ManifestDocument } from './locate';
 
@@ -29,9 +29,38 @@ const SYNTAX_MESSAGES: Record<string, string> = {
   InvalidCharacter: 'invalid character in a string (control characters must be escaped)',
 };
 
+/** Objects and arrays nested deeper than this are not a manifest. */
+export const MAX_DEPTH = 64;
+
+/** Keys that would reach an object's prototype instead of becoming one of its properties. */
+const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** jsonc-parser's SyntaxKind is a const enum its typings do not export for this build setup. */
+const TOKEN = { openBrace: 1, closeBrace: 2, openBracket: 3, closeBracket: 4, eof: 17 } as const;
+
+/** The offset of the first bracket past MAX_DEPTH, found with the scanner (no recursion). */
+function firstTooDeep(text: string): number | undefined {
+  const scanner = createScanner(text, false);
+  let depth = 0;
+  for (let token: number = scanner.scan(); token !== TOKEN.eof; token = scanner.scan()) {
+    if (token === TOKEN.openBrace || token === TOKEN.openBracket) {
+      depth += 1;
+      if (depth > MAX_DEPTH) return scanner.getTokenOffset();
+    } else if (token === TOKEN.closeBrace || token === TOKEN.closeBracket) {
+      depth = Math.max(0, depth - 1);
+    }
+  }
+  return undefined;
+}
+
 export function parseManifestText(file: string, rawText: string): ParseResult {
   // Editors may save a byte-order mark; it is not part of the JSON and would shift nothing visible.
   const text = rawText.startsWith('\uFEFF') ? rawText.slice(1) : rawText;
+  // Checked before anything recursive runs: a deeply nested file cannot exhaust the stack.
+  const tooDeep = firstTooDeep(text);
+  if (tooDeep !== undefined) {
+    return { ok: false, issues: [{ file, ...positionAt(lineStartsOf(text), tooDeep), keyPath: '', message: `nested deeper than ${MAX_DEPTH} levels: a manifest is a few levels deep` }] };
+  }
   const errors: ParseError[] = [];
   const tree = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: false });
   const first = errors[0];
@@ -77,6 +106,10 @@ function toValue(doc: ManifestDocument, node: Node, path: KeyPath, issues: Manif
     const [keyNode, valueNode] = property.children ?? [];
     if (keyNode === undefined || valueNode === undefined) continue;
     const key = String(keyNode.value);
+    if (RESERVED_KEYS.has(key)) {
+      issues.push({ file: doc.file, ...positionAt(doc.lineStarts, keyNode.offset), keyPath: formatKeyPath([...path, key]), message: `"${key}" cannot be used as a key (it names a part of every object)` });
+      continue;
+    }
     const earlier = firstSeen.get(key);
     if (earlier !== undefined) {
       const firstLine = positionAt(doc.lineStarts, earlier.offset).line;

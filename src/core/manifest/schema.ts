@@ -85,6 +85,7 @@ export const agentSchema = z
     user: z
       .string()
       .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?$/, 'expected a user name or uid[:gid] such as "agent" or "1000:1000"')
+      .refine((user) => user.split(':').every((part) => !/^\d+$/.test(part) || Number(part) <= 2_147_483_647), 'expected uids and gids from 0 to 2147483647')
       .optional(),
     project: projectModeSchema.optional(),
     mounts: z.array(mountSchema).optional(),

@@ -96,8 +96,10 @@ export interface SecretSource {
 
 export function environmentSecrets(env: NodeJS.ProcessEnv = process.env): SecretSource {
   return {
-    whereIs: (name) => (env[name] ? 'environment' : undefined),
-    get: (name) => env[name] || undefined,
+    // Own properties only: a secret named "constructor" or "toString" is not set because every
+    // object has one.
+    whereIs: (name) => (Object.hasOwn(env, name) && env[name] ? 'environment' : undefined),
+    get: (name) => (Object.hasOwn(env, name) ? env[name] || undefined : undefined),
   };
 }
 

@@ -186,7 +186,7 @@ export function layeredSecrets(app: AppSecretStore, env: NodeJS.ProcessEnv = pro
     }
   };
   return {
-    whereIs: (name) => (inApp(name) ? 'app' : env[name] ? 'environment' : undefined),
-    get: (name) => (inApp(name) ? app.get(name) : env[name] || undefined),
+    whereIs: (name) => (inApp(name) ? 'app' : Object.hasOwn(env, name) && env[name] ? 'environment' : undefined),
+    get: (name) => (inApp(name) ? app.get(name) : Object.hasOwn(env, name) ? env[name] || undefined : undefined),
   };
 }

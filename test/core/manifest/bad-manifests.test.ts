@@ -85,9 +85,9 @@ const table: BadManifest[] = [
     line: 3, column: 3, keyPath: 'agent', says: 'unknown key "agent" (did you mean "agents"?); allowed keys: $schema, version, defaults, agents',
   },
   {
-    name: 'a "__proto__" key, kept as an ordinary unknown key',
+    name: 'a "__proto__" key, refused where it stands (it would reach the prototype)',
     text: '{ "version": 1, "agents": {}, "__proto__": {} }',
-    line: 1, column: 31, keyPath: '__proto__', says: 'unknown key "__proto__"',
+    line: 1, column: 31, keyPath: '__proto__', says: '"__proto__" cannot be used as a key',
   },
   {
     name: 'defaults with an unknown key',
@@ -103,7 +103,7 @@ const table: BadManifest[] = [
       '  "agents": { "a": { "image": "x" }, "b": { "image": "y" } }',
       '}',
     ),
-    line: 3, column: 42, keyPath: 'defaults.resources.memory', says: 'expected a memory size of at least "6m"',
+    line: 3, column: 42, keyPath: 'defaults.resources.memory', says: 'expected a memory size from "6m"',
   },
 
   // Agents
@@ -172,7 +172,7 @@ const table: BadManifest[] = [
   {
     name: 'memory below Docker\'s minimum',
     text: reviewer('      "image": "ubuntu",', '      "resources": { "memory": "4m" }'),
-    line: 6, column: 32, keyPath: 'agents.reviewer.resources.memory', says: 'expected a memory size of at least "6m" (Docker\'s minimum), got "4m"',
+    line: 6, column: 32, keyPath: 'agents.reviewer.resources.memory', says: 'expected a memory size from "6m" (Docker\'s minimum) to "1048576g", got "4m"',
   },
 
   // Mounts
