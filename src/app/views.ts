@@ -19,7 +19,8 @@ export function projectView(loaded: LoadedManifest, secrets: SecretSource): Proj
   return {
     root: loaded.projectRoot,
     manifestFile: loaded.file,
-    name: basename(loaded.projectRoot) || loaded.projectRoot,
+    // A folder's name is shown, never used as a key: escaped like manifest text (docs/security.md).
+    name: showUntrusted(basename(loaded.projectRoot) || loaded.projectRoot, 300),
     agents: loaded.agents.map((agent) => agentView(agent, loaded.projectRoot, secrets)),
   };
 }
@@ -73,7 +74,8 @@ export function preservedView(record: BottleRecord): PreservedView {
     projectRoot: record.projectRoot,
     at: preserved?.at ?? record.updatedAt,
     reason: preserved?.reason ?? 'interrupted',
-    detail: preserved?.detail ?? `was ${record.status} when the process running it stopped`,
+    // Quotes error messages and build output.
+    detail: showUntrusted(preserved?.detail ?? `was ${record.status} when the process running it stopped`, 2000),
     ...(exitCode !== undefined ? { exitCode } : {}),
     grantedCapabilities: record.grantedCapabilities,
     sessions: record.sessions,

@@ -1,4 +1,5 @@
 import { BottleError, toErrorInfo } from '../core/errors';
+import { showUntrusted } from '../core/text/untrusted';
 import { exitCodeFor, EXIT } from './exitCodes';
 
 const useColor = (stream: NodeJS.WriteStream): boolean => stream.isTTY === true && !process.env.NO_COLOR;
@@ -22,8 +23,12 @@ export function reportError(error: unknown): number {
   return error instanceof BottleError ? exitCodeFor(error.kind) : EXIT.internal;
 }
 
-/** Column-aligned rows for `ls` and `ps`. */
-export function table(rows: string[][]): string {
+/**
+ * Column-aligned rows for `ls` and `ps`. Cells hold manifest text and paths: each is shown with its
+ * control characters escaped, so none can redraw the screen or add a row (docs/security.md).
+ */
+export function table(cells: string[][]): string {
+  const rows = cells.map((row) => row.map((cell) => showUntrusted(cell, 300)));
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, index) => (widths[index] = Math.max(widths[index] ?? 0, cell.length)));
   return rows.map((row) => row.map((cell, index) => (index === row.length - 1 ? cell : cell.padEnd(widths[index] ?? 0))).join('  ')).join('\n');

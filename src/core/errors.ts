@@ -1,3 +1,5 @@
+import { showUntrusted } from './text/untrusted';
+
 // Errors are values with a kind and a human message. The window, the CLI and the browser mode all
 // render the same `BottleError`, and it crosses process boundaries as plain data (`toErrorInfo`).
 
@@ -66,17 +68,30 @@ export interface ErrorInfo {
   issues?: ManifestIssue[];
 }
 
+/**
+ * Errors quote manifest values, paths and build output: every line of the message and the hint is
+ * shown with control characters and invisible format characters escaped (docs/security.md), in the
+ * CLI and the window alike. The message's own line breaks stay; a manifest issue is one line each.
+ */
 export function toErrorInfo(error: unknown): ErrorInfo {
   if (error instanceof ManifestError) {
-    const info: ErrorInfo = { kind: error.kind, message: error.message, issues: error.issues };
-    if (error.hint !== undefined) info.hint = error.hint;
+    const issues = error.issues.map((issue) => ({ ...issue, file: showUntrusted(issue.file), keyPath: showUntrusted(issue.keyPath), message: showUntrusted(issue.message) }));
+    const info: ErrorInfo = { kind: error.kind, message: issues.map(formatManifestIssue).join('\n'), issues };
+    if (error.hint !== undefined) info.hint = shownLines(error.hint);
     return info;
   }
   if (error instanceof BottleError) {
     return error.hint === undefined
-      ? { kind: error.kind, message: error.message }
-      : { kind: error.kind, message: error.message, hint: error.hint };
+      ? { kind: error.kind, message: shownLines(error.message) }
+      : { kind: error.kind, message: shownLines(error.message), hint: shownLines(error.hint) };
   }
   const message = error instanceof Error ? error.message : String(error);
-  return { kind: 'internal', message };
+  return { kind: 'internal', message: shownLines(message) };
+}
+
+function shownLines(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => showUntrusted(line, 2000))
+    .join('\n');
 }

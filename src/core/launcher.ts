@@ -3,7 +3,7 @@ import { isBuiltinImage, ensureBuiltinBaseImage } from './builtin/baseImage';
 import { type CoreContext, isOwnerAlive } from './context';
 import { checkOwnership, createBottleContainer, removeBottleContainer } from './docker/containers';
 import { pingDocker } from './docker/client';
-import { buildCopyProjectImage, buildImage, ensureImage, IMAGE_LABELS, imageExists, inspectImageUser } from './docker/images';
+import { buildCopyProjectImage, buildImage, ensureImage, IMAGE_LABELS, imageExists } from './docker/images';
 import type { BuildProgress } from './docker/progress';
 import { BottleError } from './errors';
 import { LABELS } from './labels';
@@ -20,7 +20,9 @@ import { hasConversation, snapshotTranscript } from './state/transcripts';
 import { seedClaudeStorage } from './claude/seedStorage';
 import { shareClaudeStorage } from './state/claudeStorage';
 import { claimAttachment, releaseAttachment } from './state/attachClaim';
-import { imageHasClaudeShell, NO_SHELL_WARNING, resolveBottleUser } from './docker/imagePasswd';
+import { imageHasClaudeShell, NO_SHELL_WARNING } from './docker/imagePasswd';
+import { launchUser, resolvePlanUser } from './plan/planUser';
+import { showUntrusted } from './text/untrusted';
 import { userClaudeTheme } from './claude/userConfig';
 import { type OpenedEgress, openBottleEgress, reconnectBottleEgress, removeBottleEgress, verifyBottleEgress } from './network/egressForBottle';
 import type { BottleEgress } from './network/bottleEgress';
@@ -98,6 +100,7 @@ export async function prepareStart(ctx: CoreContext, request: StartRequest): Pro
     claudeStorage: ctx.store.claudeDir(slug),
     secrets: ctx.secrets,
   });
+  await resolvePlanUser(ctx.docker, plan);
   await warnWithoutShell(ctx, plan);
   const now = new Date().toISOString();
   const record: BottleRecord = {
@@ -149,7 +152,7 @@ export async function prepareResume(ctx: CoreContext, slug: string): Promise<Pre
 
 /** The plan of an existing bottle: its recorded agent, options and grants, continuing its conversation. */
 async function planFromRecord(ctx: CoreContext, record: BottleRecord): Promise<BottlePlan> {
-  return preparePlan({
+  const plan = preparePlan({
     loaded: loadManifest(record.manifestFile),
     agentName: record.agent,
     slug: record.slug,
@@ -160,6 +163,8 @@ async function planFromRecord(ctx: CoreContext, record: BottleRecord): Promise<B
     grantedCapabilities: record.grantedCapabilities,
     resume: { continueConversation: await hasConversation(ctx.store, record.slug) },
   });
+  await resolvePlanUser(ctx.docker, plan);
+  return plan;
 }
 
 /** A re-attach's plan, from what was recorded when the user confirmed the launch (no manifest read). */
@@ -204,7 +209,8 @@ export async function cancelPrepared(ctx: CoreContext, prepared: PreparedBottle)
 /** Launches a prepared bottle and attaches Claude's session. Cleans up fully if anything fails. */
 export async function launchPrepared(ctx: CoreContext, prepared: PreparedBottle, hooks: LaunchHooks = {}): Promise<RunningBottle> {
   const { plan } = prepared;
-  const progress = hooks.onProgress ?? (() => {});
+  // Progress quotes image refs and build output: shown escaped, in the terminal and the window.
+  const progress = (update: LaunchProgress): void => hooks.onProgress?.({ ...update, message: showUntrusted(update.message, 500) });
   let containerCreated = false;
   let egress: OpenedEgress | undefined;
   try {
@@ -214,8 +220,9 @@ export async function launchPrepared(ctx: CoreContext, prepared: PreparedBottle,
     await pingDocker(ctx.docker, { timeoutMs: 5_000 });
 
     const image = await resolveImage(ctx, plan, progress, hooks.signal);
-    // Numeric ids, resolved against the image: no spelling of root gets through (docs/security.md).
-    const ids = await resolveBottleUser(ctx.docker, image, { agent: plan.agent, ...(plan.user !== undefined ? { user: plan.user } : {}), dangerous: plan.dangerous }, await inspectImageUser(ctx.docker, image));
+    // Numeric ids, resolved against the image: no spelling of root gets through, and they are the
+    // ids the preflight showed (docs/security.md).
+    const ids = await launchUser(ctx.docker, plan, image);
     const user = `${ids.uid}:${ids.gid}`;
     progress({ stage: 'starting', message: `the bottle runs as uid ${ids.uid}, gid ${ids.gid}` });
     if (!(await imageHasClaudeShell(ctx.docker, image).catch(() => true))) progress({ stage: 'starting', message: `warning: ${NO_SHELL_WARNING}` });

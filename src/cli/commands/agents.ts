@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadManifest } from '../../core/manifest/load';
 import { agentBadges } from '../../core/manifest/badges';
-import { showUntrusted } from '../../core/text/untrusted';
+import { showUntrusted, untrustedJson } from '../../core/text/untrusted';
 import { table } from '../output';
 import type { Runner } from '../command';
 
@@ -15,7 +15,7 @@ export function registerLsCommand(program: Command, run: Runner): void {
       run(async () => {
         const loaded = loadManifest(flags.project ?? process.cwd());
         if (flags.json) {
-          process.stdout.write(`${JSON.stringify({ manifest: loaded.file, agents: loaded.agents.map((agent) => ({ ...agent, badges: agentBadges(agent) })) }, null, 2)}\n`);
+          process.stdout.write(`${untrustedJson({ manifest: loaded.file, agents: loaded.agents.map((agent) => ({ ...agent, badges: agentBadges(agent) })) })}\n`);
           return 0;
         }
         const rows = [['AGENT', 'IMAGE', 'BADGES', 'DESCRIPTION']];

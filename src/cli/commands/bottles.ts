@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { discardBottle, listBottles, stopBottle } from '../../core/bottles';
 import { formatBytes } from '../../core/plan/preflight';
+import { untrustedJson } from '../../core/text/untrusted';
 import { paintDim, table } from '../output';
 import type { ContextFactory, Runner } from '../command';
 
@@ -14,7 +15,7 @@ export function registerPsCommand(program: Command, context: ContextFactory, run
       run(async () => {
         const listing = await listBottles(context());
         if (flags.json) {
-          process.stdout.write(`${JSON.stringify(listing, null, 2)}\n`);
+          process.stdout.write(`${untrustedJson(listing)}\n`);
           return 0;
         }
         if (listing.dockerProblem) {

@@ -3,6 +3,7 @@ import { BottleError } from '../errors';
 import type { ProjectMode } from '../manifest/schema';
 import type { ImageSource, LoadedManifest, NetworkPolicy, ResolvedAgent, ResolvedResources } from '../manifest/types';
 import { type CredentialKind, findClaudeCredential } from '../claude/credentials';
+import type { ResolvedUser } from '../docker/imageUser';
 import { containerNameFor } from './slug';
 
 // The plan is everything a launch will do, computed before anything starts. The preflight shows
@@ -56,6 +57,12 @@ export interface BottlePlan {
   project: ProjectMode;
   /** As configured; undefined means the image's user, or uid 1000 when the image runs as root. */
   user?: string;
+  /**
+   * The numeric ids the bottle runs as, resolved against the image before the preflight when the
+   * image is already here (planUser.ts); the launch uses exactly these. Undefined for an image
+   * still to pull or build: it is resolved, with the same refusals, once it is there.
+   */
+  runAs?: ResolvedUser;
   workdir: string;
   mounts: PlannedMount[];
   env: Record<string, string>;
@@ -128,13 +135,18 @@ export function findAgent(loaded: LoadedManifest, agentName: string): ResolvedAg
 /**
  * Whether a written user is plainly root, in any spelling: `root`, `0`, `00`, `0:1000`,
  * `root:1000`, `1000:0`, `1000:root`. Aliases only the image knows (a `toor` with uid 0) are caught
- * at launch, when the user is resolved against the image (docs/security.md).
+ * when the user is resolved against the image (planUser.ts, docs/security.md).
  */
 export function isRootUser(user: string | undefined): boolean {
   if (user === undefined || user.trim() === '') return true;
   const isRoot = (part: string): boolean => part === 'root' || /^0+$/.test(part);
   const [name = '', group] = user.split(':');
   return isRoot(name) || (group !== undefined && isRoot(group));
+}
+
+/** The preflight's red line for a bottle that runs as uid or gid 0 (only with "dangerous": true). */
+export function rootWarning(user: string | undefined): string {
+  return `the bottle runs as root ("user": ${JSON.stringify(user ?? '')}), allowed by "dangerous": true`;
 }
 
 /** Builds the plan. Pure: reads nothing from Docker and starts nothing. */
@@ -190,6 +202,7 @@ export function preparePlan(inputs: PlanInputs): BottlePlan {
   for (const secret of secrets) {
     if (!secret.available) warnings.push(`secret ${secret.name} is missing: the bottle starts without it`);
   }
+  if (agent.user !== undefined && isRootUser(agent.user)) warnings.push(rootWarning(agent.user));
   if (agent.dangerous) warnings.push('this agent is marked "dangerous": true');
 
   const remoteControl = options.remoteControl ?? agent.remoteControl;

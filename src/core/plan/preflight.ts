@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
 import { showUntrusted as u } from '../text/untrusted';
-import type { BottlePlan, PlannedMount } from './plan';
+import { type BottlePlan, isRootUser, type PlannedMount } from './plan';
 
 // One renderer turns a plan into what a person reviews. The window draws the same rows as the
 // CLI prints, so the two can never disagree about what a bottle gets. Every value that came from
@@ -31,7 +31,7 @@ const line = (text: string, tone: Tone = 'normal'): PreflightLine => ({ text, to
 export function describePreflight(plan: BottlePlan): Preflight {
   const rows: PreflightRow[] = [
     { label: 'image', lines: imageLines(plan) },
-    { label: 'user', lines: [plan.user ? line(`${u(plan.user)} (resolved against the image at launch; uid and gid 0 refused)`) : line("the image's user (uid 1000 if the image runs as root)", 'muted')] },
+    { label: 'user', lines: [userLine(plan)] },
     { label: 'workdir', lines: [line(u(plan.workdir))] },
     { label: 'project', lines: [projectLine(plan)] },
     { label: 'mounts', lines: mountLines(plan.mounts) },
@@ -167,9 +167,35 @@ function opensAnthropicDirectly(host: string): boolean {
   return name === 'api.anthropic.com' || name === '*.anthropic.com';
 }
 
+/** The numeric ids the bottle runs as, once resolved against the image (see planUser.ts). */
+function userLine(plan: BottlePlan): PreflightLine {
+  const ids = plan.runAs;
+  if (!ids) {
+    const when = plan.image.kind === 'build' ? 'once it is built' : 'once it is pulled';
+    return plan.user !== undefined
+      ? line(`${u(plan.user)} (resolved against the image ${when}; uid and gid 0 refused)`, runsAsRoot(plan) ? 'danger' : 'normal')
+      : line(`the image's user, resolved ${when} (uid 1000, gid 1000 if it is root)`, 'muted');
+  }
+  const numbers = `uid ${ids.uid}, gid ${ids.gid}`;
+  switch (ids.from) {
+    case 'manifest':
+      return line(`${u(ids.written)} (${numbers})`, runsAsRoot(plan) ? 'danger' : 'normal');
+    case 'image':
+      return line(`the image's user ${u(ids.written)} (${numbers})`);
+    case 'fallback':
+      return line(ids.written === '' ? `${numbers} (the image sets no user)` : `${numbers} (the image's user ${u(ids.written)} is root or not in its passwd)`);
+  }
+}
+
+function runsAsRoot(plan: BottlePlan): boolean {
+  return plan.runAs ? plan.runAs.uid === 0 || plan.runAs.gid === 0 : plan.user !== undefined && isRootUser(plan.user);
+}
+
 function hardeningLines(plan: BottlePlan): PreflightLine[] {
   return [
-    line('non-root user · all Linux capabilities dropped · no-new-privileges', 'good'),
+    runsAsRoot(plan)
+      ? line('ROOT user (uid or gid 0, allowed by "dangerous": true) · all Linux capabilities dropped · no-new-privileges', 'danger')
+      : line('non-root user · all Linux capabilities dropped · no-new-privileges', 'good'),
     line('not privileged · pids, memory and CPU limits · init process reaps zombies', 'good'),
     plan.hardening.dockerSocket ? line('the Docker socket may be reachable through a dangerous mount: the agent can control the host', 'danger') : line('no Docker socket', 'good'),
   ];

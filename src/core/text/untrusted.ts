@@ -20,6 +20,14 @@ export function showUntrusted(text: string, maxChars: number = UNTRUSTED_LIMITS.
   return text.length > maxChars ? `${shown}… (${text.length - maxChars} more characters)` : shown;
 }
 
+// JSON.stringify escapes C0 controls but leaves DEL, C1 controls and the format characters raw.
+const RAW_IN_JSON = /[\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/g;
+
+/** JSON for a terminal (`--json`): the same data, with nothing in it that a terminal would act on. */
+export function untrustedJson(value: unknown): string {
+  return JSON.stringify(value, null, 2).replace(RAW_IN_JSON, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** Whether the text would be changed by `showUntrusted` (it holds something invisible or moving). */
 export function hasUnsafeCharacters(text: string): boolean {
   UNSAFE.lastIndex = 0;
