@@ -164,6 +164,13 @@ describe('uid 0 in disguise', () => {
     await finish(running);
   });
 
+  it('an image still to pull is resolved at launch, and the preflight says so', async () => {
+    project = makeProject(testAgentManifest({ image: `claude-bottle-test/absent-${RUN_ID}:latest`, user: 'agent' }));
+    const prepared = await prepareStart(project.ctx, { projectDir: project.root, agent: 'tester' });
+    expect(prepared.plan.runAs).toBeUndefined();
+    expect(renderPreflight(prepared.plan)).toMatch(/user\s+agent \(resolved against the image once it is here; uid and gid 0 refused\)/);
+  });
+
   it('an image that changed between the preflight and the launch is not run as other ids', async () => {
     project = makeProject(testAgentManifest({ image: SWAP_IMAGE, user: 'agent' }));
     const prepared = await prepareStart(project.ctx, { projectDir: project.root, agent: 'tester' });

@@ -171,10 +171,10 @@ function opensAnthropicDirectly(host: string): boolean {
 function userLine(plan: BottlePlan): PreflightLine {
   const ids = plan.runAs;
   if (!ids) {
-    const when = plan.image.kind === 'build' ? 'once it is built' : 'once it is pulled';
+    // The image is still to be pulled or built: resolved, with the same refusals, once it is here.
     return plan.user !== undefined
-      ? line(`${u(plan.user)} (resolved against the image ${when}; uid and gid 0 refused)`, runsAsRoot(plan) ? 'danger' : 'normal')
-      : line(`the image's user, resolved ${when} (uid 1000, gid 1000 if it is root)`, 'muted');
+      ? line(`${u(plan.user)} (resolved against the image once it is here; uid and gid 0 refused)`, runsAsRoot(plan) ? 'danger' : 'normal')
+      : line("the image's user, resolved once the image is here (uid 1000, gid 1000 if it is root)", 'muted');
   }
   const numbers = `uid ${ids.uid}, gid ${ids.gid}`;
   switch (ids.from) {
