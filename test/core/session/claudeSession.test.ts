@@ -47,7 +47,7 @@ describe("Claude's session in a pseudo-terminal", () => {
       '-e', 'API_TOKEN',
       'claude-bottle-x-20261130T000000-abcd', 'claude', '--dangerously-skip-permissions',
     ]);
-    const docker = fakeDocker('echo "argv: $*"; echo "env: API_TOKEN=$API_TOKEN HOSTVAR=${HOSTVAR:-unset}"; exit 7');
+    const docker = fakeDocker('echo "argv: $*"; echo "env: API_TOKEN=$API_TOKEN HOSTVAR=${HOSTVAR:-unset}"; sleep 0.2; exit 7');
     process.env.HOSTVAR = 'leaks-if-seen';
     const session = withDockerCli(docker, () => startClaudeSession(spec));
     delete process.env.HOSTVAR;
