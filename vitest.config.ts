@@ -8,5 +8,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 180_000,
     globalSetup: ['test/globalSetup.ts'],
+    // A listener that throws in the event hub fails the test it happened in.
+    setupFiles: ['test/setupListenerErrors.ts'],
   },
 });

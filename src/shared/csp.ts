@@ -23,5 +23,20 @@ export function contentSecurityPolicy({ connect = [], inlineScripts = false }: C
     "frame-ancestors 'none'",
     "frame-src 'none'",
     "worker-src 'none'",
+    "manifest-src 'none'",
   ].join('; ');
 }
+
+/** Directives a `<meta>` policy cannot carry (browsers ignore them there). */
+const HEADER_ONLY = ['frame-ancestors', 'report-uri', 'sandbox'];
+
+/** The same policy for the page's `<meta>` tag: what a meta tag can carry of it. */
+export function metaContentSecurityPolicy(options: CspOptions = {}): string {
+  return contentSecurityPolicy(options)
+    .split('; ')
+    .filter((directive) => !HEADER_ONLY.includes(directive.split(' ')[0] ?? ''))
+    .join('; ');
+}
+
+/** What src/renderer/index.html holds where the built page gets its policy. */
+export const CSP_PLACEHOLDER = '%CLAUDE_BOTTLE_CSP%';
