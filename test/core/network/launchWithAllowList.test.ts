@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import type Docker from 'dockerode';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { listBottles } from '../../../src/core/bottles';
@@ -137,6 +138,12 @@ describe('the real Claude Code behind the proxy', () => {
 
     // A crash: the bottle is preserved; resumed, Claude shows the earlier turn and its next request
     // to the API carries it.
+    // Once Claude has written the turn to its session file (it does so just after drawing it).
+    const storage = project.ctx.store.claudeDir(running.plan.slug);
+    const saved = (): boolean =>
+      fs.existsSync(storage) &&
+      fs.readdirSync(storage, { recursive: true }).some((name) => String(name).endsWith('.jsonl') && fs.readFileSync(`${storage}/${String(name)}`, 'utf8').includes('stand-in reply'));
+    await expect.poll(saved, { timeout: 30_000 }).toBe(true);
     await project.ctx.docker.getContainer(running.plan.containerName).exec({ Cmd: ['sh', '-c', 'kill -9 $(pidof claude)'], User: '1000' }).then((exec) => exec.start({}));
     const crashed = await running.outcome;
     expect(crashed.preserved).toBe(true);

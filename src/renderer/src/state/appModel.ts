@@ -222,7 +222,8 @@ export class AppModel {
     this.update({ info: info.ok ? info.data : null, recent: projects });
     if (!info.ok) this.toastError(info.error);
     const first = persisted.project() ?? (info.ok ? info.data.initialProject : null) ?? projects[0]?.root ?? null;
-    if (first) void this.openProject(first);
+    // A folder the user opened while this was loading wins over the automatic choice.
+    if (first && this.openSeq === 0) void this.openProject(first);
     void this.refreshSecretsAvailable();
     void this.runChecks({ auto: true });
     await this.refreshList();
