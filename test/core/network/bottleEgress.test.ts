@@ -50,6 +50,8 @@ async function bottleBehindProxy(allow: string[], credential?: { kind: 'api-key'
     anthropic: { upstream: `http://${internet.address}:80`, ...(credential ? { credential } : {}) },
   });
   disposables.push(() => egress.dispose());
+  // The proxy boots while a launch goes on; a test that talks to it at once waits for it, as the launcher does.
+  await egress.ready;
   const log: EgressLogEntry[] = [];
   egress.onLog((entry) => log.push(entry));
   const settings = bottleNetworkSettings(egress);
