@@ -90,7 +90,7 @@ describe('the plan', () => {
   });
 
   it('a dangerous mount of "/" lets the container layer mount it (it holds the socket), and says so', () => {
-    const rootMount = agent({ dangerous: true, mounts: [{ source: '/', target: '/host', readonly: true, dangerousReason: 'the root folder "/" exposes the whole host file system' }] });
+    const rootMount = agent({ dangerous: true, mounts: [{ source: '/', target: '/host', readonly: true, dangerousReason: 'the root folder "/" exposes the whole host file system', reachesSocket: true }] });
     const plan = preparePlan(inputs(rootMount));
     expect(plan.hardening.dockerSocket).toBe(true);
     expect(preparePlan(inputs(agent())).hardening.dockerSocket).toBe(false);
@@ -100,7 +100,7 @@ describe('the plan', () => {
     const dangerous = agent({
       dangerous: true,
       secrets: ['MISSING_ONE'],
-      mounts: [{ source: '/var/run/docker.sock', target: '/var/run/docker.sock', readonly: false, dangerousReason: 'the Docker socket gives full control of the host' }],
+      mounts: [{ source: '/var/run/docker.sock', target: '/var/run/docker.sock', readonly: false, dangerousReason: 'the Docker socket gives full control of the host', reachesSocket: true }],
     });
     const text = renderPreflight(preparePlan(inputs(dangerous)));
     expect(text).toContain('all Linux capabilities dropped');
