@@ -102,7 +102,7 @@ function resolveAgent(ctx: Context, name: string, agent: AgentConfig, defaults: 
       issueAt(
         ctx.doc,
         where,
-        `refused: the project folder ${describeReasons(projectReasons)}; move claude-bottle.json into the project's own folder, set "project": "none", or set "dangerous": true on the agent`,
+        `refused: the project folder is not safe to hand over: ${describeReasons(projectReasons)}; move claude-bottle.json into the project's own folder, set "project": "none", or set "dangerous": true on the agent`,
       ),
     );
   }
@@ -205,7 +205,7 @@ function resolveImage(ctx: Context, agent: AgentConfig, at: KeyPath, dangerous: 
   // put your keys into an image.
   const { real: realContext, reasons } = assess(ctx, context);
   if (reasons.length > 0 && !dangerous) {
-    ctx.issues.push(issueAt(ctx.doc, [...buildPath, 'context'], `refused: the build context ${describeReasons(reasons)}; name a folder of the project, or set "dangerous": true on the agent`));
+    ctx.issues.push(issueAt(ctx.doc, [...buildPath, 'context'], `refused: the build context is not safe to hand over: ${describeReasons(reasons)}; name a folder of the project, or set "dangerous": true on the agent`));
     return undefined;
   }
   const contextReason = reasons.length > 0 ? describeReasons(reasons) : undefined;

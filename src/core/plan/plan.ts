@@ -168,7 +168,7 @@ export function preparePlan(inputs: PlanInputs): BottlePlan {
   const project: ProjectMode = copyProject ? 'copy' : agent.project;
   if (project !== 'none' && agent.projectDangerousReason && !agent.dangerous) {
     // Only a "none" project reaches here (the manifest refuses the others): the copy-project option.
-    throw new BottleError('unsupported', `refused: the project folder ${agent.projectDangerousReason}`, 'launch without copying the project, or set "dangerous": true on the agent');
+    throw new BottleError('unsupported', `refused: the project folder is not safe to hand over: ${agent.projectDangerousReason}`, 'launch without copying the project, or set "dangerous": true on the agent');
   }
   const mounts: PlannedMount[] = [];
   if (project === 'mount-rw' || project === 'mount-ro') {
