@@ -96,6 +96,13 @@ describe('the plan', () => {
     expect(preparePlan(inputs(agent())).hardening.dockerSocket).toBe(false);
   });
 
+  it('a dangerous mount that reaches no socket leaves "no Docker socket" true to its word', () => {
+    const sysMount = agent({ dangerous: true, mounts: [{ source: '/sys', target: '/host-sys', readonly: true, dangerousReason: "/sys exposes the kernel's and the devices' controls" }] });
+    const plan = preparePlan(inputs(sysMount));
+    expect(plan.hardening.dockerSocket).toBe(false);
+    expect(plan.warnings).toContain("DANGEROUS mount /sys → /host-sys: /sys exposes the kernel's and the devices' controls");
+  });
+
   it('the preflight shows hardening, limits, missing secrets and dangerous mounts in words', () => {
     const dangerous = agent({
       dangerous: true,
