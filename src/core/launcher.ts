@@ -262,7 +262,7 @@ export async function launchPrepared(ctx: CoreContext, prepared: PreparedBottle,
       // Non-secret only: the manifest's env, the proxy's variables, Claude's settings and, behind an
       // allow-list, the placeholder credential. Secret values reach Claude through its boot FIFO.
       env: { ...plan.env, ...egress?.container.env, ...sessionEnv(plan), ...egress?.sessionEnv },
-      mounts: plan.mounts.map(({ source, target, readonly }) => ({ source, target, readonly })),
+      mounts: plan.mounts.map(({ source, target, readonly, dangerousReason }) => ({ source, target, readonly, ...(dangerousReason ? { confirmedDangerous: true } : {}) })),
       network: egress ? { name: egress.container.networkMode, dns: egress.container.dns } : plan.network.mode === 'none' ? 'none' : 'open',
       memoryBytes: plan.resources.memory,
       cpus: plan.resources.cpus,

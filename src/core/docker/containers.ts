@@ -1,11 +1,11 @@
 // Bottle containers: created hardened and started idle (they only host `docker exec`s of
 // Claude), found again by label, inspected and removed.
 
-import { realpathSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { BottleError } from '../errors';
+import { assessHostPath, sensitivePlaces } from '../host-safety';
 import { dockerEndpoint, dockerSocketPath } from './client';
 import { raceSignal, startDeadline } from './deadline';
 import { engineMessage, isNotFound, statusCodeOf, toBottleError } from './dockerErrors';
@@ -28,6 +28,11 @@ export interface ContainerMount {
   readonly: boolean;
   /** Default 'bind'. */
   type?: 'bind' | 'volume';
+  /**
+   * The preflight showed this mount in red and the user confirmed it ("dangerous": true). Only
+   * such a mount may reach Docker's data root (which the engine is asked for here).
+   */
+  confirmedDangerous?: boolean;
 }
 
 export interface ContainerSpec {
@@ -45,7 +50,7 @@ export interface ContainerSpec {
   cpus: number;
   pids: number;
   labels: Record<string, string>;
-  /** Mounting the Docker socket (or a folder holding it) is refused unless this is true. */
+  /** Mounting a socket, or a folder holding a container engine's socket, is refused unless this is true. */
   allowDockerSocket?: boolean;
   /**
    * Claude as the container's main process, on a TTY the app attaches to (so the process outlives
@@ -63,7 +68,7 @@ export interface ContainerSpec {
  * removed again; failures are `container-failed` (or `image-missing`, `docker-unavailable`).
  */
 export async function createBottleContainer(docker: Docker, spec: ContainerSpec): Promise<Docker.Container> {
-  validateSpec(docker, spec);
+  validateSpec(spec);
   const what = `starting container ${spec.name}`;
   const deadline = startDeadline(spec.signal, spec.timeoutMs ?? CONTAINER_DEFAULTS.startTimeoutMs, what, 'container-failed');
   let container: Docker.Container | undefined;
@@ -71,6 +76,7 @@ export async function createBottleContainer(docker: Docker, spec: ContainerSpec)
   // timeout during the create call): it is then removed by its name, which is this bottle's own.
   let createdUnseen = false;
   try {
+    await checkBindSources(docker, spec, deadline.signal);
     try {
       container = await raceSignal(docker.createContainer({ ...createOptions(spec), abortSignal: deadline.signal }), deadline.signal, what);
     } catch (error) {
@@ -153,62 +159,61 @@ function createOptions(spec: ContainerSpec): Docker.ContainerCreateOptions {
   };
 }
 
-function validateSpec(docker: Docker, spec: ContainerSpec): void {
+function validateSpec(spec: ContainerSpec): void {
   const bad = (message: string): BottleError => new BottleError('container-failed', `container ${spec.name}: ${message}`);
   if (!Number.isFinite(spec.memoryBytes) || spec.memoryBytes < 6 * 1024 * 1024) throw bad(`memory limit ${spec.memoryBytes} is too small`);
   if (!Number.isFinite(spec.cpus) || spec.cpus <= 0) throw bad(`cpu limit ${spec.cpus} must be positive`);
   if (!Number.isInteger(spec.pids) || spec.pids <= 0) throw bad(`pids limit ${spec.pids} must be a positive integer`);
   for (const mount of spec.mounts) {
     if (!path.posix.isAbsolute(mount.target)) throw bad(`mount target ${mount.target} is not an absolute path`);
-    if ((mount.type ?? 'bind') !== 'bind' || spec.allowDockerSocket) continue;
-    const exposed = exposedDockerSocket(mount.source, docker);
-    if (exposed) {
+  }
+}
+
+/**
+ * The last line before the engine: a bind source that is a socket or holds a container engine's
+ * (the one this client uses included) needs allowDockerSocket; one reaching Docker's data root as
+ * the engine reports it needs a mount the preflight showed as dangerous. The manifest's checks
+ * (docs/security.md) judge the rest; this one knows what only the engine can tell.
+ */
+async function checkBindSources(docker: Docker, spec: ContainerSpec, signal: AbortSignal): Promise<void> {
+  const binds = spec.mounts.filter((mount) => (mount.type ?? 'bind') === 'bind');
+  if (binds.length === 0) return;
+  const used = dockerSocketPath(docker);
+  const dataRoot = await engineDataRoot(docker, signal);
+  const places = sensitivePlaces({ home: homedir(), ...(used ? { engineSockets: [used] } : {}), ...(dataRoot ? { dockerDataRoots: [dataRoot] } : {}) });
+  for (const mount of binds) {
+    // No search for sockets below a folder here: the bottle's own folders (its Claude storage, a
+    // read-write project) could hold one it made, and it reaches nothing of the host.
+    const { reasons } = assessHostPath(mount.source, places, { searchSockets: false });
+    const socket = reasons.find((reason) => reason.kind === 'engine-socket' || reason.kind === 'socket');
+    if (socket && !spec.allowDockerSocket) {
       throw new BottleError(
         'container-failed',
-        `container ${spec.name}: refusing to mount ${mount.source}: it ${exposed === mount.source ? 'is' : 'holds'} the Docker socket ${exposed}`,
+        `container ${spec.name}: refusing to mount ${mount.source}: ${socket.message}`,
         'Access to the Docker socket is root on the host. Set "dangerous": true on the agent if you really mean it.',
+      );
+    }
+    const data = reasons.find((reason) => reason.kind === 'docker-data');
+    if (data && !mount.confirmedDangerous) {
+      throw new BottleError(
+        'container-failed',
+        `container ${spec.name}: refusing to mount ${mount.source}: ${data.message}`,
+        "The preflight did not show this mount as dangerous. Docker's data root holds every container's files; mount something else.",
       );
     }
   }
 }
 
-/** The Docker socket a bind of `source` would expose (it, or a folder above it), if any. */
-function exposedDockerSocket(source: string, docker: Docker): string | undefined {
-  const real = realOrSelf(source);
+/** Docker's data root as the engine reports it, when it is a folder of this host. */
+async function engineDataRoot(docker: Docker, signal: AbortSignal): Promise<string | undefined> {
+  // dockerode's info takes options (abortSignal) though its types do not say so.
+  const info = docker.info.bind(docker) as unknown as (options: { abortSignal: AbortSignal }) => Promise<{ DockerRootDir?: unknown } | undefined>;
   try {
-    const stats = statSync(real);
-    if (stats.isSocket() && /docker|podman|containerd/i.test(path.basename(real))) return source;
+    const { DockerRootDir: root } = (await raceSignal(info({ abortSignal: signal }), signal, 'asking Docker for its data root')) ?? {};
+    return typeof root === 'string' && root.startsWith('/') ? root : undefined;
   } catch {
-    // A missing source fails later, at create, with the engine's message.
-  }
-  const sockets = knownDockerSockets(docker).map(realOrSelf);
-  for (const socket of sockets) {
-    if (socket === real || socket.startsWith(real.endsWith('/') ? real : `${real}/`)) return socket;
-  }
-  return undefined;
-}
-
-function knownDockerSockets(docker: Docker): string[] {
-  const candidates = [
-    '/var/run/docker.sock',
-    '/run/docker.sock',
-    path.join(homedir(), '.docker', 'run', 'docker.sock'),
-    path.join(homedir(), '.docker', 'desktop', 'docker.sock'),
-    path.join(homedir(), '.colima', 'default', 'docker.sock'),
-    path.join(homedir(), '.colima', 'docker.sock'),
-  ];
-  const used = dockerSocketPath(docker);
-  if (used) candidates.push(used);
-  const host = process.env.DOCKER_HOST;
-  if (host?.startsWith('unix://')) candidates.push(host.slice('unix://'.length));
-  return candidates;
-}
-
-function realOrSelf(p: string): string {
-  try {
-    return realpathSync(p);
-  } catch {
-    return path.resolve(p);
+    // An engine that does not answer fails the create just after, with its own message.
+    return undefined;
   }
 }
 

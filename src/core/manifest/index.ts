@@ -2,7 +2,7 @@
 export { findManifest } from './discover';
 export { loadManifest, loadManifestText, type LoadOptions } from './load';
 export { parseMemorySize, MIN_MEMORY_BYTES } from './memory';
-export { DANGER_REASONS } from './host-paths';
+export { DANGER_REASONS } from '../host-safety';
 export { formatKeyPath } from './locate';
 export * from './schema';
 export * from './types';

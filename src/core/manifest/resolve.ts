@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ManifestIssue } from '../errors';
-import { dangerReason, resolveHostPath } from './host-paths';
+import { assessHostPath, describeReasons, reachesSocket, sensitivePlaces, type HostAssessment, type SensitiveSet } from '../host-safety';
+import { resolveHostPath } from './host-paths';
 import { formatKeyPath, issueAt, locate, type KeyPath, type ManifestDocument } from './locate';
 import { MIN_MEMORY_BYTES, parseMemorySize } from './memory';
 import type { AgentConfig, Manifest, MountConfig, NetworkConfig } from './schema';
@@ -22,6 +23,8 @@ import {
 export interface ResolveOptions {
   projectRoot: string;
   home: string;
+  /** The app's state root, whose contents no bottle may be handed; default as the app finds it. */
+  stateRoot?: string;
 }
 
 export interface ResolveInput {
@@ -32,8 +35,21 @@ export interface ResolveInput {
 interface Context extends ResolveOptions {
   doc: ManifestDocument;
   issues: ManifestIssue[];
-  /** The project folder's host-safety verdict, the same for every agent: judged once. */
-  projectReason?: { reason: string | undefined };
+  /** The sensitive host places, resolved once for the whole manifest. */
+  sensitive?: SensitiveSet;
+  /** Verdicts by absolute path: many agents naming one folder cost one look. */
+  assessed: Map<string, HostAssessment>;
+}
+
+/** What a host path reaches (docs/security.md), judged once per path and manifest. */
+function assess(ctx: Context, hostPath: string): HostAssessment {
+  let verdict = ctx.assessed.get(hostPath);
+  if (verdict === undefined) {
+    ctx.sensitive ??= sensitivePlaces({ home: ctx.home, ...(ctx.stateRoot === undefined ? {} : { stateRoot: ctx.stateRoot }) });
+    verdict = assessHostPath(hostPath, ctx.sensitive);
+    ctx.assessed.set(hostPath, verdict);
+  }
+  return verdict;
 }
 
 /** Container paths already taken by a mount, with what took them, to refuse a second mount there. */
@@ -44,7 +60,7 @@ export function resolveAgents(
   input: ResolveInput,
   options: ResolveOptions,
 ): { agents: ResolvedAgent[]; issues: ManifestIssue[] } {
-  const ctx: Context = { ...options, doc, issues: [] };
+  const ctx: Context = { ...options, doc, issues: [], assessed: new Map() };
   const agents: ResolvedAgent[] = [];
   for (const [name, config] of inFileOrder(doc, input.agents)) {
     const agent = resolveAgent(ctx, name, config, input.defaults);
@@ -77,18 +93,20 @@ function resolveAgent(ctx: Context, name: string, agent: AgentConfig, defaults: 
   const taken: TakenTargets = new Map();
   if (project === 'mount-rw' || project === 'mount-ro') taken.set(normalizeTarget(workdir), `the project (mounted at the workdir ${workdir})`);
   // The project folder is handed over like any mount (or baked into an image): a manifest in the
-  // home folder or in "/" must not give the bottle that folder.
-  let projectDangerousReason: string | undefined;
-  if (project !== 'none') {
-    ctx.projectReason ??= { reason: dangerReason(ctx.projectRoot, ctx.home) };
-    const reason = ctx.projectReason.reason;
-    if (reason !== undefined && !dangerous) {
-      const where: KeyPath = agent.project !== undefined ? [...at, 'project'] : at;
-      ctx.issues.push(issueAt(ctx.doc, where, `refused: the project folder ${reason}; move claude-bottle.json into the project's own folder, set "project": "none", or set "dangerous": true`));
-    } else if (reason !== undefined) {
-      projectDangerousReason = reason;
-    }
+  // home folder or in "/" must not give the bottle that folder. Judged for "none" too: the launch's
+  // copy-project option may still copy it (the plan refuses that without "dangerous").
+  const { reasons: projectReasons } = assess(ctx, ctx.projectRoot);
+  if (projectReasons.length > 0 && project !== 'none' && !dangerous) {
+    const where: KeyPath = agent.project !== undefined ? [...at, 'project'] : at;
+    ctx.issues.push(
+      issueAt(
+        ctx.doc,
+        where,
+        `refused: the project folder is not safe to hand over: ${describeReasons(projectReasons)}; move claude-bottle.json into the project's own folder, set "project": "none", or set "dangerous": true on the agent`,
+      ),
+    );
   }
+  const projectDanger = projectReasons.length > 0 ? { projectDangerousReason: describeReasons(projectReasons), ...(reachesSocket(projectReasons) ? { projectReachesSocket: true } : {}) } : {};
   const mounts = resolveMounts(ctx, agent.mounts ?? [], [...at, 'mounts'], dangerous, taken);
 
   const capabilities: Record<string, ResolvedCapability> = {};
@@ -115,7 +133,7 @@ function resolveAgent(ctx: Context, name: string, agent: AgentConfig, defaults: 
     workdir,
     ...(agent.user === undefined ? {} : { user: agent.user }),
     project,
-    ...(projectDangerousReason ? { projectDangerousReason } : {}),
+    ...projectDanger,
     mounts,
     env: agent.env ?? {},
     secrets: agent.secrets ?? [],
@@ -149,19 +167,20 @@ function resolveMounts(ctx: Context, mounts: MountConfig[], at: KeyPath, dangero
   return resolved;
 }
 
-function resolveSource(ctx: Context, written: string, at: KeyPath, dangerous: boolean): Pick<ResolvedMount, 'source' | 'dangerousReason'> | undefined {
+function resolveSource(ctx: Context, written: string, at: KeyPath, dangerous: boolean): Pick<ResolvedMount, 'source' | 'dangerousReason' | 'reachesSocket'> | undefined {
   const source = resolveHostPath(written, ctx.projectRoot, ctx.home);
   // Refused before the existence check: asking for the Docker socket is wrong on any host.
-  const reason = dangerReason(source, ctx.home);
-  if (reason !== undefined && !dangerous) {
-    ctx.issues.push(issueAt(ctx.doc, at, `refused: ${reason}; set "dangerous": true on the agent to mount ${source} anyway`));
+  const { reasons } = assess(ctx, source);
+  if (reasons.length > 0 && !dangerous) {
+    ctx.issues.push(issueAt(ctx.doc, at, `refused: ${describeReasons(reasons)}; set "dangerous": true on the agent to mount ${source} anyway`));
     return undefined;
   }
   if (!fs.existsSync(source)) {
     ctx.issues.push(issueAt(ctx.doc, at, `does not exist: ${source}`));
     return undefined;
   }
-  return reason === undefined ? { source } : { source, dangerousReason: reason };
+  if (reasons.length === 0) return { source };
+  return { source, dangerousReason: describeReasons(reasons), ...(reachesSocket(reasons) ? { reachesSocket: true } : {}) };
 }
 
 /** `/a/b/` and `/a//b` are the same container path as `/a/b`. */
@@ -184,11 +203,12 @@ function resolveImage(ctx: Context, agent: AgentConfig, at: KeyPath, dangerous: 
   }
   // Everything in the context is sent to the engine and can be baked into a layer: "~" or "/" would
   // put your keys into an image.
-  const contextReason = dangerReason(context, ctx.home);
-  if (contextReason !== undefined && !dangerous) {
-    ctx.issues.push(issueAt(ctx.doc, [...buildPath, 'context'], `refused: the build context ${contextReason}; name a folder of the project, or set "dangerous": true`));
+  const { real: realContext, reasons } = assess(ctx, context);
+  if (reasons.length > 0 && !dangerous) {
+    ctx.issues.push(issueAt(ctx.doc, [...buildPath, 'context'], `refused: the build context is not safe to hand over: ${describeReasons(reasons)}; name a folder of the project, or set "dangerous": true on the agent`));
     return undefined;
   }
+  const contextReason = reasons.length > 0 ? describeReasons(reasons) : undefined;
   // As in docker compose, the Dockerfile is named relative to the context and is sent inside it.
   const dockerfile = path.resolve(context, build.dockerfile ?? 'Dockerfile');
   const dockerfilePath: KeyPath = [...buildPath, 'dockerfile'];
@@ -201,7 +221,9 @@ function resolveImage(ctx: Context, agent: AgentConfig, at: KeyPath, dangerous: 
     ctx.issues.push(issueAt(ctx.doc, dockerfilePath, `does not exist: ${dockerfile}${defaultNote}`));
     return undefined;
   }
-  const outside = path.relative(ctx.projectRoot, context).startsWith('..') || path.isAbsolute(path.relative(ctx.projectRoot, context));
+  // Compared by real path: a link in the project to a folder elsewhere is outside it.
+  const fromRoot = path.relative(assess(ctx, ctx.projectRoot).real, realContext);
+  const outside = fromRoot.startsWith('..') || path.isAbsolute(fromRoot);
   return { kind: 'build', context, dockerfile, args: build.args ?? {}, ...(contextReason ? { dangerousReason: contextReason } : {}), ...(outside ? { outsideProject: true } : {}) };
 }
 

@@ -11,6 +11,8 @@ export interface ResolvedMount {
   readonly: boolean;
   /** Set when the source is one docs/security.md refuses without `"dangerous": true`. */
   dangerousReason?: string;
+  /** The source is, holds or may lead to a socket (the plan's hardening.dockerSocket). */
+  reachesSocket?: boolean;
 }
 
 export type NetworkPolicy = { mode: 'none' } | { mode: 'open' } | { mode: 'allow'; hosts: string[] };
@@ -47,8 +49,13 @@ export interface ResolvedAgent {
   name: string;
   description: string;
   image: ImageSource;
-  /** Set when the project folder itself reaches what docs/security.md refuses (allowed by "dangerous": true). */
+  /**
+   * Set when the project folder itself reaches what docs/security.md refuses: allowed by
+   * "dangerous": true, or kept with "project": "none" (so a copy-project launch can refuse it).
+   */
   projectDangerousReason?: string;
+  /** The project folder is, holds or may lead to a socket. */
+  projectReachesSocket?: boolean;
   workdir: string;
   /** As written in the manifest; undefined means "decide from the image" (docs/security.md). */
   user?: string;

@@ -23,6 +23,8 @@ export interface PlannedMount {
   readonly: boolean;
   origin: MountOrigin;
   dangerousReason?: string;
+  /** It is, holds or may lead to a socket: see hardening.dockerSocket. */
+  reachesSocket?: boolean;
 }
 
 export interface PlannedSecret {
@@ -55,6 +57,8 @@ export interface BottlePlan {
   /** The project is baked into a derived image (project "copy" or the copy-project toggle). */
   copyProject: boolean;
   project: ProjectMode;
+  /** Why handing over the project folder is dangerous (allowed by "dangerous": true): shown in red. */
+  projectDangerousReason?: string;
   /** As configured; undefined means the image's user, or uid 1000 when the image runs as root. */
   user?: string;
   /**
@@ -162,9 +166,20 @@ export function preparePlan(inputs: PlanInputs): BottlePlan {
 
   const copyProject = options.copyProject === true || agent.project === 'copy';
   const project: ProjectMode = copyProject ? 'copy' : agent.project;
+  if (project !== 'none' && agent.projectDangerousReason && !agent.dangerous) {
+    // Only a "none" project reaches here (the manifest refuses the others): the copy-project option.
+    throw new BottleError('unsupported', `refused: the project folder is not safe to hand over: ${agent.projectDangerousReason}`, 'launch without copying the project, or set "dangerous": true on the agent');
+  }
   const mounts: PlannedMount[] = [];
   if (project === 'mount-rw' || project === 'mount-ro') {
-    mounts.push({ source: loaded.projectRoot, target: agent.workdir, readonly: project === 'mount-ro', origin: 'project', ...(agent.projectDangerousReason ? { dangerousReason: agent.projectDangerousReason } : {}) });
+    mounts.push({
+      source: loaded.projectRoot,
+      target: agent.workdir,
+      readonly: project === 'mount-ro',
+      origin: 'project',
+      ...(agent.projectDangerousReason ? { dangerousReason: agent.projectDangerousReason } : {}),
+      ...(agent.projectReachesSocket ? { reachesSocket: true } : {}),
+    });
   } else if (project === 'copy' && agent.projectDangerousReason) {
     warnings.push(`DANGEROUS project copy of ${loaded.projectRoot}: ${agent.projectDangerousReason}`);
   }
@@ -219,6 +234,7 @@ export function preparePlan(inputs: PlanInputs): BottlePlan {
     image: agent.image,
     copyProject,
     project,
+    ...(project !== 'none' && agent.projectDangerousReason ? { projectDangerousReason: agent.projectDangerousReason } : {}),
     ...(agent.user === undefined ? {} : { user: agent.user }),
     workdir: agent.workdir,
     mounts,
@@ -231,9 +247,8 @@ export function preparePlan(inputs: PlanInputs): BottlePlan {
       noNewPrivileges: true,
       privileged: false,
       init: true,
-      // Every source refused without "dangerous" can reach the socket: the socket itself, a folder
-      // holding it, "/", or a home folder holding Docker Desktop's ~/.docker/run/docker.sock.
-      dockerSocket: mounts.some((mount) => mount.dangerousReason !== undefined),
+      // Only mounts that are, hold or may lead to a socket: /proc, say, is dangerous but no socket.
+      dockerSocket: mounts.some((mount) => mount.reachesSocket === true),
     },
     labels: {
       [LABELS.slug]: slug,

@@ -102,13 +102,15 @@ function imageLines(plan: BottlePlan): PreflightLine[] {
 }
 
 function projectLine(plan: BottlePlan): PreflightLine {
+  // A project folder that reaches what docs/security.md refuses is red, whatever the mode.
+  const tone = (usual: Tone): Tone => (plan.projectDangerousReason ? 'danger' : usual);
   switch (plan.project) {
     case 'mount-rw':
-      return line(`${u(tildify(plan.projectRoot))} mounted read-write at ${u(plan.workdir)}`, 'warn');
+      return line(`${u(tildify(plan.projectRoot))} mounted read-write at ${u(plan.workdir)}`, tone('warn'));
     case 'mount-ro':
-      return line(`${u(tildify(plan.projectRoot))} mounted read-only at ${u(plan.workdir)}`);
+      return line(`${u(tildify(plan.projectRoot))} mounted read-only at ${u(plan.workdir)}`, tone('normal'));
     case 'copy':
-      return line(`a copy of ${u(tildify(plan.projectRoot))} at ${u(plan.workdir)} (changes stay in the bottle)`, 'good');
+      return line(`a copy of ${u(tildify(plan.projectRoot))} at ${u(plan.workdir)} (changes stay in the bottle)`, tone('good'));
     case 'none':
       return line('not available in the bottle', 'muted');
   }

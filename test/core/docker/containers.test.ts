@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -94,6 +96,29 @@ describe('a bottle container', () => {
     const allowed = spec({ mounts: [{ source: '/var/run/docker.sock', target: '/mnt/docker.sock', readonly: true }], allowDockerSocket: true });
     await createBottleContainer(docker, allowed);
     expect((await containerState(docker, allowed.name))?.running).toBe(true);
+  });
+
+  it("refuses any socket unless allowed, and Docker's data root (asked of the engine) unless the preflight showed the mount as dangerous", async () => {
+    const socket = path.join(makeTree({}), 'agent.sock');
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(socket, resolve));
+    try {
+      const wanted = spec({ mounts: [{ source: socket, target: '/mnt/agent.sock', readonly: true }] });
+      const error = await failure(createBottleContainer(docker, wanted));
+      expect(error.message).toContain(`${socket} is a socket`);
+      expect(await containerState(docker, wanted.name)).toBeUndefined();
+    } finally {
+      server.close();
+    }
+
+    const { DockerRootDir: dataRoot } = (await docker.info()) as { DockerRootDir: string };
+    if (!fs.existsSync(dataRoot)) return; // Docker Desktop: the data root is inside its VM
+    const unconfirmed = spec({ mounts: [{ source: dataRoot, target: '/mnt/docker', readonly: true }] });
+    expect((await failure(createBottleContainer(docker, unconfirmed))).message).toContain("Docker's data root");
+    expect(await containerState(docker, unconfirmed.name)).toBeUndefined();
+    const confirmed = spec({ mounts: [{ source: dataRoot, target: '/mnt/docker', readonly: true, confirmedDangerous: true }] });
+    await createBottleContainer(docker, confirmed);
+    expect((await containerState(docker, confirmed.name))?.running).toBe(true);
   });
 
   it('that fails to start is removed again and reported as container-failed', async () => {

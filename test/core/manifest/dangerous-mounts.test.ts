@@ -8,8 +8,9 @@ import { makeManifestProject, type ManifestProject } from './fixtures';
 // The Docker socket, "/" and the home folder hand the agent the host: they are refused unless the
 // agent says "dangerous": true, and then kept with the reason the preflight shows in red.
 
+// "project": "none": the socket stand-in lives in the project, which would otherwise be refused too.
 function manifestMounting(source: string, dangerous: boolean): string {
-  return JSON.stringify({ version: 1, agents: { ops: { image: 'docker:cli', dangerous, mounts: [{ source, target: '/mnt/host' }] } } });
+  return JSON.stringify({ version: 1, agents: { ops: { image: 'docker:cli', dangerous, project: 'none', mounts: [{ source, target: '/mnt/host' }] } } });
 }
 
 describe('dangerous mount sources', () => {
@@ -38,7 +39,7 @@ describe('dangerous mount sources', () => {
   it('keeps a socket named docker.sock when the agent is dangerous, with the reason', () => {
     const loaded = rewrite(manifestMounting('run/docker.sock', true)).load();
     expect(loaded.agents[0]?.mounts).toEqual([
-      { source: path.join(socketProject.root, 'run', 'docker.sock'), target: '/mnt/host', readonly: true, dangerousReason: DANGER_REASONS.dockerSocket },
+      { source: path.join(socketProject.root, 'run', 'docker.sock'), target: '/mnt/host', readonly: true, dangerousReason: DANGER_REASONS.dockerSocket, reachesSocket: true },
     ]);
     expect(loaded.agents[0]?.dangerous).toBe(true);
   });
@@ -52,7 +53,7 @@ describe('dangerous mount sources', () => {
 
   it('sees through a symlink to the socket', () => {
     const issues = rewrite(manifestMounting('innocent-link', false)).issues();
-    expect(issues[0]?.message).toContain(DANGER_REASONS.dockerSocket);
+    expect(issues[0]?.message).toContain(`innocent-link is the Docker socket ${path.join(socketProject.root, 'run', 'docker.sock')}, which gives full control of the host`);
   });
 
   it.skipIf(!fs.existsSync('/var/run/docker.sock'))('keeps the real /var/run/docker.sock when the agent is dangerous', () => {
@@ -77,7 +78,7 @@ describe('dangerous mount sources', () => {
       }),
     );
     expect(project.load().agents[0]?.mounts).toEqual([
-      { source: '/', target: '/host', readonly: true, dangerousReason: DANGER_REASONS.root },
+      { source: '/', target: '/host', readonly: true, dangerousReason: DANGER_REASONS.root, reachesSocket: true },
       { source: project.home, target: '/home/agent/host', readonly: false, dangerousReason: DANGER_REASONS.home },
     ]);
   });
@@ -86,7 +87,7 @@ describe('dangerous mount sources', () => {
     project = makeManifestProject(manifestMounting('..', false));
     const issues = project.issues();
     expect(issues).toHaveLength(1);
-    expect(issues[0]?.message).toContain(`contains the home folder (${fs.realpathSync(project.home)})`);
+    expect(issues[0]?.message).toContain(`holds the home folder ${project.home}, which exposes all your files`);
   });
 
   it('does not treat an ordinary folder of the project as dangerous', () => {

@@ -90,17 +90,24 @@ describe('the plan', () => {
   });
 
   it('a dangerous mount of "/" lets the container layer mount it (it holds the socket), and says so', () => {
-    const rootMount = agent({ dangerous: true, mounts: [{ source: '/', target: '/host', readonly: true, dangerousReason: 'the root folder "/" exposes the whole host file system' }] });
+    const rootMount = agent({ dangerous: true, mounts: [{ source: '/', target: '/host', readonly: true, dangerousReason: 'the root folder "/" exposes the whole host file system', reachesSocket: true }] });
     const plan = preparePlan(inputs(rootMount));
     expect(plan.hardening.dockerSocket).toBe(true);
     expect(preparePlan(inputs(agent())).hardening.dockerSocket).toBe(false);
+  });
+
+  it('a dangerous mount that reaches no socket leaves "no Docker socket" true to its word', () => {
+    const sysMount = agent({ dangerous: true, mounts: [{ source: '/sys', target: '/host-sys', readonly: true, dangerousReason: "/sys exposes the kernel's and the devices' controls" }] });
+    const plan = preparePlan(inputs(sysMount));
+    expect(plan.hardening.dockerSocket).toBe(false);
+    expect(plan.warnings).toContain("DANGEROUS mount /sys → /host-sys: /sys exposes the kernel's and the devices' controls");
   });
 
   it('the preflight shows hardening, limits, missing secrets and dangerous mounts in words', () => {
     const dangerous = agent({
       dangerous: true,
       secrets: ['MISSING_ONE'],
-      mounts: [{ source: '/var/run/docker.sock', target: '/var/run/docker.sock', readonly: false, dangerousReason: 'the Docker socket gives full control of the host' }],
+      mounts: [{ source: '/var/run/docker.sock', target: '/var/run/docker.sock', readonly: false, dangerousReason: 'the Docker socket gives full control of the host', reachesSocket: true }],
     });
     const text = renderPreflight(preparePlan(inputs(dangerous)));
     expect(text).toContain('all Linux capabilities dropped');
