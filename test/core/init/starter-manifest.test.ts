@@ -67,7 +67,7 @@ describe('the starter manifest', () => {
 
   it('keeps a project name with quotes and backslashes valid JSON', () => {
     const text = starterManifest({ projectName: 'say "hi" \\ there' });
-    const loaded = loadManifestText(path.join(os.tmpdir(), 'claude-bottle.json'), text);
+    const loaded = loadManifestText(path.join(tempFolder('quotes'), 'claude-bottle.json'), text);
     expect(loaded.agents[0]?.name).toBe('say-hi-there');
     expect(loaded.agents[0]?.description).toContain('say "hi" \\ there');
   });
