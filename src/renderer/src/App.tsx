@@ -15,14 +15,17 @@ import { Toasts } from './components/Toasts';
 import { isLive } from './format';
 import type { TerminalRegistry } from './terminal/registry';
 import type { AppModel } from './state/appModel';
+import { worstCheck } from './state/slices/checks';
 
 export function App({ transport, registry, model }: { transport: Transport; registry: TerminalRegistry; model: AppModel }) {
   const app = useSyncExternalStore(model.subscribe, model.getSnapshot);
-  const { project, list, statuses, tabs, activeSlug } = app;
+  const { project } = app;
+  const { list, statuses, busy, sessionsBySlug } = app.bottles;
+  const { open: tabs, active: activeSlug } = app.tabs;
   const [dragging, setDragging] = useState(false);
   useEffect(() => model.start(), [model]);
   const missingManifestIn = project.error ? noManifestFolder(project.error) : undefined;
-  const worstCheck = app.checks.checks?.some((check) => check.status === 'fail') ? 'fail' : app.checks.checks?.some((check) => check.status === 'warn') ? 'warn' : app.checks.checks ? 'ok' : undefined;
+  const worst = worstCheck(app.checks);
   const checksPanel = (
     <ChecksPanel state={app.checks} onRunAgain={() => void model.runChecks()} onDismiss={model.dismissChecks} onUpdateClaude={() => void model.updateClaude()} />
   );
@@ -30,7 +33,7 @@ export function App({ transport, registry, model }: { transport: Transport; regi
   // Live bottles of this app: every tab's, and any session this window has no tab for.
   const running = [...tabs, ...list.sessions.filter((session) => !tabs.some((tab) => tab.slug === session.slug))]
     .filter((entry) => isLive(statuses[entry.slug]))
-    .map((entry) => ({ slug: entry.slug, agent: entry.agent, projectRoot: app.sessionsBySlug.get(entry.slug)?.projectRoot, status: statuses[entry.slug] }));
+    .map((entry) => ({ slug: entry.slug, agent: entry.agent, projectRoot: sessionsBySlug.get(entry.slug)?.projectRoot, status: statuses[entry.slug] }));
 
   const onDrop = (event: DragEvent): void => {
     event.preventDefault();
@@ -78,7 +81,7 @@ export function App({ transport, registry, model }: { transport: Transport; regi
             aria-pressed={app.checks.visible && (tabs.length === 0 || app.checks.requested)}
             title="First-run checks: Docker, disk, credentials, the built-in image"
           >
-            {worstCheck && worstCheck !== 'ok' ? <span className={`check-dot check-dot-${worstCheck}`} aria-label={worstCheck === 'fail' ? 'a check failed' : 'a check warns'} /> : null}
+            {worst && worst !== 'ok' ? <span className={`check-dot check-dot-${worst}`} aria-label={worst === 'fail' ? 'a check failed' : 'a check warns'} /> : null}
             Checks
           </button>
         </header>
@@ -124,7 +127,7 @@ export function App({ transport, registry, model }: { transport: Transport; regi
             running={running}
             detached={list.detached}
             activeSlug={activeSlug}
-            busy={app.busy}
+            busy={busy}
             onFocus={model.focusTab}
             onReattach={(slug) => void model.reattach(slug)}
             onStop={(slug) => void model.stop(slug)}
@@ -135,7 +138,7 @@ export function App({ transport, registry, model }: { transport: Transport; regi
           <h2 id="preserved-heading">
             Preserved <span className="count">{list.preserved.length}</span>
           </h2>
-          <PreservedList preserved={list.preserved} corrupt={list.corrupt} busy={app.busy} onResume={model.resume} onDiscard={(slug) => void model.discard(slug)} />
+          <PreservedList preserved={list.preserved} corrupt={list.corrupt} busy={busy} onResume={model.resume} onDiscard={(slug) => void model.discard(slug)} />
         </section>
       </aside>
 
@@ -155,9 +158,9 @@ export function App({ transport, registry, model }: { transport: Transport; regi
                     active={tab.slug === activeSlug}
                     agent={tab.agent}
                     status={statuses[tab.slug]}
-                    session={app.sessionsBySlug.get(tab.slug)}
-                    searchOpen={app.searchSlug === tab.slug}
-                    stopping={app.busy.has(tab.slug)}
+                    session={sessionsBySlug.get(tab.slug)}
+                    searchOpen={app.tabs.search === tab.slug}
+                    stopping={busy.has(tab.slug)}
                     onCloseSearch={() => model.closeSearch()}
                     onStop={(keep) => void model.stop(tab.slug, keep)}
                     onResume={() => model.resume(tab.slug)}
@@ -175,9 +178,9 @@ export function App({ transport, registry, model }: { transport: Transport; regi
         )}
       </main>
 
-      {app.preflight ? (
+      {app.preflight.dialog ? (
         <PreflightDialog
-          model={app.preflight}
+          model={app.preflight.dialog}
           onToggle={model.togglePreflight}
           onConfirm={() => void model.confirmPreflight()}
           onCancel={model.cancelPreflight}

@@ -52,7 +52,7 @@ export function statusLabel(status: BottleStatus | undefined): string {
       return status.exitCode !== undefined ? `preserved (exit ${status.exitCode})` : 'preserved';
     }
     case 'failed':
-      // Set by the window when the process that ran the session went away (see appModel.ts).
+      // Set by the window when the process that ran the session went away (see state/slices/bottles.ts).
       return status.message === 'disconnected' ? 'disconnected' : 'failed';
   }
 }

@@ -1,5 +1,5 @@
 import type { DoctorCheckView } from '../../../shared/contract';
-import type { ChecksState } from '../state/appModel';
+import type { ChecksState } from '../state/slices/checks';
 import { ErrorView } from './ErrorView';
 
 const MARKS: Record<DoctorCheckView['status'], string> = { ok: '✓', warn: '!', fail: '✗' };

@@ -1,20 +1,6 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
-import type { ErrorInfo, PreparedView } from '../../../shared/contract';
+import type { PreflightModel } from '../state/slices/preflight';
 import { ErrorView } from './ErrorView';
-
-export type PreflightPhase = 'preparing' | 'ready' | 'confirming' | 'plan';
-
-export interface PreflightModel {
-  phase: PreflightPhase;
-  /** What the dialog is about while there is no plan yet. */
-  agent: string;
-  resume: boolean;
-  options: { copyProject: boolean; remoteControl: boolean };
-  view: PreparedView | null;
-  error: ErrorInfo | null;
-  /** Set in the 'plan' phase: the plan as text; nothing was started and nothing is left behind. */
-  planText?: string;
-}
 
 interface Props {
   model: PreflightModel;

@@ -1,6 +1,6 @@
-import type { Toast } from '../state/appModel';
+import type { Toast } from '../state/slices/toasts';
 
-export function Toasts({ toasts, onDismiss }: { toasts: Toast[]; onDismiss(id: number): void }) {
+export function Toasts({ toasts, onDismiss }: { toasts: readonly Toast[]; onDismiss(id: number): void }) {
   if (toasts.length === 0) return null;
   return (
     <div className="toasts" role="status" aria-live="polite">

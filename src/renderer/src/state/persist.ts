@@ -41,7 +41,7 @@ export const persisted = {
       return new Set();
     }
   },
-  setClosedTabs(slugs: Set<string>): void {
+  setClosedTabs(slugs: ReadonlySet<string>): void {
     write(KEYS.closedTabs, JSON.stringify([...slugs].slice(-MAX_CLOSED_TABS)));
   },
   /** The first-run checks were dismissed in this window: a reload does not show them again by itself. */
