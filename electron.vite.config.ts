@@ -5,7 +5,7 @@ import type { Plugin } from 'vite';
 import { CSP_PLACEHOLDER, metaContentSecurityPolicy } from './src/shared/csp';
 
 /** Writes the one Content-Security-Policy (src/shared/csp.ts) into the page's meta tag. */
-function contentSecurityPolicyMeta(): Plugin {
+export function contentSecurityPolicyMeta(): Plugin {
   let dev = false;
   return {
     name: 'claude-bottle-csp',
