@@ -6,9 +6,12 @@ export type EventListener = <E extends EventName>(event: E, payload: EventPayloa
 /** Where a listener's failure is told; the default writes one line to stderr. Tests swap it to fail on them. */
 export type ListenerErrorReporter = (event: EventName, error: unknown) => void;
 
-let reportListenerError: ListenerErrorReporter = (event, error) => {
+/** The app's reporter: one line on stderr naming the event. */
+export const logListenerErrorToStderr: ListenerErrorReporter = (event, error) => {
   process.stderr.write(`claude-bottle: a listener of ${event} failed: ${error instanceof Error ? error.message : String(error)}\n`);
 };
+
+let reportListenerError: ListenerErrorReporter = logListenerErrorToStderr;
 
 /** Replaces the reporter of listener failures (for every hub); returns the previous one. */
 export function setListenerErrorReporter(reporter: ListenerErrorReporter): ListenerErrorReporter {

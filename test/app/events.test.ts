@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { EventHub, setListenerErrorReporter } from '../../src/app/events';
+import { describe, expect, it, vi } from 'vitest';
+import { EventHub, logListenerErrorToStderr, setListenerErrorReporter } from '../../src/app/events';
 
 describe('the event hub', () => {
   it('reports a listener that throws, and still reaches the others', () => {
@@ -18,5 +18,19 @@ describe('the event hub', () => {
     } finally {
       setListenerErrorReporter(previous);
     }
+  });
+
+  it('logs a failure in the app as one stderr line naming the event', () => {
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      logListenerErrorToStderr('bottle.status', new Error('socket closed'));
+    } finally {
+      spy.mockRestore();
+    }
+    expect(written).toEqual(['claude-bottle: a listener of bottle.status failed: socket closed\n']);
   });
 });
