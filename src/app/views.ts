@@ -16,12 +16,25 @@ export function projectView(loaded: LoadedManifest, secrets: SecretSource): Proj
   if (loaded.agents.length > LIMITS.maxAgents) {
     throw new BottleError('unsupported', `${loaded.file} has ${loaded.agents.length} agents; the window lists at most ${LIMITS.maxAgents}`, 'split the manifest, or use `claude-bottle ls` and `claude-bottle start <agent>`');
   }
+  const known = rememberedSecrets(secrets);
   return {
     root: loaded.projectRoot,
     manifestFile: loaded.file,
     // A folder's name is shown, never used as a key: escaped like manifest text (docs/security.md).
     name: showUntrusted(basename(loaded.projectRoot) || loaded.projectRoot, 300),
-    agents: loaded.agents.map((agent) => agentView(agent, loaded.projectRoot, secrets)),
+    agents: loaded.agents.map((agent) => agentView(agent, loaded.projectRoot, known)),
+  };
+}
+
+/** Asks `secrets` once per name: thousands of agents often share a secret, and the app's store reads a file per question. */
+function rememberedSecrets(secrets: SecretSource): SecretSource {
+  const places = new Map<string, ReturnType<SecretSource['whereIs']>>();
+  return {
+    whereIs: (name) => {
+      if (!places.has(name)) places.set(name, secrets.whereIs(name));
+      return places.get(name);
+    },
+    get: (name) => secrets.get(name),
   };
 }
 

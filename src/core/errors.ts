@@ -47,11 +47,22 @@ export class ManifestError extends BottleError {
     readonly issues: ManifestIssue[],
     hint?: string,
   ) {
-    super('manifest', issues.map(formatManifestIssue).join('\n'), hint);
+    super('manifest', formatManifestIssues(issues), hint);
   }
   get file(): string {
     return this.issues[0]?.file ?? '';
   }
+}
+
+/** A message lists this many issues at most; a file with thousands of mistakes says how many more. */
+export const MAX_SHOWN_ISSUES = 100;
+
+/** One line per issue, the first MAX_SHOWN_ISSUES of them. */
+export function formatManifestIssues(issues: readonly ManifestIssue[]): string {
+  const shown = issues.slice(0, MAX_SHOWN_ISSUES).map(formatManifestIssue);
+  const more = issues.length - MAX_SHOWN_ISSUES;
+  if (more > 0) shown.push(`… and ${more} more problem${more === 1 ? '' : 's'} in ${issues[0]?.file ?? 'the manifest'}`);
+  return shown.join('\n');
 }
 
 export function formatManifestIssue(issue: ManifestIssue): string {
@@ -76,7 +87,7 @@ export interface ErrorInfo {
 export function toErrorInfo(error: unknown): ErrorInfo {
   if (error instanceof ManifestError) {
     const issues = error.issues.map((issue) => ({ ...issue, file: showUntrusted(issue.file), keyPath: showUntrusted(issue.keyPath), message: showUntrusted(issue.message) }));
-    const info: ErrorInfo = { kind: error.kind, message: issues.map(formatManifestIssue).join('\n'), issues };
+    const info: ErrorInfo = { kind: error.kind, message: formatManifestIssues(issues), issues };
     if (error.hint !== undefined) info.hint = shownLines(error.hint);
     return info;
   }

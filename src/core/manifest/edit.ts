@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { applyEdits, findNodeAtLocation, type FormattingOptions, getNodeValue, modify, type Node, parseTree } from 'jsonc-parser';
+import { applyEdits, findNodeAtLocation, type FormattingOptions, getNodeValue, modify, type Node } from 'jsonc-parser';
 import { AllowListError, parseAllowEntry } from '../network/allowList';
-import { BottleError } from '../errors';
+import { BottleError, ManifestError } from '../errors';
 import { loadManifestText } from './load';
+import { parseManifestText } from './parse';
 
 // Edits of claude-bottle.json that the app makes for the user (adding a refused host to an
 // agent's allow-list), made with jsonc-parser's edit operations so that comments, order and
@@ -29,8 +30,11 @@ export async function addAllowedHost(file: string, agent: string, host: string):
     throw error;
   }
   const text = await readManifest(file);
-  const tree = parseTree(text);
-  if (!tree || !findNodeAtLocation(tree, ['agents', agent])) throw new BottleError('not-found', `no agent "${agent}" in ${file}`);
+  // Parsed as loading does (depth checked first): the file may have changed since it was loaded.
+  const parsed = parseManifestText(file, text);
+  if (!parsed.ok) throw new ManifestError(parsed.issues);
+  const tree = parsed.doc.tree;
+  if (!findNodeAtLocation(tree, ['agents', agent])) throw new BottleError('not-found', `no agent "${agent}" in ${file}`);
   const own = findNodeAtLocation(tree, ['agents', agent, 'network']);
   const fallback = findNodeAtLocation(tree, ['defaults', 'network']);
   const effective: unknown = own ? getNodeValue(own) : fallback ? getNodeValue(fallback) : 'open';

@@ -1,4 +1,4 @@
-import { findNodeAtLocation, type Node } from 'jsonc-parser';
+import type { Node } from 'jsonc-parser';
 import type { ManifestIssue } from '../errors';
 
 // Every issue names a line and column, so every stage that finds a problem needs to map a key path
@@ -43,7 +43,31 @@ export function positionAt(lineStarts: readonly number[], offset: number): { lin
 
 /** The value node at `path`, or undefined when the file has no such key. */
 export function locate(tree: Node, path: KeyPath): Node | undefined {
-  return path.length === 0 ? tree : findNodeAtLocation(tree, [...path]);
+  let node: Node | undefined = tree;
+  for (const segment of path) {
+    if (node === undefined) return undefined;
+    node = childAt(node, segment);
+  }
+  return node;
+}
+
+/** Each object's properties by key, built on first use: one issue per agent stays linear in agents. */
+const propertiesByKey = new WeakMap<Node, Map<string, Node>>();
+
+function childAt(node: Node, segment: string | number): Node | undefined {
+  if (node.type === 'array') return typeof segment === 'number' ? node.children?.[segment] : undefined;
+  if (node.type !== 'object' || typeof segment !== 'string') return undefined;
+  let byKey = propertiesByKey.get(node);
+  if (byKey === undefined) {
+    byKey = new Map();
+    for (const property of node.children ?? []) {
+      const [key, value] = property.children ?? [];
+      // The first of duplicate keys, as jsonc-parser's findNodeAtLocation finds it.
+      if (key !== undefined && value !== undefined && !byKey.has(String(key.value))) byKey.set(String(key.value), value);
+    }
+    propertiesByKey.set(node, byKey);
+  }
+  return byKey.get(segment);
 }
 
 /** The node of `path`, falling back to its nearest ancestor that exists (a missing key points at its parent). */

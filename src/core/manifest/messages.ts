@@ -23,6 +23,8 @@ export function describeValue(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'an object';
   if (typeof value === 'string') return 'a string';
+  // 1e999 in the file reads as Infinity.
+  if (typeof value === 'number' && !Number.isFinite(value)) return 'a number too large to hold';
   return String(value);
 }
 

@@ -1,6 +1,6 @@
 import { parseTree, printParseErrorCode, type Node, type ParseError, createScanner } from 'jsonc-parser';
 import type { ManifestIssue } from '../errors';
-import { createDocument, formatKeyPath, lineStartsOf, positionAt, type KeyPath, type ManifestDocument } from './locate';
+import { createDocument, formatKeyPath, lineStartsOf, positionAt, type ManifestDocument } from './locate';
 
 // Reads claude-bottle.json as JSON with comments and trailing commas, keeping the syntax tree so
 // later stages can point at the line of any key. Syntax errors and duplicate keys become issues.
@@ -94,11 +94,19 @@ function syntaxMessage(text: string, tree: Node | undefined, error: ParseError |
 
 /**
  * The tree's value, built by hand rather than with `getNodeValue` so that a duplicate key is an
- * issue (a security config must not silently take the last one) and a `"__proto__"` key stays an
- * ordinary own key that strict validation then rejects, instead of changing an object's prototype.
+ * issue (a security config must not silently take the last one) and `"__proto__"` (which would
+ * change an object's prototype instead of becoming a key) is refused where it stands. `path` is one
+ * stack, pushed and popped, and copied only for an issue: a large file stays quick.
  */
-function toValue(doc: ManifestDocument, node: Node, path: KeyPath, issues: ManifestIssue[]): unknown {
-  if (node.type === 'array') return (node.children ?? []).map((child, i) => toValue(doc, child, [...path, i], issues));
+function toValue(doc: ManifestDocument, node: Node, path: (string | number)[], issues: ManifestIssue[]): unknown {
+  if (node.type === 'array') {
+    return (node.children ?? []).map((child, i) => {
+      path.push(i);
+      const value = toValue(doc, child, path, issues);
+      path.pop();
+      return value;
+    });
+  }
   if (node.type !== 'object') return node.value;
   const out: Record<string, unknown> = {};
   const firstSeen = new Map<string, Node>();
@@ -122,12 +130,10 @@ function toValue(doc: ManifestDocument, node: Node, path: KeyPath, issues: Manif
       continue;
     }
     firstSeen.set(key, keyNode);
-    Object.defineProperty(out, key, {
-      value: toValue(doc, valueNode, [...path, key], issues),
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
+    path.push(key);
+    // A plain assignment is safe: "__proto__", the one key with a setter, was refused above.
+    out[key] = toValue(doc, valueNode, path, issues);
+    path.pop();
   }
   return out;
 }

@@ -4,7 +4,7 @@ import type { ManifestIssue } from '../errors';
 import { assessHostPath, describeReasons, reachesSocket, sensitivePlaces, type HostAssessment, type SensitiveSet } from '../host-safety';
 import { resolveHostPath } from './host-paths';
 import { formatKeyPath, issueAt, locate, type KeyPath, type ManifestDocument } from './locate';
-import { MIN_MEMORY_BYTES, parseMemorySize } from './memory';
+import { parseMemorySize } from './memory';
 import type { AgentConfig, Manifest, MountConfig, NetworkConfig } from './schema';
 import {
   DEFAULT_RESOURCES,
@@ -124,7 +124,7 @@ function resolveAgent(ctx: Context, name: string, agent: AgentConfig, defaults: 
   }
 
   const image = resolveImage(ctx, agent, at, dangerous);
-  const resources = resolveResources(ctx, agent, defaults, at);
+  const resources = resolveResources(agent, defaults);
   if (ctx.issues.length > before || image === undefined) return undefined;
   return {
     name,
@@ -227,15 +227,11 @@ function resolveImage(ctx: Context, agent: AgentConfig, at: KeyPath, dangerous: 
   return { kind: 'build', context, dockerfile, args: build.args ?? {}, ...(contextReason ? { dangerousReason: contextReason } : {}), ...(outside ? { outsideProject: true } : {}) };
 }
 
-function resolveResources(ctx: Context, agent: AgentConfig, defaults: Manifest['defaults'], at: KeyPath): ResolvedResources {
+function resolveResources(agent: AgentConfig, defaults: Manifest['defaults']): ResolvedResources {
   const own = agent.resources;
   const fallback = defaults?.resources;
-  const memoryPath: KeyPath = own?.memory !== undefined ? [...at, 'resources', 'memory'] : ['defaults', 'resources', 'memory'];
-  const memorySize = own?.memory ?? fallback?.memory ?? DEFAULT_RESOURCES.memory;
-  const memory = parseMemorySize(memorySize);
-  if (memory === undefined || memory < MIN_MEMORY_BYTES) {
-    ctx.issues.push(issueAt(ctx.doc, memoryPath, `expected a memory size from "6m" (Docker's minimum) to "1048576g", got "${memorySize}"`));
-  }
+  // The schema checked the size's range (an invalid default is not handed to resolve).
+  const memory = parseMemorySize(own?.memory ?? fallback?.memory ?? DEFAULT_RESOURCES.memory);
   return {
     memory: memory ?? 0,
     cpus: own?.cpus ?? fallback?.cpus ?? DEFAULT_RESOURCES.cpus,

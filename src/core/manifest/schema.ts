@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AllowListError, parseAllowEntry } from '../network/allowList';
+import { MIN_MEMORY_BYTES, parseMemorySize } from './memory';
 
 // The schema of claude-bottle.json (docs/manifest.md). Every object is strict: an unknown key is an
 // error, because a typo in a security tool's config ("readOnly") must never be silently ignored.
@@ -11,6 +12,26 @@ export const AGENT_NAME_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
 const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Docker memory sizes: a number with an optional b/k/m/g unit. */
 export const MEMORY_PATTERN = /^[0-9]+(\.[0-9]+)?[bkmgBKMG]?$/;
+/** A user or group name (as useradd accepts them, at most 32 characters), or a numeric id. */
+const USER_PART_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}$/;
+/** Ids above this are negative in Docker's and the kernel's signed 32-bit fields. */
+export const MAX_USER_ID = 2_147_483_647;
+
+/**
+ * How many entries a list of an agent may have. They bound what the preflight shows a person
+ * before confirming (every mount, variable and secret is one line of it), so nothing is cut from it.
+ */
+export const MANIFEST_LIMITS = {
+  mounts: 100,
+  env: 200,
+  secrets: 100,
+  capabilities: 16,
+  /** Each capability's own mounts and secrets (a granted capability adds them to the agent's). */
+  capabilityEntries: 16,
+  claudeArgs: 64,
+  buildArgs: 200,
+  allow: 1000,
+} as const;
 /** An allow-list entry, checked by the same parser the egress proxy uses (docs/network.md). */
 const allowEntry = z.string().superRefine((entry, ctx) => {
   try {
@@ -27,6 +48,9 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+const fewKeys = (max: number) => (record: Record<string, unknown>) => Object.keys(record).length <= max;
+const tooManyKeys = (max: number, what: string) => `expected at most ${max} ${what}`;
+
 const envName = z.string().regex(ENV_NAME_PATTERN, 'expected an environment variable name (letters, digits and _, not starting with a digit)');
 
 export const NETWORK_EXPECTED = 'expected one of "none", "open" or { "allow": [...] }';
@@ -37,15 +61,24 @@ export const networkSchema = z.union(
     z.literal('open'),
     z.strictObject({
       // An empty list is the safe default: Claude's API through the proxy, and nothing else.
-      allow: z.array(allowEntry).max(1000),
+      allow: z.array(allowEntry).max(MANIFEST_LIMITS.allow),
     }),
   ],
   { error: NETWORK_EXPECTED },
 );
 
 export const resourcesSchema = z.strictObject({
-  memory: z.string().regex(MEMORY_PATTERN, 'expected a memory size such as "512m" or "4g"').optional(),
-  cpus: z.number().positive().max(1024).optional(),
+  memory: z
+    .string()
+    .regex(MEMORY_PATTERN, 'expected a memory size such as "512m" or "4g"')
+    // Checked here rather than when resolving, so an unused default is still checked; past a
+    // pebibyte a size is a typo, or a number too large to hold exactly.
+    .refine((size) => !MEMORY_PATTERN.test(size) || (parseMemorySize(size) ?? 0) >= MIN_MEMORY_BYTES, {
+      error: (issue) => `expected a memory size from "6m" (Docker's minimum) to "1048576g", got ${JSON.stringify(issue.input)}`,
+    })
+    .optional(),
+  // Docker refuses less than a hundredth of a CPU.
+  cpus: z.number().min(0.01, "expected at least 0.01 CPUs (Docker's minimum)").max(1024).optional(),
   pids: z.number().int().min(16).max(1_000_000).optional(),
 });
 
@@ -59,18 +92,18 @@ export const mountSchema = z.strictObject({
 export const buildSchema = z.strictObject({
   context: z.string().min(1),
   dockerfile: z.string().min(1).optional(),
-  args: z.record(z.string(), z.string()).optional(),
+  args: z.record(z.string(), z.string()).refine(fewKeys(MANIFEST_LIMITS.buildArgs), tooManyKeys(MANIFEST_LIMITS.buildArgs, 'build arguments')).optional(),
 });
 
 export const capabilitySchema = z.strictObject({
   description: z.string().min(1),
-  mounts: z.array(mountSchema).optional(),
-  secrets: z.array(envName).optional(),
+  mounts: z.array(mountSchema).max(MANIFEST_LIMITS.capabilityEntries).optional(),
+  secrets: z.array(envName).max(MANIFEST_LIMITS.capabilityEntries).optional(),
   network: networkSchema.optional(),
 });
 
 export const claudeSchema = z.strictObject({
-  args: z.array(z.string()).optional(),
+  args: z.array(z.string()).max(MANIFEST_LIMITS.claudeArgs).optional(),
   remoteControl: z.boolean().optional(),
 });
 
@@ -84,16 +117,21 @@ export const agentSchema = z
     workdir: z.string().startsWith('/', ABSOLUTE_PATH_EXPECTED).optional(),
     user: z
       .string()
-      .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?$/, 'expected a user name or uid[:gid] such as "agent" or "1000:1000"')
-      .refine((user) => user.split(':').every((part) => !/^\d+$/.test(part) || Number(part) <= 2_147_483_647), 'expected uids and gids from 0 to 2147483647')
+      .refine((user) => user.split(':').length <= 2 && user.split(':').every((part) => USER_PART_PATTERN.test(part)), {
+        error: (issue) => `expected a user name or uid[:gid] such as "agent" or "1000:1000" (names: letters, digits, _ . -, at most 32 characters), got ${JSON.stringify(String(issue.input).slice(0, 100))}`,
+      })
+      .refine((user) => user.split(':').every((part) => !/^\d+$/.test(part) || Number(part) <= MAX_USER_ID), `expected uids and gids from 0 to ${MAX_USER_ID}`)
       .optional(),
     project: projectModeSchema.optional(),
-    mounts: z.array(mountSchema).optional(),
-    env: z.record(envName, z.string()).optional(),
-    secrets: z.array(envName).optional(),
+    mounts: z.array(mountSchema).max(MANIFEST_LIMITS.mounts).optional(),
+    env: z.record(envName, z.string()).refine(fewKeys(MANIFEST_LIMITS.env), tooManyKeys(MANIFEST_LIMITS.env, 'variables')).optional(),
+    secrets: z.array(envName).max(MANIFEST_LIMITS.secrets).optional(),
     network: networkSchema.optional(),
     resources: resourcesSchema.optional(),
-    capabilities: z.record(z.string().regex(AGENT_NAME_PATTERN, 'expected a capability name (lowercase letters, digits, _ . -)'), capabilitySchema).optional(),
+    capabilities: z
+      .record(z.string().regex(AGENT_NAME_PATTERN, 'expected a capability name (lowercase letters, digits, _ . -)'), capabilitySchema)
+      .refine(fewKeys(MANIFEST_LIMITS.capabilities), tooManyKeys(MANIFEST_LIMITS.capabilities, 'capabilities'))
+      .optional(),
     claude: claudeSchema.optional(),
     dangerous: z.boolean().optional(),
   })
@@ -105,14 +143,17 @@ export const agentSchema = z
         ctx.addIssue({ code: 'custom', path: ['build'], message: 'expected either "image" or "build", not both' });
       }
       const secrets = Array.isArray(agent.secrets) ? agent.secrets : [];
+      // Sets, not indexOf/includes: a long list must not make validation quadratic.
+      const seen = new Set<string>();
       secrets.forEach((name, index) => {
-        if (secrets.indexOf(name) !== index) {
+        if (seen.has(name)) {
           ctx.addIssue({ code: 'custom', path: ['secrets', index], message: `expected each secret once; "${name}" is listed twice` });
         }
+        seen.add(name);
       });
       const env = isPlainObject(agent.env) ? agent.env : {};
       for (const name of Object.keys(env)) {
-        if (secrets.includes(name)) {
+        if (seen.has(name)) {
           // A value written in the manifest would defeat the point of naming it a secret.
           ctx.addIssue({ code: 'custom', path: ['env', name], message: `expected "${name}" in "env" or in "secrets", not both` });
         }

@@ -157,7 +157,7 @@ const table: BadManifest[] = [
   {
     name: 'zero cpus',
     text: reviewer('      "image": "ubuntu",', '      "resources": { "cpus": 0 }'),
-    line: 6, column: 30, keyPath: 'agents.reviewer.resources.cpus', says: 'expected a number greater than 0',
+    line: 6, column: 30, keyPath: 'agents.reviewer.resources.cpus', says: "expected at least 0.01 CPUs (Docker's minimum)",
   },
   {
     name: 'a fractional pids limit',
@@ -354,6 +354,83 @@ const table: BadManifest[] = [
     name: 'claude.remoteControl as a string',
     text: reviewer('      "image": "ubuntu",', '      "claude": { "remoteControl": "yes" }'),
     line: 6, column: 36, keyPath: 'agents.reviewer.claude.remoteControl', says: 'expected true or false, got a string',
+  },
+
+  // Scale and odd shapes (see scale-and-shape.test.ts for the sizes)
+  {
+    name: 'nesting deeper than 64 levels, at the first too-deep bracket',
+    text: reviewer('      "image": "ubuntu",', `      "env": ${'['.repeat(100_000)}${']'.repeat(100_000)}`),
+    line: 6, column: 75, keyPath: '', says: 'nested deeper than 64 levels',
+  },
+  {
+    name: '"__proto__" as an agent name',
+    text: lines('{', '  "version": 1,', '  "agents": {', '    "__proto__": { "image": "ubuntu" }', '  }', '}'),
+    line: 4, column: 5, keyPath: 'agents.__proto__', says: '"__proto__" cannot be used as a key',
+  },
+  {
+    name: '"__proto__" as an env variable',
+    text: reviewer('      "image": "ubuntu",', '      "env": { "__proto__": "x" }'),
+    line: 6, column: 16, keyPath: 'agents.reviewer.env.__proto__', says: '"__proto__" cannot be used as a key',
+  },
+  {
+    name: 'an env variable starting with a digit',
+    text: reviewer('      "image": "ubuntu",', '      "env": { "1PASSWORD": "x" }'),
+    line: 6, column: 16, keyPath: 'agents.reviewer.env["1PASSWORD"]', says: 'bad name "1PASSWORD": expected an environment variable name',
+  },
+  {
+    name: 'a memory size past a pebibyte',
+    text: reviewer('      "image": "ubuntu",', '      "resources": { "memory": "99999999999999999999999g" }'),
+    line: 6, column: 32, keyPath: 'agents.reviewer.resources.memory', says: 'to "1048576g", got "99999999999999999999999g"',
+  },
+  {
+    name: 'an absurd default memory size that no agent uses',
+    text: lines('{', '  "version": 1,', '  "defaults": { "resources": { "memory": "2000000g" } },', '  "agents": { "a": { "image": "ubuntu", "resources": { "memory": "1g" } } }', '}'),
+    line: 3, column: 42, keyPath: 'defaults.resources.memory', says: 'to "1048576g", got "2000000g"',
+  },
+  {
+    name: 'cpus too small for Docker',
+    text: reviewer('      "image": "ubuntu",', '      "resources": { "cpus": 1e-9 }'),
+    line: 6, column: 30, keyPath: 'agents.reviewer.resources.cpus', says: "expected at least 0.01 CPUs (Docker's minimum)",
+  },
+  {
+    name: 'cpus too large to hold',
+    text: reviewer('      "image": "ubuntu",', '      "resources": { "cpus": 1e999 }'),
+    line: 6, column: 30, keyPath: 'agents.reviewer.resources.cpus', says: 'got a number too large to hold',
+  },
+  {
+    name: 'an absurd pids limit',
+    text: reviewer('      "image": "ubuntu",', '      "resources": { "pids": 99999999999 }'),
+    line: 6, column: 30, keyPath: 'agents.reviewer.resources.pids', says: 'expected a number at most 1000000',
+  },
+  {
+    name: 'a uid past 2^31-1',
+    text: reviewer('      "image": "ubuntu",', '      "user": "4294967296"'),
+    line: 6, column: 15, keyPath: 'agents.reviewer.user', says: 'expected uids and gids from 0 to 2147483647',
+  },
+  {
+    name: 'a gid past 2^31-1',
+    text: reviewer('      "image": "ubuntu",', '      "user": "agent:99999999999999999999"'),
+    line: 6, column: 15, keyPath: 'agents.reviewer.user', says: 'expected uids and gids from 0 to 2147483647',
+  },
+  {
+    name: 'a user name longer than 32 characters',
+    text: reviewer('      "image": "ubuntu",', `      "user": "${'u'.repeat(33)}"`),
+    line: 6, column: 15, keyPath: 'agents.reviewer.user', says: 'at most 32 characters',
+  },
+  {
+    name: 'a user with an empty group',
+    text: reviewer('      "image": "ubuntu",', '      "user": "1000:"'),
+    line: 6, column: 15, keyPath: 'agents.reviewer.user', says: 'expected a user name or uid[:gid]',
+  },
+  {
+    name: 'more secrets than the preflight shows',
+    text: reviewer('      "image": "ubuntu",', `      "secrets": [${Array.from({ length: 101 }, (_, i) => `"S${i}"`).join(', ')}]`),
+    line: 6, column: 18, keyPath: 'agents.reviewer.secrets', says: 'expected a list of at most 100 entries',
+  },
+  {
+    name: 'more env variables than the preflight shows',
+    text: reviewer('      "image": "ubuntu",', `      "env": { ${Array.from({ length: 201 }, (_, i) => `"V${i}": "x"`).join(', ')} }`),
+    line: 6, column: 14, keyPath: 'agents.reviewer.env', says: 'expected at most 200 variables',
   },
 ];
 

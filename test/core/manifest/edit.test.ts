@@ -17,6 +17,11 @@ function manifest(text: string): string {
 }
 
 describe("adding a host to an agent's allow-list", () => {
+  it('refuses a file nested too deep with its position, not a stack overflow', async () => {
+    const file = manifest(`{"version":1,"agents":{"dev":{"image":"x","env":${'['.repeat(100_000)}${']'.repeat(100_000)}}}}`);
+    await expect(addAllowedHost(file, 'dev', 'github.com')).rejects.toThrow(/claude-bottle\.json:1:\d+: nested deeper than 64 levels/);
+  });
+
   it('keeps comments and layout, and appends to the list', async () => {
     const file = manifest(`{
     // our agents
