@@ -274,7 +274,7 @@ export class BottleService implements CommandTarget, Disposable {
     const folder = expandHome(dir);
     if (!isAbsolute(folder)) throw new BottleError('usage', `not an absolute path: ${dir}`, 'give the full path of the project folder');
     try {
-      const loaded = loadManifest(folder);
+      const loaded = await loadManifest(folder);
       const view = projectView(loaded, this.ctx.secrets);
       await this.rememberProject(view.root, view.agents.map((agent) => agent.name));
       return view;

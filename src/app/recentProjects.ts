@@ -2,10 +2,13 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
+import { readRegularFile } from '../core/fs/safeFiles';
 import { type RecentProject, RecentProjectSchema } from '../shared/contract';
 import { SERVICE_LIMITS } from './constants';
 
 const FILE_NAME = 'recent-projects.json';
+/** A list of recent projects is a few KiB. */
+const RECENT_FILE_MAX_BYTES = 1024 * 1024;
 
 const RecentFileSchema = z.object({ version: z.literal(1), projects: z.array(RecentProjectSchema) });
 
@@ -27,7 +30,8 @@ export class RecentProjects {
   async list(): Promise<RecentProject[]> {
     let text: string;
     try {
-      text = await fs.readFile(this.file, 'utf8');
+      // A FIFO or a huge file in its place is a damaged list, not a hang (docs/security.md).
+      text = (await readRegularFile(this.file, { maxBytes: RECENT_FILE_MAX_BYTES })).toString('utf8');
     } catch {
       return [];
     }

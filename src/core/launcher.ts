@@ -18,7 +18,7 @@ import { type ClaudeSession, startClaudeSession } from './session/claudeSession'
 import type { BottleRecord, PreservedReason } from './state/bottleRecord';
 import { hasConversation, snapshotTranscript } from './state/transcripts';
 import { seedClaudeStorage } from './claude/seedStorage';
-import { shareClaudeStorage } from './state/claudeStorage';
+import { checkClaudeStorageAccess, shareClaudeStorage } from './state/claudeStorage';
 import { claimAttachment, releaseAttachment } from './state/attachClaim';
 import { imageHasClaudeShell, NO_SHELL_WARNING } from './docker/imagePasswd';
 import { launchUser, resolvePlanUser } from './plan/planUser';
@@ -88,7 +88,7 @@ export interface StartRequest {
 
 /** Resolve + prepare for a new bottle: the plan, and a state folder holding only its record. */
 export async function prepareStart(ctx: CoreContext, request: StartRequest): Promise<PreparedBottle> {
-  const loaded = loadManifest(request.projectDir);
+  const loaded = await loadManifest(request.projectDir);
   const options = { copyProject: request.options?.copyProject === true, remoteControl: request.options?.remoteControl };
   const slug = makeSlug(request.agent);
   const plan = preparePlan({
@@ -101,6 +101,8 @@ export async function prepareStart(ctx: CoreContext, request: StartRequest): Pro
     secrets: ctx.secrets,
   });
   await resolvePlanUser(ctx.docker, plan);
+  // A bottle that could not write its Claude storage is refused before the preflight.
+  if (plan.runAs) checkClaudeStorageAccess(plan.runAs);
   await warnWithoutShell(ctx, plan);
   const now = new Date().toISOString();
   const record: BottleRecord = {
@@ -153,7 +155,7 @@ export async function prepareResume(ctx: CoreContext, slug: string): Promise<Pre
 /** The plan of an existing bottle: its recorded agent, options and grants, continuing its conversation. */
 async function planFromRecord(ctx: CoreContext, record: BottleRecord): Promise<BottlePlan> {
   const plan = preparePlan({
-    loaded: loadManifest(record.manifestFile),
+    loaded: await loadManifest(record.manifestFile),
     agentName: record.agent,
     slug: record.slug,
     options: record.options,
@@ -164,6 +166,7 @@ async function planFromRecord(ctx: CoreContext, record: BottleRecord): Promise<B
     resume: { continueConversation: await hasConversation(ctx.store, record.slug) },
   });
   await resolvePlanUser(ctx.docker, plan);
+  if (plan.runAs) checkClaudeStorageAccess(plan.runAs);
   return plan;
 }
 
@@ -225,9 +228,10 @@ export async function launchPrepared(ctx: CoreContext, prepared: PreparedBottle,
     const ids = await launchUser(ctx.docker, plan, image);
     const user = `${ids.uid}:${ids.gid}`;
     progress({ stage: 'starting', message: `the bottle runs as uid ${ids.uid}, gid ${ids.gid}` });
+    // Before anything is built or started: a bottle that could not write its storage stops here.
+    await shareClaudeStorage(ctx.store.claudeDir(plan.slug), ids);
     if (!(await imageHasClaudeShell(ctx.docker, image).catch(() => true))) progress({ stage: 'starting', message: `warning: ${NO_SHELL_WARNING}` });
     const runImage = plan.copyProject ? await bakeProject(ctx, plan, image, user, progress, hooks.signal) : image;
-    await shareClaudeStorage(ctx.store.claudeDir(plan.slug), ids);
 
     if (plan.network.mode === 'allow') {
       progress({ stage: 'network', message: 'starting the egress proxy' });

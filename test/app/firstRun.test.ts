@@ -66,7 +66,7 @@ describe('first run in the window', () => {
     expect(view.root).toBe(dir);
     expect(view.manifestFile).toBe(join(dir, 'claude-bottle.json'));
     expect(view.agents.map((agent) => [agent.name, agent.image, agent.project])).toEqual([['webshop', 'builtin:base', 'mount-rw']]);
-    expect(loadManifest(dir).agents).toHaveLength(1);
+    expect((await loadManifest(dir)).agents).toHaveLength(1);
     expect(events.some((entry) => entry.event === 'projects.changed')).toBe(true);
 
     const before = fs.readFileSync(join(dir, 'claude-bottle.json'), 'utf8');

@@ -3,7 +3,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchPrepared, prepareResume, prepareStart, type RunningBottle } from '../../src/core/launcher';
-import { shareClaudeStorage } from '../../src/core/state/claudeStorage';
+import { checkClaudeStorageAccess, shareClaudeStorage } from '../../src/core/state/claudeStorage';
 import { listSnapshots, takeSnapshot } from '../../src/core/state/transcripts';
 import { execIn } from '../core/docker/fixtures';
 import { makeProject, testAgentManifest, type TestProject } from '../helpers/project';
@@ -106,12 +106,37 @@ describe("Claude's storage handed to the bottle's user", () => {
     expect(fs.statSync(victim).uid).toBe(0);
   });
 
-  it('not as root, for another uid: a clear refusal, never a world-writable folder', async () => {
+  it('as root: a link put in place of the storage folder is not followed, and its target keeps its owner and mode', async () => {
+    const base = tempDir();
+    const victim = tempDir();
+    fs.chmodSync(victim, 0o755);
+    fs.symlinkSync(victim, join(base, 'claude'));
+    await expect(shareClaudeStorage(join(base, 'claude'), { uid: 1000, gid: 1000 }, { uid: 0, platform: 'linux' })).rejects.toThrow('is not the folder the app created');
+    expect(fs.statSync(victim).uid).toBe(0);
+    expect(fs.statSync(victim).mode & 0o777).toBe(0o755);
+  });
+
+  it('not as root, for another uid on Linux: a clear refusal before anything starts, never a world-writable folder', async () => {
     const storage = tempDir();
     fs.chmodSync(storage, 0o700);
-    await expect(shareClaudeStorage(storage, { uid: 1000, gid: 1000 }, { uid: 1001, platform: 'linux' })).rejects.toThrow(/uid 1000.*cannot write Claude's storage owned by you \(uid 1001\)/);
+    const refusal = /the bottle runs as uid 1000, which could not write Claude's storage: it belongs to you \(uid 1001\).*never makes it world-writable/;
+    expect(() => checkClaudeStorageAccess({ uid: 1000, gid: 1000 }, { uid: 1001, platform: 'linux' })).toThrow(refusal);
+    await expect(shareClaudeStorage(storage, { uid: 1000, gid: 1000 }, { uid: 1001, platform: 'linux' })).rejects.toThrow(refusal);
+    await expect(shareClaudeStorage(storage, { uid: 1000, gid: 1000 }, { uid: 1001, platform: 'linux' })).rejects.toMatchObject({ hint: expect.stringContaining('set "user": "1001" on the agent') });
     expect(fs.statSync(storage).mode & 0o777).toBe(0o700);
     await expect(shareClaudeStorage(storage, { uid: 1001, gid: 1001 }, { uid: 1001, platform: 'linux' })).resolves.toBeUndefined();
     expect(fs.statSync(storage).mode & 0o777).toBe(0o700);
+  });
+
+  it('on macOS and Windows (Docker Desktop maps ownership itself): nothing is changed, nothing refused', async () => {
+    const storage = tempDir();
+    fs.chmodSync(storage, 0o700);
+    for (const platform of ['darwin', 'win32'] as const) {
+      for (const uid of [0, 501, undefined]) {
+        await expect(shareClaudeStorage(storage, { uid: 1000, gid: 1000 }, { uid, platform })).resolves.toBeUndefined();
+        expect(fs.statSync(storage).uid).toBe(0);
+        expect(fs.statSync(storage).mode & 0o777).toBe(0o700);
+      }
+    }
   });
 });

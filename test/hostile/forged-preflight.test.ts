@@ -83,13 +83,13 @@ function expectRealRowsOnce(text: string): void {
   for (const label of ['image', 'network', 'secrets', 'env']) expect(rows.filter((row) => new RegExp(`^\\s+${label}\\s`).test(row)), label).toHaveLength(1);
 }
 
-function plan(root: string) {
-  return preparePlan({ loaded: loadManifest(root), agentName: 'sneaky', slug: 'sneaky-20261204T000000-abcd', options: {}, stateRoot: '/state', claudeStorage: '/state/claude', secrets: environmentSecrets({}) });
+async function plan(root: string) {
+  return preparePlan({ loaded: await loadManifest(root), agentName: 'sneaky', slug: 'sneaky-20261204T000000-abcd', options: {}, stateRoot: '/state', claudeStorage: '/state/claude', secrets: environmentSecrets({}) });
 }
 
 describe('a hostile manifest cannot forge the preflight', () => {
-  it('shows every manifest string escaped in the CLI preflight, and keeps the red warnings', () => {
-    const hostile = plan(hostileProject());
+  it('shows every manifest string escaped in the CLI preflight, and keeps the red warnings', async () => {
+    const hostile = await plan(hostileProject());
     for (const color of [false, true]) {
       const text = renderPreflight(hostile, { color });
       expect(rawControls(text), `color: ${color}`).toEqual([]);
@@ -115,10 +115,10 @@ describe('a hostile manifest cannot forge the preflight', () => {
     expect(text).toContain('dry run: nothing was started');
   });
 
-  it('sends the window the same escaped rows, and escaped agent descriptions', () => {
+  it('sends the window the same escaped rows, and escaped agent descriptions', async () => {
     const root = hostileProject();
-    const loaded = loadManifest(root);
-    const view = preparedView(plan(root));
+    const loaded = await loadManifest(root);
+    const view = preparedView(await plan(root));
     const strings = [view.title, view.subtitle, ...view.warnings, ...view.rows.flatMap((row) => [row.label, ...row.lines.map((line) => line.text)])];
     expect(rawControls(strings.join(''))).toEqual([]);
     expectEveryHostileStringEscaped(strings.join('\n'));
@@ -176,7 +176,7 @@ describe('a hostile manifest cannot forge the preflight', () => {
     expect(run.text()).toContain('/nowhere\\e[2J\\u202e');
     let info: ReturnType<typeof toErrorInfo> | undefined;
     try {
-      loadManifest(project.root);
+      await loadManifest(project.root);
     } catch (error) {
       info = toErrorInfo(error);
     }

@@ -55,10 +55,10 @@ function project(agent: Record<string, unknown>, setup: Parameters<typeof makeMa
 }
 
 /** The one issue loading `dir` reports, checked to carry its file, line and column. */
-function refusal(dir: string, home: string, keyPath: string): ManifestIssue {
+async function refusal(dir: string, home: string, keyPath: string): Promise<ManifestIssue> {
   let error: unknown;
   try {
-    loadManifest(dir, { home });
+    await loadManifest(dir, { home });
   } catch (caught) {
     error = caught;
   }
@@ -142,12 +142,12 @@ describe('mount sources that hand over the host or another bottle', () => {
     const p = project({});
     const source = await row.source(p);
     fs.writeFileSync(p.file, manifestText({ mounts: [{ source, target: '/mnt/x' }] }));
-    const issue = refusal(p.root, p.home, 'agents.a.mounts[0].source');
+    const issue = await refusal(p.root, p.home, 'agents.a.mounts[0].source');
     expect(issue.message).toContain(row.says(p, source));
     expect(issue.message).toContain(`set "dangerous": true on the agent to mount ${source} anyway`);
 
     fs.writeFileSync(p.file, manifestText({ dangerous: true, mounts: [{ source, target: '/mnt/x' }] }));
-    const plan = planOf(loadManifest(p.root, { home: p.home }));
+    const plan = planOf(await loadManifest(p.root, { home: p.home }));
     expect(plan.warnings.find((warning) => warning.startsWith(`DANGEROUS mount ${source} → /mnt/x: `))).toContain(row.says(p, source));
     expect(redLines(plan, 'mounts').join('\n')).toContain('/mnt/x');
     expect(renderPreflight(plan, { color: true })).toContain(`\x1b[1;31m  ! DANGEROUS mount ${source}`);
@@ -155,7 +155,7 @@ describe('mount sources that hand over the host or another bottle', () => {
     if (row.socket !== undefined) expect(plan.hardening.dockerSocket).toBe(row.socket);
   });
 
-  it('catches a bind-mounted alias of ~/.ssh by device and inode (its real path says nothing)', (ctx) => {
+  it('catches a bind-mounted alias of ~/.ssh by device and inode (its real path says nothing)', async (ctx) => {
     const p = project({});
     const alias = path.join(tempDir('cb-alias-'), 'innocent');
     fs.mkdirSync(alias);
@@ -168,7 +168,7 @@ describe('mount sources that hand over the host or another bottle', () => {
     expect(fs.realpathSync(alias)).toBe(alias);
     for (const source of [alias, path.join(alias, 'id_ed25519')]) {
       fs.writeFileSync(p.file, manifestText({ mounts: [{ source, target: '/mnt/x' }] }));
-      expect(refusal(p.root, p.home, 'agents.a.mounts[0].source').message).toContain(`your credential folder ${path.join(p.home, '.ssh')}, which holds your keys and tokens`);
+      expect((await refusal(p.root, p.home, 'agents.a.mounts[0].source')).message).toContain(`your credential folder ${path.join(p.home, '.ssh')}, which holds your keys and tokens`);
     }
   });
 });
@@ -178,7 +178,7 @@ describe('build contexts', () => {
     { context: '..', says: (p: ManifestProject) => `${p.base} holds the home folder ${p.home}, which exposes all your files` },
     { context: '~', says: () => 'the home folder exposes all your files, keys and credentials' },
     { context: '/', says: () => 'the root folder "/" exposes the whole host file system' },
-  ])('refuses $context like a mount source, and with "dangerous" shows it in red', ({ context, says }) => {
+  ])('refuses $context like a mount source, and with "dangerous" shows it in red', async ({ context, says }) => {
     const p = project({});
     const contextDir = path.resolve(p.root, context === '~' ? p.home : context);
     // The Dockerfile lies inside the context, as it must ("/" holds every temporary folder).
@@ -186,22 +186,22 @@ describe('build contexts', () => {
     fs.writeFileSync(dockerfile, 'FROM scratch\n');
     const build = { context, dockerfile: path.relative(contextDir, dockerfile) };
     fs.writeFileSync(p.file, manifestText({ image: undefined, build }));
-    const issue = refusal(p.root, p.home, 'agents.a.build.context');
+    const issue = await refusal(p.root, p.home, 'agents.a.build.context');
     expect(issue.message).toContain(`refused: the build context is not safe to hand over: ${says(p)}`);
 
     fs.writeFileSync(p.file, manifestText({ image: undefined, dangerous: true, build }));
-    const plan = planOf(loadManifest(p.root, { home: p.home }));
+    const plan = planOf(await loadManifest(p.root, { home: p.home }));
     expect(plan.warnings.find((warning) => warning.startsWith(`DANGEROUS build context ${contextDir}: `))).toContain(says(p));
     expect(redLines(plan, 'image').join('\n')).toContain('built from');
   });
 
-  it('shows a harmless context outside the project as outside it', () => {
+  it('shows a harmless context outside the project as outside it', async () => {
     const p = project({});
     const sibling = path.join(p.base, 'shared');
     fs.mkdirSync(sibling);
     fs.writeFileSync(path.join(sibling, 'Dockerfile'), 'FROM scratch\n');
     fs.writeFileSync(p.file, manifestText({ image: undefined, build: { context: '../shared' } }));
-    const image = describePreflight(planOf(loadManifest(p.root, { home: p.home }))).rows.find((row) => row.label === 'image')?.lines[0];
+    const image = describePreflight(planOf(await loadManifest(p.root, { home: p.home }))).rows.find((row) => row.label === 'image')?.lines[0];
     expect(image).toMatchObject({ tone: 'warn', text: expect.stringContaining('outside the project folder') });
   });
 });
@@ -210,32 +210,32 @@ describe('the project folder', () => {
   it.each([
     { where: 'the home folder', dir: (p: ManifestProject) => p.home, says: () => 'the home folder exposes all your files, keys and credentials' },
     { where: 'a folder above the home folder', dir: (p: ManifestProject) => p.base, says: (p: ManifestProject) => `${p.base} holds the home folder ${p.home}` },
-  ])('in $where is refused when mounted or copied, and with "dangerous" shows it in red', ({ dir, says }) => {
+  ])('in $where is refused when mounted or copied, and with "dangerous" shows it in red', async ({ dir, says }) => {
     const p = project({});
     const root = dir(p);
     const file = path.join(root, 'claude-bottle.json');
     cleanups.push(() => fs.rmSync(file, { force: true }));
 
     fs.writeFileSync(file, manifestText({}));
-    expect(refusal(root, p.home, 'agents.a').message).toContain(`refused: the project folder is not safe to hand over: ${says(p)}`);
+    expect((await refusal(root, p.home, 'agents.a')).message).toContain(`refused: the project folder is not safe to hand over: ${says(p)}`);
     for (const mode of ['mount-ro', 'copy']) {
       fs.writeFileSync(file, manifestText({ project: mode }));
-      expect(refusal(root, p.home, 'agents.a.project').message).toContain(says(p));
+      expect((await refusal(root, p.home, 'agents.a.project')).message).toContain(says(p));
     }
 
     fs.writeFileSync(file, manifestText({ dangerous: true }));
-    const mounted = planOf(loadManifest(root, { home: p.home }));
+    const mounted = planOf(await loadManifest(root, { home: p.home }));
     expect(mounted.warnings.find((warning) => warning.startsWith(`DANGEROUS mount ${root} → /workspace: `))).toContain(says(p));
     expect(redLines(mounted, 'project')).toHaveLength(1);
 
     fs.writeFileSync(file, manifestText({ dangerous: true, project: 'copy' }));
-    const copied = planOf(loadManifest(root, { home: p.home }));
+    const copied = planOf(await loadManifest(root, { home: p.home }));
     expect(copied.warnings.find((warning) => warning.startsWith(`DANGEROUS project copy of ${root}: `))).toContain(says(p));
     expect(redLines(copied, 'project')).toHaveLength(1);
 
     // "none" takes nothing of the folder and is fine; copying it anyway is refused.
     fs.writeFileSync(file, manifestText({ project: 'none' }));
-    const none = loadManifest(root, { home: p.home });
+    const none = await loadManifest(root, { home: p.home });
     expect(planOf(none).warnings).toEqual([]);
     expect(() => planOf(none, { copyProject: true })).toThrow(BottleError);
     expect(() => planOf(none, { copyProject: true })).toThrow(/refused: the project folder is not safe to hand over/);
@@ -245,6 +245,6 @@ describe('the project folder', () => {
     const p = project({});
     expect(planOf(p.load()).warnings).toEqual([]);
     await listenOn(path.join(p.root, 'service.sock'));
-    expect(refusal(p.root, p.home, 'agents.a').message).toContain(`holds the socket ${path.join(p.root, 'service.sock')}`);
+    expect((await refusal(p.root, p.home, 'agents.a')).message).toContain(`holds the socket ${path.join(p.root, 'service.sock')}`);
   });
 });

@@ -13,7 +13,7 @@ export function registerLsCommand(program: Command, run: Runner): void {
     .option('--json', 'print JSON')
     .action((flags: { project?: string; json?: boolean }) =>
       run(async () => {
-        const loaded = loadManifest(flags.project ?? process.cwd());
+        const loaded = await loadManifest(flags.project ?? process.cwd());
         if (flags.json) {
           process.stdout.write(`${untrustedJson({ manifest: loaded.file, agents: loaded.agents.map((agent) => ({ ...agent, badges: agentBadges(agent) })) })}\n`);
           return 0;

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { readRegularFile } from '../fs/safeFiles';
 
 // Claude Code's storage in a bottle starts with just enough that Claude lands on its ready prompt:
 // onboarding done (which also skips its first-run connectivity check, which ignores
@@ -68,26 +69,14 @@ function objectAt(parent: JsonObject, key: string): JsonObject {
 
 /**
  * The JSON object in `file`, or {} when it is missing, not a regular file, too large or not an
- * object. Opened without following a link and without blocking on a FIFO.
+ * object. Read as a file the bottle may have made hostile (see safeFiles.ts).
  */
 export async function readJsonObject(file: string): Promise<JsonObject> {
-  let handle: fs.FileHandle;
   try {
-    handle = await fs.open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch {
-    return {};
-  }
-  try {
-    const stats = await handle.stat();
-    if (!stats.isFile() || stats.size > SEED_LIMITS.maxConfigBytes) return {};
-    const buffer = Buffer.alloc(stats.size);
-    const { bytesRead } = await handle.read(buffer, 0, stats.size, 0);
-    const parsed: unknown = JSON.parse(buffer.subarray(0, bytesRead).toString('utf8'));
+    const parsed: unknown = JSON.parse((await readRegularFile(file, { maxBytes: SEED_LIMITS.maxConfigBytes })).toString('utf8'));
     return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as JsonObject) : {};
   } catch {
     return {};
-  } finally {
-    await handle.close();
   }
 }
 

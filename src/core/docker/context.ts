@@ -3,12 +3,16 @@
 // Both stream file contents; nothing holds the whole project in memory.
 
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream, lstatSync, readFileSync, type Stats } from 'node:fs';
+import fsCallbacks, { lstatSync, type Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import dockerignore from '@balena/dockerignore';
 import { pack, type PackOptions, type Headers as TarHeaders } from 'tar-fs';
+import { createNoFollowReadStream, openRegularFile, readRegularFile, readRegularFileSync } from '../fs/safeFiles';
+
+/** A .dockerignore is a list of patterns; past this it is not one. */
+const DOCKERIGNORE_MAX_BYTES = 1024 * 1024;
 
 /** Bumped whenever the hash recipe changes, so old hashes never match new ones. */
 const HASH_FORMAT = 'claude-bottle-context-v1';
@@ -29,7 +33,8 @@ export interface ContextFilter {
 export async function readContextFilter(dir: string, options: { alwaysInclude?: string[] } = {}): Promise<ContextFilter> {
   let text = '';
   try {
-    text = await fs.readFile(path.join(dir, '.dockerignore'), 'utf8');
+    // The project may be the bottle's to write: a FIFO or a huge file here is an error, not a hang.
+    text = (await readRegularFile(path.join(dir, '.dockerignore'), { maxBytes: DOCKERIGNORE_MAX_BYTES, followLinks: true })).toString('utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
@@ -82,7 +87,10 @@ export function packContext(dir: string, options: PackOptionsForContext = {}): {
   const extraNames = new Set(Object.keys(extra).map(toPosixRelative));
   const prefix = options.prefix ? toPosixRelative(options.prefix) : '';
   const filter = contextFilterFrom(readDockerignoreSync(root), options.alwaysInclude ?? []);
-  const packOptions: PackOptions & { sort: boolean; umask: number } = {
+  const packOptions: PackOptions & { sort: boolean; umask: number; fs: typeof fsCallbacks } = {
+    // tar-fs opens each file it found regular by its path: opened non-blocking and without
+    // following a link, a FIFO swapped in meanwhile fails the build instead of hanging it.
+    fs: { ...fsCallbacks, createReadStream: (file: string, range: { start: number; end: number }) => createNoFollowReadStream(file, range) } as typeof fsCallbacks,
     sort: true,
     strict: false,
     umask: 0o022,
@@ -111,7 +119,7 @@ export function packContext(dir: string, options: PackOptionsForContext = {}): {
 
 function readDockerignoreSync(root: string): string {
   try {
-    return readFileSync(path.join(root, '.dockerignore'), 'utf8');
+    return readRegularFileSync(path.join(root, '.dockerignore'), { maxBytes: DOCKERIGNORE_MAX_BYTES, followLinks: true }).toString('utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
     throw error;
@@ -174,7 +182,7 @@ export async function hashContext(dir: string, options: HashOptions = {}): Promi
       } else if (stats.isFile()) {
         record(hash, 'F', rel, stats);
         hash.update(`${stats.size}\0`);
-        await hashFile(hash, absolute, options.signal);
+        await hashFile(hash, absolute, stats, options.signal);
         hash.update('\0');
       }
       // Sockets, pipes and devices are not sent (tar cannot carry them), so not hashed either.
@@ -197,6 +205,14 @@ function record(hash: Hash, type: 'D' | 'L' | 'F', rel: string, stats: Stats): v
   hash.update(`${type}\0${rel}\0${type === 'F' ? executable : '-'}\0`);
 }
 
-async function hashFile(hash: Hash, absolute: string, signal?: AbortSignal): Promise<void> {
-  for await (const chunk of createReadStream(absolute, signal ? { signal } : {})) hash.update(chunk as Buffer);
+/** Only the regular file the walk saw (a FIFO swapped in would block forever), up to its size then. */
+async function hashFile(hash: Hash, absolute: string, seen: Stats, signal?: AbortSignal): Promise<void> {
+  if (seen.size === 0) return;
+  const handle = await openRegularFile(absolute, { maxBytes: Number.MAX_SAFE_INTEGER, expect: { dev: seen.dev, ino: seen.ino } });
+  const stream = handle.createReadStream({ start: 0, end: Math.max(seen.size - 1, 0), ...(signal ? { signal } : {}) });
+  try {
+    for await (const chunk of stream) hash.update(chunk as Buffer);
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
 }

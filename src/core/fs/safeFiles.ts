@@ -1,12 +1,13 @@
-import fsSync, { constants } from 'node:fs';
+import fsSync, { constants, type Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
 // Reading files the app does not fully control — a bottle's Claude storage, a manifest in a
 // project the bottle can write, a state record — without being trapped by them: never through a
-// symbolic link (unless asked), never anything but a regular file (a FIFO would block forever, a
-// device could be endless), never more than a cap, never for longer than a timeout, and never by
-// walking into a linked folder. A hostile entry is reported, not waited on. See docs/security.md.
+// symbolic link (unless asked), never opening anything but a regular file (a FIFO would block
+// forever, a device could be endless), never more than a cap, never for longer than a timeout, and
+// never by walking into a linked folder. A hostile entry is reported, not waited on. See
+// docs/security.md ("Files a bottle can write").
 
 export const SAFE_FILE_LIMITS = {
   /** How long one read may take before it is abandoned (a stuck network file system). */
@@ -35,48 +36,149 @@ export interface ReadOptions {
   expect?: { dev: number; ino: number };
 }
 
-/** The whole content of a regular file, within the cap and the timeout; UnsafeFileError otherwise. */
+// Undefined on Windows, where `| undefined` adds nothing: the checks before and after the open remain.
+const NO_FOLLOW = constants.O_NOFOLLOW;
+const NO_BLOCK = constants.O_NONBLOCK;
+const FOLDER_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | NO_FOLLOW | NO_BLOCK;
+
+function readFlags(followLinks: boolean | undefined): number {
+  return constants.O_RDONLY | NO_BLOCK | (followLinks ? 0 : NO_FOLLOW);
+}
+
+/**
+ * Why `stats` (from lstat, or stat when links are followed) may not be opened, or undefined for a
+ * regular file within the cap. Checked before the open, so a FIFO or a device is never opened at all.
+ */
+function refusal(stats: Stats, maxBytes: number): string | undefined {
+  if (stats.isSymbolicLink()) return 'is a symbolic link; it is not followed';
+  if (!stats.isFile()) return `is ${describeKind(stats)}, not a regular file`;
+  if (stats.size > maxBytes) return `is larger than ${formatSize(maxBytes)} (${formatSize(stats.size)})`;
+  return undefined;
+}
+
+/** After the open: still a regular file, and the very one checked before (nothing swapped in between). */
+function refusalAfterOpen(opened: Stats, before: Stats, options: Pick<ReadOptions, 'maxBytes' | 'expect'>): string | undefined {
+  const why = refusal(opened, options.maxBytes);
+  if (why) return why;
+  if (opened.dev !== before.dev || opened.ino !== before.ino) return 'changed while it was being opened';
+  if (options.expect && (opened.dev !== options.expect.dev || opened.ino !== options.expect.ino)) return 'changed since it was listed';
+  return undefined;
+}
+
+function openFailure(file: string, error: unknown): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ELOOP' || code === 'EMLINK') return new UnsafeFileError(file, 'is a symbolic link; it is not followed');
+  if (code === 'ENXIO') return new UnsafeFileError(file, 'is a socket, not a regular file');
+  return error;
+}
+
+/**
+ * The whole content of a regular file, within the cap and the timeout (which covers the open too);
+ * UnsafeFileError naming the file and what was wrong otherwise. A missing file is the usual ENOENT.
+ */
 export async function readRegularFile(file: string, options: ReadOptions): Promise<Buffer> {
-  const flags = constants.O_RDONLY | constants.O_NONBLOCK | (options.followLinks ? 0 : constants.O_NOFOLLOW);
-  let handle: fs.FileHandle;
+  const timeoutMs = options.timeoutMs ?? SAFE_FILE_LIMITS.readTimeoutMs;
+  const abandoned = { now: false };
+  const work = readChecked(file, options, abandoned);
   try {
-    handle = await fs.open(file, flags);
+    return await withTimeout(work, timeoutMs, () => new UnsafeFileError(file, `did not finish reading within ${timeoutMs / 1000} s`));
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ELOOP' || code === 'EMLINK') throw new UnsafeFileError(file, 'is a symbolic link; it is not followed');
-    if (code === 'ENXIO') throw new UnsafeFileError(file, 'is a socket, not a regular file');
+    abandoned.now = true; // the read in flight stops at its next chunk and closes the file
     throw error;
   }
+}
+
+async function readChecked(file: string, options: ReadOptions, abandoned: { now: boolean }): Promise<Buffer> {
+  const handle = await openRegularFile(file, options);
   try {
-    const stats = await handle.stat();
-    if (!stats.isFile()) throw new UnsafeFileError(file, `is ${describeKind(stats)}, not a regular file`);
-    if (options.expect && (stats.dev !== options.expect.dev || stats.ino !== options.expect.ino)) throw new UnsafeFileError(file, 'changed while it was being read');
-    if (stats.size > options.maxBytes) throw new UnsafeFileError(file, `is larger than ${formatSize(options.maxBytes)} (${formatSize(stats.size)})`);
-    return await withTimeout(readAll(handle, options.maxBytes, file), options.timeoutMs ?? SAFE_FILE_LIMITS.readTimeoutMs, file);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    // The size from fstat can lie (a growing file): read until the end, stopping past the cap.
+    while (!abandoned.now) {
+      const buffer = Buffer.alloc(Math.min(1024 * 1024, options.maxBytes + 1 - total));
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      if (total > options.maxBytes) throw new UnsafeFileError(file, `is larger than ${formatSize(options.maxBytes)}`);
+      chunks.push(buffer.subarray(0, bytesRead));
+    }
+    return Buffer.concat(chunks, total);
   } finally {
     await handle.close().catch(() => undefined);
   }
 }
 
-async function readAll(handle: fs.FileHandle, maxBytes: number, file: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  // The size from fstat can lie (a growing file): read until the end, stopping past the cap.
-  for (;;) {
-    const buffer = Buffer.alloc(Math.min(1024 * 1024, maxBytes + 1 - total));
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
-    if (bytesRead === 0) break;
-    total += bytesRead;
-    if (total > maxBytes) throw new UnsafeFileError(file, `is larger than ${formatSize(maxBytes)}`);
-    chunks.push(buffer.subarray(0, bytesRead));
+/**
+ * An open handle on a regular file, checked as `readRegularFile` checks it (kind before and after
+ * the open, the same file both times, the cap), for a caller that streams it; the caller closes it.
+ */
+export async function openRegularFile(file: string, options: Omit<ReadOptions, 'timeoutMs'>): Promise<fs.FileHandle> {
+  const before = options.followLinks ? await fs.stat(file) : await fs.lstat(file);
+  const why = refusal(before, options.maxBytes);
+  if (why) throw new UnsafeFileError(file, why);
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(file, readFlags(options.followLinks));
+  } catch (error) {
+    throw openFailure(file, error);
   }
-  return Buffer.concat(chunks, total);
+  try {
+    const changed = refusalAfterOpen(await handle.stat(), before, options);
+    if (changed) throw new UnsafeFileError(file, changed);
+    return handle;
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    throw error;
+  }
 }
 
-function withTimeout<T>(work: Promise<T>, timeoutMs: number, file: string): Promise<T> {
+/**
+ * A read stream for a file a walk found to be regular, opened so that it cannot block or follow a
+ * link: should it have become a FIFO meanwhile, reading fails instead of waiting for a writer.
+ * `end` (inclusive) bounds it to the size the walk saw.
+ */
+export function createNoFollowReadStream(file: string, range: { start: number; end: number }): fsSync.ReadStream {
+  // Node opens the stream with fs.open, which takes numeric flags; the typings only list strings.
+  const flags = readFlags(false) as unknown as string;
+  return fsSync.createReadStream(file, { flags, start: range.start, end: range.end });
+}
+
+/**
+ * The synchronous twin of `readRegularFile` for the few callers that must stay synchronous: the same
+ * checks, without a timeout, so the worst case is one bounded read of a regular file.
+ */
+export function readRegularFileSync(file: string, options: Omit<ReadOptions, 'timeoutMs'>): Buffer {
+  const before = options.followLinks ? fsSync.statSync(file) : fsSync.lstatSync(file);
+  const why = refusal(before, options.maxBytes);
+  if (why) throw new UnsafeFileError(file, why);
+  let fd: number;
+  try {
+    fd = fsSync.openSync(file, readFlags(options.followLinks));
+  } catch (error) {
+    throw openFailure(file, error);
+  }
+  try {
+    const changed = refusalAfterOpen(fsSync.fstatSync(fd), before, options);
+    if (changed) throw new UnsafeFileError(file, changed);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const buffer = Buffer.alloc(Math.min(1024 * 1024, options.maxBytes + 1 - total));
+      const read = fsSync.readSync(fd, buffer, 0, buffer.length, null);
+      if (read === 0) return Buffer.concat(chunks, total);
+      total += read;
+      if (total > options.maxBytes) throw new UnsafeFileError(file, `is larger than ${formatSize(options.maxBytes)}`);
+      chunks.push(buffer.subarray(0, read));
+    }
+  } finally {
+    fsSync.closeSync(fd);
+  }
+}
+
+function withTimeout<T>(work: Promise<T>, timeoutMs: number, timedOut: () => Error): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new UnsafeFileError(file, `did not finish reading within ${timeoutMs / 1000} s`)), timeoutMs);
+    timer = setTimeout(() => reject(timedOut()), timeoutMs);
   });
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
@@ -103,11 +205,24 @@ export interface Walk {
   skipped: SkippedEntry[];
 }
 
+export interface WalkLimits {
+  maxEntries?: number;
+  maxDepth?: number;
+  /** A time (Date.now()) past which the rest is skipped and reported. */
+  deadline?: number;
+}
+
 /**
  * Every regular file and folder under `root`, without following a symbolic link anywhere (a linked
- * folder is skipped, not entered), bounded in entries and depth. `root` itself must be a folder.
+ * folder is skipped, not entered), bounded in entries, depth and time. `root` itself must be a
+ * folder, not a link to one.
+ *
+ * Each folder is opened without following a link and must be the folder its parent listed (device
+ * and inode). On Linux it is then listed, and its entries examined, through that open descriptor
+ * (/proc/self/fd/N), so a folder swapped for a link meanwhile cannot redirect the walk; elsewhere
+ * the folder is checked again after it was listed.
  */
-export async function walkNoFollow(root: string, limits: { maxEntries?: number; maxDepth?: number } = {}): Promise<Walk> {
+export async function walkNoFollow(root: string, limits: WalkLimits = {}): Promise<Walk> {
   const maxEntries = limits.maxEntries ?? SAFE_FILE_LIMITS.maxWalkEntries;
   const maxDepth = limits.maxDepth ?? SAFE_FILE_LIMITS.maxWalkDepth;
   const walk: Walk = { entries: [], skipped: [] };
@@ -117,29 +232,29 @@ export async function walkNoFollow(root: string, limits: { maxEntries?: number; 
     walk.skipped.push({ path: root, why: `is ${describeKind(rootStats)}, not a folder` });
     return walk;
   }
-  const queue: Array<{ dir: string; depth: number }> = [{ dir: root, depth: 0 }];
-  while (queue.length > 0) {
-    const { dir, depth } = queue.shift() as { dir: string; depth: number };
-    let names: string[];
-    try {
-      names = await fs.readdir(dir);
-    } catch (error) {
-      walk.skipped.push({ path: dir, why: `cannot be listed (${(error as NodeJS.ErrnoException).code ?? 'error'})` });
+  const queue: Array<{ dir: string; depth: number; dev: number; ino: number }> = [{ dir: root, depth: 0, dev: rootStats.dev, ino: rootStats.ino }];
+  for (let next = queue.shift(); next; next = queue.shift()) {
+    const { dir, depth } = next;
+    if (limits.deadline !== undefined && Date.now() > limits.deadline) {
+      walk.skipped.push({ path: dir, why: 'was not listed: the walk ran out of time' });
       continue;
     }
-    for (const name of names.sort()) {
+    const listing = await listFolder(dir, next);
+    if ('why' in listing) {
+      walk.skipped.push({ path: dir, why: listing.why });
+      continue;
+    }
+    for (const { name, stats } of listing.children) {
       const full = path.join(dir, name);
       if (walk.entries.length >= maxEntries) {
         walk.skipped.push({ path: full, why: `is past the first ${maxEntries} entries` });
         return walk;
       }
-      const stats = await fs.lstat(full).catch(() => undefined);
-      if (!stats) continue;
       const relative = path.relative(root, full);
       if (stats.isDirectory()) {
         walk.entries.push({ path: full, relative, kind: 'dir', dev: stats.dev, ino: stats.ino, size: 0 });
         if (depth + 1 >= maxDepth) walk.skipped.push({ path: full, why: `is deeper than ${maxDepth} folders` });
-        else queue.push({ dir: full, depth: depth + 1 });
+        else queue.push({ dir: full, depth: depth + 1, dev: stats.dev, ino: stats.ino });
       } else if (stats.isFile()) {
         walk.entries.push({ path: full, relative, kind: 'file', dev: stats.dev, ino: stats.ino, size: stats.size });
       } else {
@@ -148,6 +263,53 @@ export async function walkNoFollow(root: string, limits: { maxEntries?: number; 
     }
   }
   return walk;
+}
+
+type Listing = { children: Array<{ name: string; stats: Stats }> } | { why: string };
+
+/** The entries of one folder (lstat of each), provided it is still the folder `expected` describes. */
+async function listFolder(dir: string, expected: { dev: number; ino: number }): Promise<Listing> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(dir, FOLDER_FLAGS);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP' || code === 'ENOTDIR') return { why: 'was replaced by something that is not a folder; not entered' };
+    return { why: `cannot be opened (${code ?? 'error'})` };
+  }
+  try {
+    const opened = await handle.stat();
+    if (!opened.isDirectory() || opened.dev !== expected.dev || opened.ino !== expected.ino) return { why: 'changed while it was being walked; not entered' };
+    const anchor = (await procFdWorks()) ? `/proc/self/fd/${handle.fd}` : dir;
+    const names = (await fs.readdir(anchor)).sort();
+    const children: Array<{ name: string; stats: Stats }> = [];
+    for (const name of names) {
+      const stats = await fs.lstat(path.join(anchor, name)).catch(() => undefined);
+      if (stats) children.push({ name, stats });
+    }
+    if (anchor === dir) {
+      const after = await fs.lstat(dir).catch(() => undefined);
+      if (!after?.isDirectory() || after.dev !== expected.dev || after.ino !== expected.ino) return { why: 'changed while it was being walked; not entered' };
+    }
+    return { children };
+  } catch (error) {
+    return { why: `cannot be listed (${(error as NodeJS.ErrnoException).code ?? 'error'})` };
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}
+
+let procFd: Promise<boolean> | undefined;
+
+/** Whether an open folder can be listed by its descriptor (Linux's /proc/self/fd). */
+function procFdWorks(): Promise<boolean> {
+  procFd ??= process.platform === 'linux'
+    ? fs.stat('/proc/self/fd').then(
+        (stats) => stats.isDirectory(),
+        () => false,
+      )
+    : Promise.resolve(false);
+  return procFd;
 }
 
 export function describeKind(stats: { isSymbolicLink(): boolean; isFIFO(): boolean; isSocket(): boolean; isBlockDevice(): boolean; isCharacterDevice(): boolean; isDirectory(): boolean }): string {
@@ -163,39 +325,4 @@ export function formatSize(bytes: number): string {
   if (bytes >= 1024 * 1024) return `${Math.round((bytes / 1024 / 1024) * 10) / 10} MiB`;
   if (bytes >= 1024) return `${Math.round((bytes / 1024) * 10) / 10} KiB`;
   return `${bytes} B`;
-}
-
-/**
- * The synchronous twin of `readRegularFile` for the few callers that must stay synchronous (the
- * manifest loader): the open does not block on a FIFO, and only a regular file within the cap is
- * read, so the worst case is one bounded read of a regular file.
- */
-export function readRegularFileSync(file: string, options: Omit<ReadOptions, 'timeoutMs' | 'expect'>): Buffer {
-  const flags = constants.O_RDONLY | constants.O_NONBLOCK | (options.followLinks ? 0 : constants.O_NOFOLLOW);
-  let fd: number;
-  try {
-    fd = fsSync.openSync(file, flags);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ELOOP' || code === 'EMLINK') throw new UnsafeFileError(file, 'is a symbolic link; it is not followed');
-    if (code === 'ENXIO') throw new UnsafeFileError(file, 'is a socket, not a regular file');
-    throw error;
-  }
-  try {
-    const stats = fsSync.fstatSync(fd);
-    if (!stats.isFile()) throw new UnsafeFileError(file, `is ${describeKind(stats)}, not a regular file`);
-    if (stats.size > options.maxBytes) throw new UnsafeFileError(file, `is larger than ${formatSize(options.maxBytes)} (${formatSize(stats.size)})`);
-    const buffer = Buffer.alloc(Math.min(stats.size, options.maxBytes) + 1);
-    let total = 0;
-    for (;;) {
-      const read = fsSync.readSync(fd, buffer, total, buffer.length - total, null);
-      if (read === 0) break;
-      total += read;
-      if (total > options.maxBytes) throw new UnsafeFileError(file, `is larger than ${formatSize(options.maxBytes)}`);
-      if (total === buffer.length) break;
-    }
-    return buffer.subarray(0, total);
-  } finally {
-    fsSync.closeSync(fd);
-  }
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readRegularFile, UnsafeFileError } from '../fs/safeFiles';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { applyEdits, findNodeAtLocation, type FormattingOptions, getNodeValue, modify, type Node } from 'jsonc-parser';
@@ -87,10 +88,12 @@ function detectFormatting(text: string): FormattingOptions {
 }
 
 async function readManifest(file: string): Promise<string> {
-  const stats = await fs.stat(file).catch(() => undefined);
-  if (!stats?.isFile()) throw new BottleError('not-found', `${file} is not a manifest file`);
-  if (stats.size > MAX_MANIFEST_BYTES) throw new BottleError('usage', `${file} is larger than ${MAX_MANIFEST_BYTES / 1024 / 1024} MiB; edit it by hand`);
-  return fs.readFile(file, 'utf8');
+  try {
+    return (await readRegularFile(file, { maxBytes: MAX_MANIFEST_BYTES, followLinks: true })).toString('utf8');
+  } catch (error) {
+    if (error instanceof UnsafeFileError) throw new BottleError('usage', `${file} cannot be edited: it ${error.why}`, 'edit it by hand');
+    throw new BottleError('not-found', `${file} is not a manifest file`);
+  }
 }
 
 /** Written beside the file and renamed over it: a crash never leaves half a manifest. */

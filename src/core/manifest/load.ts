@@ -1,9 +1,9 @@
-import fs from 'node:fs';
+import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ManifestError, type ManifestIssue } from '../errors';
-import { readRegularFileSync, UnsafeFileError } from '../fs/safeFiles';
-import { findManifest } from './discover';
+import { readRegularFile, UnsafeFileError } from '../fs/safeFiles';
+import { locateManifest } from './discover';
 import { sortIssues } from './locate';
 import { parseManifestText } from './parse';
 import { resolveAgents } from './resolve';
@@ -12,6 +12,8 @@ import { validateManifest } from './validate';
 
 /** A manifest larger than this is not one (and is not read into memory to find out). */
 export const MANIFEST_MAX_BYTES = 4 * 1024 * 1024;
+/** A manifest is read from a local disk in milliseconds; past this something holds it up. */
+export const MANIFEST_READ_TIMEOUT_MS = 5_000;
 
 // The one entry point: find, read, parse, validate and resolve a manifest. It returns a manifest
 // that is safe to plan from, or throws one ManifestError listing every issue it found.
@@ -21,12 +23,18 @@ export interface LoadOptions {
   home?: string;
 }
 
-/** `fileOrDir` is a manifest file, or a folder to search upwards from. */
-export function loadManifest(fileOrDir: string, options: LoadOptions = {}): LoadedManifest {
+/**
+ * `fileOrDir` is a manifest file, or a folder to search upwards from. Read off the event loop, as a
+ * file the agent may have made hostile: see docs/security.md ("Files a bottle can write").
+ */
+export async function loadManifest(fileOrDir: string, options: LoadOptions = {}): Promise<LoadedManifest> {
   const target = path.resolve(fileOrDir);
-  const stat = fs.statSync(target, { throwIfNoEntry: false });
+  const stat = await fs.stat(target).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return undefined;
+    throw unpositioned(target, `cannot read: ${error.message}`);
+  });
   if (stat === undefined) throw unpositioned(target, `no such file or folder: ${target}`);
-  const file = stat.isDirectory() ? findManifest(target) : target;
+  const file = stat.isDirectory() ? await locateManifest(target) : target;
   if (file === undefined) {
     throw new ManifestError(
       [unpositionedIssue(target, `no ${MANIFEST_FILE_NAME} in ${target} or any folder above it`)],
@@ -35,8 +43,9 @@ export function loadManifest(fileOrDir: string, options: LoadOptions = {}): Load
   }
   let text: string;
   try {
-    // Bounded and non-blocking: a manifest the agent replaced with a FIFO or /dev/zero is refused.
-    text = readRegularFileSync(file, { maxBytes: MANIFEST_MAX_BYTES, followLinks: true }).toString('utf8');
+    // Bounded, timed and non-blocking: a manifest the agent replaced with a FIFO or /dev/zero is refused.
+    // A link is followed (a user may link their manifest); what it leads to must be a regular file.
+    text = (await readRegularFile(file, { maxBytes: MANIFEST_MAX_BYTES, followLinks: true, timeoutMs: MANIFEST_READ_TIMEOUT_MS })).toString('utf8');
   } catch (error) {
     if (error instanceof UnsafeFileError) throw unpositioned(file, `cannot be read as a manifest: it ${error.why}`);
     throw unpositioned(file, `cannot read the file: ${error instanceof Error ? error.message : String(error)}`);

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { readRegularFile, type SkippedEntry, UnsafeFileError, walkNoFollow } from '../fs/safeFiles';
+import { readRegularFile, type SkippedEntry, UnsafeFileError, type WalkedEntry, walkNoFollow } from '../fs/safeFiles';
+import { showUntrusted } from '../text/untrusted';
 import { writeFailure } from './diskErrors';
 import type { StateStore } from './stateStore';
 
@@ -21,15 +22,15 @@ export const TRANSCRIPT_LIMITS = {
 
 const SKIPPED_FILE = 'SKIPPED.txt';
 
-async function conversationFiles(projectsDir: string): Promise<{ files: Awaited<ReturnType<typeof walkNoFollow>>['entries']; skipped: SkippedEntry[] }> {
-  const walk = await walkNoFollow(projectsDir);
+async function conversationFiles(projectsDir: string, deadline: number): Promise<{ files: WalkedEntry[]; skipped: SkippedEntry[] }> {
+  const walk = await walkNoFollow(projectsDir, { deadline });
   const files = walk.entries.filter((entry) => entry.kind === 'file' && entry.relative.endsWith('.jsonl'));
   // Claude itself writes only files and folders there: anything else was put there, and is reported.
   return { files, skipped: walk.skipped };
 }
 
 export async function hasConversation(store: StateStore, slug: string): Promise<boolean> {
-  return (await conversationFiles(join(store.claudeDir(slug), 'projects'))).files.length > 0;
+  return (await conversationFiles(join(store.claudeDir(slug), 'projects'), Date.now() + TRANSCRIPT_LIMITS.timeoutMs)).files.length > 0;
 }
 
 export interface Snapshot {
@@ -46,10 +47,10 @@ export async function snapshotTranscript(store: StateStore, slug: string, now = 
 /** The snapshot with what it copied and what it skipped (and why). */
 export async function takeSnapshot(store: StateStore, slug: string, now = new Date()): Promise<Snapshot | undefined> {
   const projectsDir = join(store.claudeDir(slug), 'projects');
-  const { files, skipped } = await conversationFiles(projectsDir);
+  const deadline = Date.now() + TRANSCRIPT_LIMITS.timeoutMs;
+  const { files, skipped } = await conversationFiles(projectsDir, deadline);
   if (files.length === 0 && skipped.length === 0) return undefined;
   const target = join(store.transcriptsDir(slug), now.toISOString().replace(/[:.]/g, '-'));
-  const deadline = Date.now() + TRANSCRIPT_LIMITS.timeoutMs;
   let total = 0;
   let copied = 0;
   for (const file of files) {
@@ -66,8 +67,8 @@ export async function takeSnapshot(store: StateStore, slug: string, now = new Da
     try {
       content = await readRegularFile(file.path, { maxBytes: TRANSCRIPT_LIMITS.maxFileBytes, timeoutMs: remaining, expect: { dev: file.dev, ino: file.ino } });
     } catch (error) {
-      if (!(error instanceof UnsafeFileError)) throw error;
-      skipped.push({ path: file.path, why: error.why });
+      // Whatever the bottle did to it (gone, swapped, a link now), it is the bottle's file: skipped.
+      skipped.push({ path: file.path, why: error instanceof UnsafeFileError ? error.why : `could not be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` });
       continue;
     }
     // Names come from readdir (no "/" and no ".."), so the copy stays under the snapshot folder.
@@ -86,7 +87,8 @@ export async function takeSnapshot(store: StateStore, slug: string, now = new Da
   if (copied === 0 && skipped.length === 0) return undefined;
   await fs.mkdir(target, { recursive: true, mode: 0o700 });
   if (skipped.length > 0) {
-    const lines = skipped.map((entry) => `${entry.path.slice(projectsDir.length + 1) || entry.path}\t${entry.why}`);
+    // Names are the bottle's: a newline or a control character in one is shown escaped, as one line.
+    const lines = skipped.map((entry) => `${showUntrusted(entry.path.slice(projectsDir.length + 1) || entry.path)}\t${entry.why}`);
     await fs.writeFile(join(target, SKIPPED_FILE), `Entries of Claude's storage this snapshot did not copy, and why:\n${lines.join('\n')}\n`, { mode: 0o600 });
   }
   return { dir: target, copied, skipped };

@@ -72,10 +72,10 @@ describe('the starter manifest', () => {
     expect(loaded.agents[0]?.description).toContain('say "hi" \\ there');
   });
 
-  it('is what examples/hello ships, so the quick start opens a manifest init would write', () => {
+  it('is what examples/hello ships, so the quick start opens a manifest init would write', async () => {
     const shipped = fs.readFileSync(path.join(EXAMPLE, 'claude-bottle.json'), 'utf8');
     expect(shipped).toBe(starterManifest({ projectName: 'hello' }));
-    expect(loadManifest(EXAMPLE).agents.map((agent) => agent.name)).toEqual(['hello']);
+    expect((await loadManifest(EXAMPLE)).agents.map((agent) => agent.name)).toEqual(['hello']);
   });
 });
 
@@ -104,11 +104,11 @@ describe('the agent name taken from the folder name', () => {
 });
 
 describe('init', () => {
-  it('writes claude-bottle.json named after the folder and returns its path', () => {
+  it('writes claude-bottle.json named after the folder and returns its path', async () => {
     const dir = tempFolder('Hello World');
     const file = initProject(dir);
     expect(file).toBe(path.join(dir, 'claude-bottle.json'));
-    expect(loadManifest(dir).agents.map((agent) => agent.name)).toEqual(['hello-world']);
+    expect((await loadManifest(dir)).agents.map((agent) => agent.name)).toEqual(['hello-world']);
   });
 
   it('refuses to overwrite an existing claude-bottle.json, leaving it as it was', () => {
@@ -128,11 +128,11 @@ describe('init', () => {
     expect(fs.readFileSync(file, 'utf8')).toBe('{ "version": 1, "agents": {} } // mine\n');
   });
 
-  it('replaces it with force', () => {
+  it('replaces it with force', async () => {
     const dir = tempFolder('project');
     fs.writeFileSync(path.join(dir, 'claude-bottle.json'), 'old');
     initProject(dir, { force: true });
-    expect(loadManifest(dir).agents[0]?.name).toBe('project');
+    expect((await loadManifest(dir)).agents[0]?.name).toBe('project');
   });
 
   it('refuses a folder that does not exist', () => {
@@ -164,6 +164,6 @@ describe('init', () => {
       restore();
     }
     expect(codes).toEqual([0, 64, 0]);
-    expect(loadManifest(dir).agents[0]?.name).toBe('cli-project');
+    expect((await loadManifest(dir)).agents[0]?.name).toBe('cli-project');
   });
 });

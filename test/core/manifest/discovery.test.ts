@@ -49,19 +49,19 @@ describe('finding claude-bottle.json', () => {
     expect(findManifest(deep)).toBe(path.join(top, 'claude-bottle.json'));
   });
 
-  it('loads the found manifest, whose folder is the project root', () => {
+  it('loads the found manifest, whose folder is the project root', async () => {
     const { middle, deep } = tree();
     fs.writeFileSync(path.join(middle, 'claude-bottle.json'), MANIFEST);
-    const loaded = loadManifest(deep);
+    const loaded = await loadManifest(deep);
     expect(loaded.file).toBe(path.join(middle, 'claude-bottle.json'));
     expect(loaded.projectRoot).toBe(middle);
   });
 
-  it.skipIf(findManifest(os.tmpdir()) !== undefined)('says where it looked and how to create one when there is none', () => {
+  it.skipIf(findManifest(os.tmpdir()) !== undefined)('says where it looked and how to create one when there is none', async () => {
     const { deep } = tree();
     let error: unknown;
     try {
-      loadManifest(deep);
+      await loadManifest(deep);
     } catch (caught) {
       error = caught;
     }
@@ -74,9 +74,9 @@ describe('finding claude-bottle.json', () => {
     expect(toErrorInfo(error)).toMatchObject({ kind: 'manifest', hint: manifestError.hint });
   });
 
-  it('refuses a path that does not exist', () => {
+  it('refuses a path that does not exist', async () => {
     const { top } = tree();
     const missing = path.join(top, 'nope');
-    expect(() => loadManifest(missing)).toThrow(`no such file or folder: ${missing}`);
+    await expect(loadManifest(missing)).rejects.toThrow(`no such file or folder: ${missing}`);
   });
 });

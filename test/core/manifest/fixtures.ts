@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ManifestError, type ManifestIssue } from '../../../src/core/errors';
-import { loadManifest, type LoadedManifest } from '../../../src/core/manifest';
+import { type LoadedManifest, loadManifestText } from '../../../src/core/manifest';
 
 /** A throwaway project folder beside a throwaway home folder. */
 export interface ManifestProject {
@@ -37,7 +37,9 @@ export function makeManifestProject(text: string, setup: ProjectSetup = {}): Man
   }
   const file = path.join(root, 'claude-bottle.json');
   fs.writeFileSync(file, fillIn(text, { root, home }));
-  const load = (): LoadedManifest => loadManifest(root, { home });
+  // The text as loading reads it: these tests are about what a manifest says (reading the file is
+  // discovery.test.ts's and test/hostile's).
+  const load = (): LoadedManifest => loadManifestText(file, fs.readFileSync(file, 'utf8'), { home });
   return {
     base,
     root,
