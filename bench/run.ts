@@ -9,6 +9,7 @@ import { createCoreContext } from '../src/core/context';
 import { launchPrepared, prepareStart } from '../src/core/launcher';
 import { environmentSecrets } from '../src/core/plan/plan';
 import { benchProxy } from './proxy';
+import { benchScreenMirror } from './screenMirror';
 
 // `npm run bench`: the performance targets (README, Performance), as ratios against bare Docker measured in the same
 // run on the same image, so that a slow machine moves both sides and the ratio stays meaningful.
@@ -213,6 +214,7 @@ async function main(): Promise<void> {
     keystrokeEcho: { bareMs: +median(bareEcho).toFixed(2), bottleMs: +median(bottleEcho).toFixed(2), addedMs: +(median(bottleEcho) - median(bareEcho)).toFixed(2), target: 'a few ms at most' },
     launchWithAllowList: { noneMs: Math.round(median(withNone)), allowListMs: Math.round(median(withAllow)), ratio: +(median(withAllow) / median(withNone)).toFixed(3), target: '≤ 1.25' },
     egressProxy: await benchProxy(),
+    screenMirror: await benchScreenMirror(),
   };
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 }

@@ -46,7 +46,8 @@ import { SERVICE_LIMITS, TERMINAL_FLOW } from './constants';
 import { type EventListener, EventHub } from './events';
 import { RecentProjects } from './recentProjects';
 import { SessionRegistry } from './sessionRegistry';
-import type { Disposable, TerminalFlowLimits } from './terminalStream';
+import type { TerminalFlowLimits } from './terminalStream';
+import { type Disposable, DisposableStore } from '../core/lifecycle/disposable';
 import { detachedView, imageLabel, networkLabel, preparedView, preservedView, projectView } from './views';
 
 // The long-lived side of the window: it outlives windows and reloads (Electron main, or `serve`).
@@ -112,7 +113,7 @@ interface ManagedEgress {
   /** Entries not yet sent in a `bottle.egress` event. */
   unsent: EgressEntryView[];
   flushTimer?: NodeJS.Timeout;
-  subscriptions: Disposable[];
+  subscriptions: DisposableStore;
 }
 
 const LIVE_STATUSES: ReadonlySet<BottleStatus['status']> = new Set(['building', 'starting', 'running']);
@@ -372,13 +373,13 @@ export class BottleService implements CommandTarget, Disposable {
 
   private async launch(managed: ManagedBottle, prepared: PreparedBottle): Promise<void> {
     try {
+      const launchSize = { ...managed.size };
       const running = await launchPrepared(this.ctx, prepared, {
         onProgress: (progress) => this.reportProgress(managed, progress),
         signal: managed.abort.signal,
-        cols: managed.size.cols,
-        rows: managed.size.rows,
+        ...launchSize,
       });
-      this.adopt(managed, running);
+      this.adopt(managed, running, launchSize);
     } catch (error) {
       const info = toErrorInfo(error);
       if (managed.stopRequested) {
@@ -405,10 +406,13 @@ export class BottleService implements CommandTarget, Disposable {
     });
   }
 
-  /** A launched or re-attached session: its terminal goes into the registry; its end settles the status. */
-  private adopt(managed: ManagedBottle, running: RunningBottle): void {
+  /**
+   * A launched or re-attached session: its terminal goes into the registry; its end settles the
+   * status. `ptySize` is the size the session was started with (the window may have moved on since).
+   */
+  private adopt(managed: ManagedBottle, running: RunningBottle, ptySize: { cols: number; rows: number }): void {
     managed.running = running;
-    const stream = this.registry.add(managed.slug, running.session);
+    const stream = this.registry.add(managed.slug, running.session, ptySize);
     if (this.disposed) {
       stream.dispose();
       return;
@@ -443,9 +447,9 @@ export class BottleService implements CommandTarget, Disposable {
   private watchEgress(managed: ManagedBottle, running: RunningBottle): void {
     const egress = running.egress;
     if (!egress) return;
-    const state: ManagedEgress = { proxy: 'up', entries: [], unsent: [], subscriptions: [] };
+    const state: ManagedEgress = { proxy: 'up', entries: [], unsent: [], subscriptions: new DisposableStore() };
     managed.egress = state;
-    state.subscriptions.push(
+    state.subscriptions.add(
       egress.onLog((entry) => {
         const view = egressView(entry);
         state.entries.push(view);
@@ -453,6 +457,8 @@ export class BottleService implements CommandTarget, Disposable {
         state.unsent.push(view);
         state.flushTimer ??= setTimeout(() => this.flushEgress(managed), SERVICE_LIMITS.egressBatchMs);
       }),
+    );
+    state.subscriptions.add(
       egress.onExit(() => {
         if (!LIVE_STATUSES.has(managed.status.status)) return;
         state.proxy = 'down';
@@ -475,8 +481,7 @@ export class BottleService implements CommandTarget, Disposable {
     const state = managed.egress;
     if (!state) return;
     this.flushEgress(managed);
-    for (const subscription of state.subscriptions) subscription.dispose();
-    state.subscriptions = [];
+    state.subscriptions.clear();
     state.proxy = 'none';
   }
 
@@ -572,7 +577,7 @@ export class BottleService implements CommandTarget, Disposable {
     if (current && LIVE_STATUSES.has(current.status.status)) throw new BottleError('usage', `bottle ${slug} is already ${current.status.status} in this app`, 'switch to its tab');
     const running = await reattachBottle(this.ctx, slug, size, { by: `the ${this.options.transport === 'electron' ? 'desktop app' : 'browser window'}`, ...(takeOver ? { takeOver: true } : {}) });
     const managed = this.track(running.plan, true, size);
-    this.adopt(managed, running);
+    this.adopt(managed, running, size);
     return managed.status;
   }
 

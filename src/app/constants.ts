@@ -10,10 +10,17 @@ export const TERMINAL_FLOW = {
   highWatermarkChars: 100_000,
   /** Resume once the window has caught up to this. */
   lowWatermarkChars: 5_000,
-  /** Recent output kept for a re-attach after a reload: a few screens of a full-screen TUI, bounded. */
-  replayMaxChars: 256 * 1024,
-  /** Re-joining the replay buffer's pieces once there are this many keeps appends cheap and the array short. */
-  replayCompactPieces: 512,
+  /**
+   * History the host's headless copy of each terminal keeps, and a re-attached window gets back
+   * above the screen: Claude prints its conversation into the scrollback, so a reload should keep
+   * some to scroll through; 1000 lines bound the mirror at ~1.4 MB of cells at 120 columns
+   * (12 bytes a cell) and its replay at a few hundred KB.
+   */
+  mirrorScrollbackLines: 1000,
+  /** Pause the pty when the headless copy has this much output it has not parsed yet (it parses tens of MB/s; only a flood gets here). */
+  mirrorHighWatermarkChars: 500_000,
+  /** Resume once it is down to this. */
+  mirrorLowWatermarkChars: 100_000,
   /** Column changes reflow the whole scrollback in xterm and Claude's TUI: wait for the drag to settle. */
   resizeDebounceMs: 100,
 } as const;

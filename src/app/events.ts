@@ -1,5 +1,5 @@
 import type { EventName, EventPayload } from '../shared/contract';
-import type { Disposable } from './terminalStream';
+import type { Disposable } from '../core/lifecycle/disposable';
 
 export type EventListener = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
 

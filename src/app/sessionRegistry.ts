@@ -1,12 +1,12 @@
 import { BottleError } from '../core/errors';
 import { TERMINAL_FLOW } from './constants';
-import { type PtyLike, type TerminalFlowLimits, TerminalStream } from './terminalStream';
+import { type PtyLike, type TerminalFlowLimits, type TerminalSize, TerminalStream } from './terminalStream';
 
 /**
  * The terminals of the bottles this process shows, by slug. Each one batches, flow-controls and
- * remembers its output (TerminalStream); the registry routes the window's input, resizes and acks
- * to the right one and disposes them. A terminal whose session ended stays readable (its replay)
- * until it is removed.
+ * mirrors its screen (TerminalStream); the registry routes the window's input, resizes and acks
+ * to the right one and disposes them. A terminal whose session ended keeps its last screen for a
+ * replay until it is removed.
  */
 export class SessionRegistry {
   private readonly streams = new Map<string, TerminalStream>();
@@ -17,9 +17,10 @@ export class SessionRegistry {
     private readonly limits: TerminalFlowLimits = TERMINAL_FLOW,
   ) {}
 
-  add(slug: string, pty: PtyLike): TerminalStream {
+  /** `size` is the pty's size now: the screen mirror starts there. */
+  add(slug: string, pty: PtyLike, size?: TerminalSize): TerminalStream {
     this.remove(slug);
-    const stream = new TerminalStream(pty, (data) => this.send(slug, data), this.limits);
+    const stream = new TerminalStream(pty, (data) => this.send(slug, data), this.limits, size);
     this.streams.set(slug, stream);
     return stream;
   }
@@ -55,7 +56,7 @@ export class SessionRegistry {
     for (const stream of this.streams.values()) stream.detach();
   }
 
-  /** The session ended: stop listening, keep the replay. */
+  /** The session ended: stop listening, free the mirror, keep its last screen. */
   end(slug: string): void {
     this.streams.get(slug)?.dispose();
   }

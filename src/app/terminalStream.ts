@@ -1,19 +1,18 @@
 import { StringDecoder } from 'node:string_decoder';
 import { TERMINAL_FLOW } from './constants';
-import { ReplayBuffer } from './replayBuffer';
+import { ScreenMirror, type ScreenMirrorLimits } from './screenMirror';
 
 // One bottle's terminal between its pty and the window:
 //
 //   pty ──onData──▶ batch (leading edge, then 5 ms / 200 KiB) ──send──▶ window (xterm.write) ──ack──▶ flow control
-//                └─▶ replay buffer (last 256 KiB, for a re-attach)
+//                └─▶ screen mirror (a headless xterm, serialized for a window that (re)attaches)
 //
 // Flow control counts characters sent and not yet acknowledged. Above the high watermark the pty is
 // paused: the process in the bottle blocks on its writes and nothing piles up here; below the low
-// watermark it resumes. Nothing in this file grows without bound.
+// watermark it resumes. The mirror pauses the pty the same way if its parser falls behind (a flood
+// with no window watching). Nothing in this file grows without bound. See docs/terminal.md.
 
-export interface Disposable {
-  dispose(): void;
-}
+import type { Disposable } from '../core/lifecycle/disposable';
 
 /** What a terminal stream needs of a pseudo-terminal (ClaudeSession has it, so does node-pty). */
 export interface PtyLike {
@@ -24,13 +23,17 @@ export interface PtyLike {
   resume(): void;
 }
 
-export interface TerminalFlowLimits {
+export interface TerminalFlowLimits extends ScreenMirrorLimits {
   batchWindowMs: number;
   batchMaxChars: number;
   highWatermarkChars: number;
   lowWatermarkChars: number;
-  replayMaxChars: number;
   resizeDebounceMs: number;
+}
+
+export interface TerminalSize {
+  cols: number;
+  rows: number;
 }
 
 export interface TerminalStreamStats {
@@ -38,13 +41,17 @@ export interface TerminalStreamStats {
   unacknowledged: number;
   /** Waiting for the batch window to close. */
   pending: number;
-  replay: number;
+  /** Written to the screen mirror and not yet parsed by it. */
+  mirrorBacklog: number;
+  /** The pty is paused (the window or the mirror is behind). */
   paused: boolean;
   attached: boolean;
 }
 
 export class TerminalStream implements Disposable {
-  private readonly replay: ReplayBuffer;
+  /** Until the session ends; then only its last screen is kept, in `endedReplay`. */
+  private mirror: ScreenMirror | undefined;
+  private endedReplay = '';
   private readonly decoder = new StringDecoder('utf8');
   private readonly subscription: Disposable;
   private pending: string[] = [];
@@ -52,6 +59,9 @@ export class TerminalStream implements Disposable {
   private batchTimer: NodeJS.Timeout | undefined;
   private resizeTimer: NodeJS.Timeout | undefined;
   private unacknowledged = 0;
+  /** Why the pty is paused: the window has too much unacknowledged, or the mirror too much unparsed. */
+  private windowBehind = false;
+  private mirrorBehind = false;
   private paused = false;
   /** Someone is showing this terminal: only then is output sent and flow-controlled. */
   private attached = false;
@@ -64,50 +74,63 @@ export class TerminalStream implements Disposable {
     /** Delivers one batch to the window. */
     private readonly send: (data: string) => void,
     private readonly limits: TerminalFlowLimits = TERMINAL_FLOW,
+    /** The pty's size when the stream takes it over. */
+    size: TerminalSize = { cols: 80, rows: 24 },
   ) {
-    this.replay = new ReplayBuffer(limits.replayMaxChars);
+    this.mirror = new ScreenMirror(size.cols, size.rows, (behind) => {
+      this.mirrorBehind = behind;
+      this.updatePause();
+    }, limits);
     this.subscription = pty.onData((data) => this.receive(typeof data === 'string' ? data : this.decoder.write(data)));
   }
 
   /**
-   * A window (re)joins: what is waiting is flushed into the replay, which it gets whole, and flow
-   * control starts afresh (whatever an earlier window never acknowledged is forgotten).
+   * A window (re)joins: it gets the screen as the mirror has it (what is waiting for the batch is
+   * in there already, so it is not sent again), and flow control starts afresh (whatever an earlier
+   * window never acknowledged is forgotten). The one place a replay is serialized.
    */
   attach(): string {
     this.flushPending(false);
     this.attached = true;
     this.unacknowledged = 0;
-    this.setPaused(false);
-    return this.replay.text();
+    this.windowBehind = false;
+    this.updatePause();
+    return this.mirror ? this.mirror.serialize() : this.endedReplay;
   }
 
   /**
    * Nobody shows this terminal any more (the window closed or reloaded, the last browser left):
-   * output only feeds the replay buffer, and the session runs on unthrottled.
+   * output only feeds the mirror, and the session runs on, paced by the mirror alone.
    */
   detach(): void {
     this.attached = false;
     this.unacknowledged = 0;
-    this.setPaused(false);
+    this.windowBehind = false;
+    this.updatePause();
   }
 
   /** The window has written `chars` more characters to its terminal. */
   acknowledge(chars: number): void {
     this.unacknowledged = Math.max(0, this.unacknowledged - chars);
-    if (this.paused && this.unacknowledged < this.limits.lowWatermarkChars) this.setPaused(false);
+    if (this.windowBehind && this.unacknowledged < this.limits.lowWatermarkChars) {
+      this.windowBehind = false;
+      this.updatePause();
+    }
   }
 
   write(data: string): void {
     if (!this.disposed) this.pty.write(data);
   }
 
-  /** Debounced: a window being dragged produces dozens of sizes; the pty gets the last one. */
+  /** Debounced: a window being dragged produces dozens of sizes; the pty (and its mirror) get the last one. */
   resize(cols: number, rows: number): void {
     if (this.disposed) return;
     clearTimeout(this.resizeTimer);
     this.resizeTimer = setTimeout(() => {
       this.resizeTimer = undefined;
-      if (!this.disposed) this.pty.resize(cols, rows);
+      if (this.disposed) return;
+      this.pty.resize(cols, rows);
+      this.mirror?.resize(cols, rows);
     }, this.limits.resizeDebounceMs);
   }
 
@@ -117,15 +140,13 @@ export class TerminalStream implements Disposable {
   }
 
   stats(): TerminalStreamStats {
-    return { unacknowledged: this.unacknowledged, pending: this.pendingChars, replay: this.replay.length, paused: this.paused, attached: this.attached };
+    return { unacknowledged: this.unacknowledged, pending: this.pendingChars, mirrorBacklog: this.mirror?.backlog ?? 0, paused: this.paused, attached: this.attached };
   }
 
-  /** Recent output, for a window that joins. */
-  replayText(): string {
-    return this.replay.text();
-  }
-
-  /** Stops listening to the pty and drops the timers; the replay buffer stays readable. */
+  /**
+   * The session ended: stops listening to the pty, drops the timers and frees the mirror, keeping
+   * its last screen for the ended tab (a window that attaches later still sees how it ended).
+   */
   dispose(): void {
     if (this.disposed) return;
     this.flushPending(true);
@@ -135,12 +156,18 @@ export class TerminalStream implements Disposable {
     clearTimeout(this.resizeTimer);
     this.batchTimer = undefined;
     this.resizeTimer = undefined;
-    if (this.paused) this.setPaused(false);
+    this.endedReplay = this.mirror?.serialize() ?? '';
+    this.mirror?.dispose();
+    this.mirror = undefined;
+    if (this.paused) {
+      this.paused = false;
+      this.pty.resume();
+    }
   }
 
   private receive(data: string): void {
     if (this.disposed || data.length === 0) return;
-    this.replay.append(data);
+    this.mirror?.write(data);
     if (!this.attached) return;
     this.pending.push(data);
     this.pendingChars += data.length;
@@ -162,13 +189,16 @@ export class TerminalStream implements Disposable {
     this.unacknowledged += data.length;
     this.lastSentAt = performance.now();
     this.send(data);
-    if (!this.paused && this.unacknowledged > this.limits.highWatermarkChars) this.setPaused(true);
+    if (!this.windowBehind && this.unacknowledged > this.limits.highWatermarkChars) {
+      this.windowBehind = true;
+      this.updatePause();
+    }
   }
 
-  private setPaused(paused: boolean): void {
+  private updatePause(): void {
+    const paused = !this.disposed && (this.windowBehind || this.mirrorBehind);
     if (this.paused === paused) return;
     this.paused = paused;
-    if (this.disposed && paused) return;
     if (paused) this.pty.pause();
     else this.pty.resume();
   }

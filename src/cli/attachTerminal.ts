@@ -1,30 +1,30 @@
 import type { RunningBottle } from '../core/launcher';
+import { type Disposable, DisposableStore, listen, toDisposable } from '../core/lifecycle/disposable';
 
 /**
- * Hands this process's terminal to Claude's session and gives it back intact: raw mode while the
- * session runs (so Ctrl-C, arrows and Shift+Enter reach Claude), the previous mode afterwards.
+ * Hands this process's terminal to Claude's session and gives it back intact when disposed: raw
+ * mode while the session runs (so Ctrl-C, arrows and Shift+Enter reach Claude), the previous mode
+ * afterwards.
  */
-export function attachTerminal(running: RunningBottle): () => void {
+export function attachTerminal(running: RunningBottle): Disposable {
   const { stdin, stdout } = process;
+  const held = new DisposableStore();
   const wasRaw = stdin.isTTY ? stdin.isRaw : false;
-  if (stdin.isTTY) stdin.setRawMode(true);
-  const onInput = (chunk: Buffer): void => running.session.write(chunk.toString('utf8'));
-  const onResize = (): void => running.session.resize(stdout.columns, stdout.rows);
-  stdin.on('data', onInput);
+  // Released newest first: the listeners go, then the terminal mode comes back, then input stops.
+  held.add(toDisposable(() => stdin.pause()));
+  if (stdin.isTTY) {
+    stdin.setRawMode(true);
+    held.add(toDisposable(() => stdin.setRawMode(wasRaw)));
+  }
+  held.add(listen(stdin, 'data', (chunk: Buffer) => running.session.write(chunk.toString('utf8'))));
   stdin.resume();
-  if (stdout.isTTY) stdout.on('resize', onResize);
+  if (stdout.isTTY) held.add(listen(stdout, 'resize', () => running.session.resize(stdout.columns, stdout.rows)));
   // Flow control: a terminal slower than Claude's output pauses the pty instead of buffering forever.
-  const onDrain = (): void => running.session.resume();
-  stdout.on('drain', onDrain);
-  const output = running.session.onData((data) => {
-    if (!stdout.write(data)) running.session.pause();
-  });
-  return () => {
-    output.dispose();
-    stdout.off('drain', onDrain);
-    stdin.off('data', onInput);
-    stdout.off('resize', onResize);
-    if (stdin.isTTY) stdin.setRawMode(wasRaw);
-    stdin.pause();
-  };
+  held.add(listen(stdout, 'drain', () => running.session.resume()));
+  held.add(
+    running.session.onData((data) => {
+      if (!stdout.write(data)) running.session.pause();
+    }),
+  );
+  return held;
 }

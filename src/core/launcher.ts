@@ -28,6 +28,7 @@ import { type OpenedEgress, openBottleEgress, reconnectBottleEgress, removeBottl
 import type { BottleEgress } from './network/bottleEgress';
 import { containerRanOutOfMemory } from './docker/oom';
 import { formatBytes } from './plan/preflight';
+import { BottleHoldings } from './lifecycle/bottleHoldings';
 
 // The launch core (docs/architecture.md): resolve → prepare → (preflight, by the caller) → launch →
 // attach → capture → teardown → settle. Every front door calls these functions; none of them
@@ -214,7 +215,8 @@ export async function launchPrepared(ctx: CoreContext, prepared: PreparedBottle,
   const { plan } = prepared;
   // Progress quotes image refs and build output: shown escaped, in the terminal and the window.
   const progress = (update: LaunchProgress): void => hooks.onProgress?.({ ...update, message: showUntrusted(update.message, 500) });
-  let containerCreated = false;
+  // Everything this launch acquires is held here and given back in one order if it fails.
+  const holdings = new BottleHoldings(plan.slug);
   let egress: OpenedEgress | undefined;
   try {
     checkAborted(hooks.signal);
@@ -245,6 +247,8 @@ export async function launchPrepared(ctx: CoreContext, prepared: PreparedBottle,
         onProgress: (build) => progress({ stage: 'building', message: build.message, build }),
         ...(hooks.signal ? { signal: hooks.signal } : {}),
       });
+      const opened = egress;
+      holdings.hold('egress', () => opened.dispose());
     }
     await seedClaudeStorage({
       dir: ctx.store.claudeDir(plan.slug),
@@ -275,7 +279,7 @@ export async function launchPrepared(ctx: CoreContext, prepared: PreparedBottle,
       allowDockerSocket: plan.hardening.dockerSocket,
       main: { command: plan.claude.args },
     });
-    containerCreated = true;
+    holdings.hold('container', () => removeBottleContainer(ctx.docker, plan.containerName));
     checkAborted(hooks.signal);
     progress({ stage: 'attaching', message: 'starting Claude' });
     // Claude waits at its boot FIFO until it gets its secrets: the network can be checked meanwhile,
@@ -288,11 +292,12 @@ export async function launchPrepared(ctx: CoreContext, prepared: PreparedBottle,
       await verifyBottleEgress(ctx.docker, egress, plan.containerName, plan.labels);
     }
     const session = await attaching;
+    holdings.hold('session', () => session.kill());
     await deliverSecrets(ctx.docker, plan.containerName, user, secretValues(ctx, plan));
     await ctx.store.update(plan.slug, (record) => ({ ...record, status: 'running', image: runImage, owner: ctx.owner, confirmedPlan: confirmedPlanOf(plan) }));
-    return attach(ctx, plan, session, egress);
+    return attach(ctx, plan, session, holdings, egress);
   } catch (error) {
-    await undoLaunch(ctx, prepared, containerCreated, egress);
+    await undoLaunch(ctx, prepared, holdings);
     throw error instanceof Error && error.name === 'AbortError' ? new BottleError('cancelled', 'launch cancelled') : error;
   }
 }
@@ -324,6 +329,8 @@ export async function reattachBottle(
   checkOwnership(containerName, info.Config.Labels, { slug, home: ctx.store.root });
   // One attacher at a time: the loser of a race is told who holds the bottle.
   await claimAttachment(ctx.store.bottleDir(slug), { ...ctx.owner, by: options.by ?? 'another window or terminal' }, options.takeOver ? { takeOver: true } : {});
+  const holdings = new BottleHoldings(slug);
+  holdings.hold('attachment', () => releaseAttachment(ctx.store.bottleDir(slug), ctx.owner));
   try {
     // The plan the user confirmed, never the manifest as it is now: the agent may have edited it.
     const plan = record.confirmedPlan ? planFromConfirmed(ctx, record, record.confirmedPlan) : await planFromRecord(ctx, record);
@@ -340,19 +347,24 @@ export async function reattachBottle(
       : openClaudeSession(ctx, plan, { user: info.Config.User || '1000', workdir: info.Config.WorkingDir || plan.workdir, ...size, env: egress?.sessionEnv });
     session.redraw?.();
     await ctx.store.update(slug, (current) => ({ ...current, status: 'running', owner: ctx.owner }));
-    const running = attach(ctx, plan, session, egress);
-    void running.outcome.finally(() => releaseAttachment(ctx.store.bottleDir(slug), ctx.owner)).catch(() => undefined);
-    return running;
+    // Only now is the running bottle this process's to tear down when its session ends; a failed
+    // re-attach gives back its claim and leaves the container and its sidecar as they were.
+    holdings.hold('session', () => session.kill());
+    holdings.hold('container', () => removeBottleContainer(ctx.docker, containerName));
+    if (egress) holdings.hold('egress', () => egress.dispose());
+    return attach(ctx, plan, session, holdings, egress);
   } catch (error) {
-    await releaseAttachment(ctx.store.bottleDir(slug), ctx.owner).catch(() => undefined);
+    await holdings.release();
     throw error;
   }
 }
 
 /** Ties the session's end to capture → teardown → settle, exactly once. */
-function attach(ctx: CoreContext, plan: BottlePlan, session: ClaudeSession, egress?: OpenedEgress): RunningBottle {
+function attach(ctx: CoreContext, plan: BottlePlan, session: ClaudeSession, holdings: BottleHoldings, egress?: OpenedEgress): RunningBottle {
   let stopRequested: { keep: boolean; reason: PreservedReason } | undefined;
-  const outcome = session.exited.then((exitCode) => finishSession(ctx, plan, exitCode, stopRequested, egress));
+  // A bottle with an allow-list whose sidecar this process could not reach still has one to remove.
+  if (plan.network.mode === 'allow' && !holdings.holds('egress')) holdings.hold('egress', () => removeBottleEgress(ctx.docker, plan.slug));
+  const outcome = session.exited.then((exitCode) => finishSession(ctx, plan, exitCode, stopRequested, holdings));
   return {
     plan,
     session,
@@ -372,7 +384,7 @@ async function finishSession(
   plan: BottlePlan,
   exitCode: number,
   localStop: { keep: boolean; reason: PreservedReason } | undefined,
-  egress: OpenedEgress | undefined,
+  holdings: BottleHoldings,
 ): Promise<BottleOutcome> {
   const remoteStop = await ctx.store.takeStopRequest(plan.slug).catch(() => undefined);
   const stop = localStop ?? (remoteStop ? { keep: remoteStop.keep, reason: remoteStop.reason ?? ('keep' as const) } : undefined);
@@ -389,18 +401,17 @@ async function finishSession(
     : undefined;
   let teardownError: string | undefined;
   if (snapshotError) {
-    // The transcript is not safe yet: the container (and with it the conversation) is kept.
+    // The transcript is not safe yet: the container (and with it the conversation) is kept, and
+    // the sidecar with it, so that a resume finds the bottle as it was.
     teardownError = `the transcript could not be saved (${snapshotError}); the container ${plan.containerName} is kept until it can be`;
-  } else {
-    try {
-      await removeBottleContainer(ctx.docker, plan.containerName);
-    } catch (error) {
-      teardownError = `the container could not be removed (${(error as Error).message})`;
-    }
-    // The sidecar and the network go with the container (the egress log stays in the state folder).
-    if (egress) await egress.dispose().catch(() => undefined);
-    else if (plan.network.mode === 'allow') await removeBottleEgress(ctx.docker, plan.slug).catch(() => undefined);
+    holdings.keep('container');
+    holdings.keep('egress');
   }
+  // The session, the container, the sidecar and network (the egress log stays in the state
+  // folder), then this process's claim: in that order, each even if one before it failed.
+  const failures = await holdings.release();
+  const container = failures.find((failure) => failure.holding === 'container');
+  if (container && !teardownError) teardownError = `the container could not be removed (${container.error.message})`;
   const reason: PreservedReason | undefined = stop ? (stop.keep ? stop.reason : undefined) : exitCode !== 0 ? 'exit' : undefined;
   // A container we could not remove keeps its state, so that nothing is left that nothing lists.
   const preserve = reason !== undefined || teardownError !== undefined;
@@ -444,10 +455,9 @@ function describeReason(reason: PreservedReason, exitCode: number, teardownError
   }
 }
 
-/** After a failed or cancelled launch: no container, and a new bottle leaves no state. */
-async function undoLaunch(ctx: CoreContext, prepared: PreparedBottle, containerCreated: boolean, egress: OpenedEgress | undefined): Promise<void> {
-  if (containerCreated) await removeBottleContainer(ctx.docker, prepared.plan.containerName).catch(() => {});
-  await egress?.dispose().catch(() => {});
+/** After a failed or cancelled launch: what it acquired is given back, and a new bottle leaves no state. */
+async function undoLaunch(ctx: CoreContext, prepared: PreparedBottle, holdings: BottleHoldings): Promise<void> {
+  await holdings.release();
   if (prepared.plan.resume) {
     await ctx.store.write({ ...prepared.record, status: 'preserved' }).catch(() => {});
   } else {

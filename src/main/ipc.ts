@@ -1,6 +1,6 @@
 import type { BrowserWindow, IpcMain, IpcMainInvokeEvent } from 'electron';
 import type { Dispatch } from '../app/dispatch';
-import type { Disposable } from '../app/terminalStream';
+import type { Disposable } from '../core/lifecycle/disposable';
 import { type ApiResult, COMMAND_NAMES, type EventName, type EventPayload, IPC_EVENT_CHANNEL, ipcChannel } from '../shared/contract';
 import { isTrustedSender } from './security';
 

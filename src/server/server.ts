@@ -10,7 +10,7 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import type { CommandTarget } from '../app/bottleService';
 import { createDispatcher } from '../app/dispatch';
 import type { EventListener } from '../app/events';
-import type { Disposable } from '../app/terminalStream';
+import type { Disposable } from '../core/lifecycle/disposable';
 import { LIMITS, type WireResponse, WireRequestSchema } from '../shared/contract';
 import { contentSecurityPolicy } from '../shared/csp';
 

@@ -1,7 +1,6 @@
 import * as pty from 'node-pty';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TERMINAL_FLOW } from '../../src/app/constants';
-import { ReplayBuffer, cutOnCharBoundary } from '../../src/app/replayBuffer';
 import { SessionRegistry } from '../../src/app/sessionRegistry';
 import { type PtyLike, TerminalStream } from '../../src/app/terminalStream';
 
@@ -28,36 +27,6 @@ function fakePty(): PtyLike & { emit(data: string | Buffer): void; paused: boole
   return fake;
 }
 
-describe('the replay buffer', () => {
-  it('keeps only the most recent characters', () => {
-    const buffer = new ReplayBuffer(10);
-    buffer.append('0123456789');
-    buffer.append('abc');
-    expect(buffer.text()).toBe('3456789abc');
-    buffer.append('x'.repeat(25));
-    expect(buffer.text()).toBe('x'.repeat(10));
-    expect(buffer.length).toBe(10);
-  });
-
-  it('never cuts an emoji in half', () => {
-    const emoji = '🙂'; // two UTF-16 units
-    expect(cutOnCharBoundary(`a${emoji}b`, 2)).toBe('b');
-    const buffer = new ReplayBuffer(4);
-    buffer.append(`${emoji}${emoji}${emoji}`); // 6 units: cutting 2 lands on a boundary
-    expect(buffer.text()).toBe(`${emoji}${emoji}`);
-    buffer.append('z'); // 5 units: cutting 1 would split the first emoji: it goes whole
-    expect(buffer.text()).toBe(`${emoji}z`);
-    expect(buffer.text()).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/);
-  });
-
-  it('stays one piece however many small writes it gets', () => {
-    const buffer = new ReplayBuffer(1000, 16);
-    for (let i = 0; i < 10_000; i += 1) buffer.append(`${i % 10}`);
-    expect(buffer.length).toBe(1000);
-    expect(buffer.text()).toHaveLength(1000);
-  });
-});
-
 describe('a terminal stream', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
@@ -67,7 +36,7 @@ describe('a terminal stream', () => {
     const sent: string[] = [];
     const stream = new TerminalStream(source, (data) => sent.push(data));
     source.emit('before ');
-    expect(stream.attach()).toBe('before ');
+    expect(stream.attach()).toBe('before '); // the mirror has not parsed it yet: it comes as it was
     source.emit('a'); // a keystroke's echo after a quiet spell: no batching delay
     expect(sent).toEqual(['a']);
     source.emit('b');
@@ -75,7 +44,6 @@ describe('a terminal stream', () => {
     expect(sent).toEqual(['a']);
     vi.advanceTimersByTime(TERMINAL_FLOW.batchWindowMs);
     expect(sent).toEqual(['a', 'bc']);
-    expect(stream.replayText()).toBe('before abc');
     vi.advanceTimersByTime(TERMINAL_FLOW.batchWindowMs);
     source.emit('d'); // quiet again
     expect(sent).toEqual(['a', 'bc', 'd']);
@@ -127,13 +95,20 @@ describe('a terminal stream', () => {
     vi.advanceTimersByTime(TERMINAL_FLOW.batchWindowMs);
     expect(source.paused).toBe(true);
     const replay = stream.attach(); // the window reloaded: what it never acknowledged is forgotten
-    expect(replay).toHaveLength(150_000);
+    // The screen and its scrollback, not the 150,000 characters printed: 80 columns, 24 rows + 1000 lines.
+    expect(replay).toContain('q'.repeat(80));
+    expect(replay.length).toBeLessThanOrEqual((TERMINAL_FLOW.mirrorScrollbackLines + 24) * 82);
     expect(source.paused).toBe(false);
     expect(stream.stats().unacknowledged).toBe(0);
-    stream.detach(); // nobody watching: the session runs on, only the replay grows (bounded)
-    source.emit('r'.repeat(500_000));
+    stream.detach(); // nobody watching: the session runs on, paced by the mirror's parser alone
+    source.emit('r'.repeat(TERMINAL_FLOW.mirrorHighWatermarkChars));
     expect(source.paused).toBe(false);
-    expect(stream.stats()).toMatchObject({ unacknowledged: 0, pending: 0, replay: TERMINAL_FLOW.replayMaxChars });
+    source.emit('r'); // more than the mirror's high watermark waits to be parsed: the pty waits too
+    expect(source.paused).toBe(true);
+    expect(stream.stats()).toMatchObject({ unacknowledged: 0, pending: 0, mirrorBacklog: TERMINAL_FLOW.mirrorHighWatermarkChars + 1 });
+    vi.advanceTimersByTime(1_000); // xterm parses (in slices, on timers)
+    expect(stream.stats()).toMatchObject({ mirrorBacklog: 0, paused: false });
+    expect(source.paused).toBe(false);
     stream.dispose();
   });
 
@@ -172,8 +147,11 @@ describe('a terminal stream', () => {
     stream.dispose();
     expect(sent).toEqual(['last words']);
     expect(source.listeners).toBe(0);
+    expect(stream.attach()).toBe('last words'); // the last screen stays readable for the ended tab
+    // xterm still runs the parse it had scheduled (into the freed terminal); then nothing is left.
+    vi.runOnlyPendingTimers();
     expect(vi.getTimerCount()).toBe(0);
-    expect(stream.attach()).toBe('last words'); // the replay stays readable for the ended tab
+    expect(stream.stats().mirrorBacklog).toBe(0);
   });
 
   it('the registry routes by slug and refuses unknown ones', () => {
@@ -227,7 +205,7 @@ describe('a real pseudo-terminal printing forever', () => {
       const stats = stream.stats();
       expect(received - atPause).toBeLessThan(TERMINAL_FLOW.batchMaxChars + 64 * 1024);
       expect(stats.pending).toBeLessThan(TERMINAL_FLOW.batchMaxChars + 64 * 1024);
-      expect(stats.replay).toBeLessThanOrEqual(TERMINAL_FLOW.replayMaxChars);
+      expect(stats.mirrorBacklog).toBeLessThanOrEqual(TERMINAL_FLOW.mirrorHighWatermarkChars + 64 * 1024);
 
       // The window catches up: output flows again.
       stream.acknowledge(received);
@@ -241,9 +219,8 @@ describe('a real pseudo-terminal printing forever', () => {
         await new Promise((resolve) => setTimeout(resolve, 2));
       }
       expect(received).toBeGreaterThan(atPause + 1_000_000);
-      // Full, give or take the half of an emoji the buffer refuses to keep.
-      expect(stream.stats().replay).toBeGreaterThanOrEqual(TERMINAL_FLOW.replayMaxChars - 1);
-      expect(stream.stats().replay).toBeLessThanOrEqual(TERMINAL_FLOW.replayMaxChars);
+      expect(stream.stats().mirrorBacklog).toBeLessThanOrEqual(TERMINAL_FLOW.mirrorHighWatermarkChars + 64 * 1024);
+      expect(stream.attach()).toContain('héllo wörld 🙂 flood');
       expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(64 * 1024 * 1024);
       expect(text).toContain('héllo wörld 🙂 flood');
       expect(text).not.toContain('\ufffd');

@@ -121,17 +121,18 @@ async function launchAndAttach(ctx: CoreContext, prepared: PreparedBottle): Prom
 
 /** Hands this terminal to the bottle's Claude until the session ends; returns Claude's exit code. */
 async function attachAndWait(_ctx: CoreContext, running: RunningBottle): Promise<number> {
-  const detach = attachTerminal(running);
+  const terminal = attachTerminal(running);
   // Closing the terminal or killing the CLI keeps the conversation: the bottle is preserved.
   const interrupt = (): void => void running.stop({ keep: true, reason: 'interrupted' });
   const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGINT'];
   for (const signal of signals) process.on(signal, interrupt);
   try {
     const outcome = await running.outcome;
-    detach();
+    terminal.dispose();
     printOutcome(outcome);
     return outcome.exitCode;
   } finally {
+    terminal.dispose();
     for (const signal of signals) process.off(signal, interrupt);
   }
 }

@@ -20,9 +20,8 @@ export interface ClaudeSessionSpec {
   rows: number;
 }
 
-export interface Disposable {
-  dispose(): void;
-}
+export type { Disposable } from '../lifecycle/disposable';
+import type { Disposable } from '../lifecycle/disposable';
 
 export interface ClaudeSession {
   readonly pid: number;
