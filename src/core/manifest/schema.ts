@@ -7,9 +7,11 @@ import { MIN_MEMORY_BYTES, parseMemorySize } from './memory';
 // Messages given here are shown as they are, so each says what was expected in plain words; the
 // generic ones (wrong type, empty string, number out of range) are worded in messages.ts.
 
-export const AGENT_NAME_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
+// One pattern for the manifest, the window and the CLI (src/shared/contract/names.ts).
+export { AGENT_NAME_PATTERN } from '../../shared/contract/names';
+import { AGENT_NAME_PATTERN, SECRET_NAME_PATTERN } from '../../shared/contract/names';
 /** Environment variable names, as POSIX shells accept them. */
-const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const ENV_NAME_PATTERN = SECRET_NAME_PATTERN;
 /** Docker memory sizes: a number with an optional b/k/m/g unit. */
 export const MEMORY_PATTERN = /^[0-9]+(\.[0-9]+)?[bkmgBKMG]?$/;
 /** A user or group name (as useradd accepts them, at most 32 characters), or a numeric id. */

@@ -1,3 +1,4 @@
+import { SECRET_NAME_PATTERN } from '../../shared/contract/names';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -21,7 +22,6 @@ export interface SecretCipher {
 export const SECRETS_FILE = 'secrets.json';
 
 /** The names a secret may have: environment variable names, as in the manifest. */
-const SECRET_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const MAX_NAME_CHARS = 200;
 /** A stored value is handed to `docker exec` through the environment: keep it small and NUL-free. */
 export const MAX_SECRET_VALUE_BYTES = 16 * 1024;

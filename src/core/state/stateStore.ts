@@ -1,3 +1,4 @@
+import { SLUG_PATTERN } from '../../shared/contract/names';
 import { randomBytes } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -26,7 +27,6 @@ const CLAUDE_DIR = 'claude';
 const TRANSCRIPTS_DIR = 'transcripts';
 const STOP_REQUEST_FILE = 'stop-request.json';
 /** Only these may name a state folder: a slug can never climb out of the state root. */
-const SLUG_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,62}-\d{8}T\d{6}-[0-9a-f]{4}$/;
 
 export function isValidSlug(slug: string): boolean {
   return SLUG_PATTERN.test(slug);

@@ -1,10 +1,10 @@
-import { createBottleApi } from '../../../shared/api';
+import { createBottleApi } from '../../../shared/contract/api';
 import type { ApiResult, BottleApi, CommandName, EventName, WireRequest } from '../../../shared/contract';
 import { ConnectionStatus } from './connection';
 
 // Browser mode's transport: one WebSocket to `/api` on the page's own origin. The page load has
 // already set the token cookie, so the socket carries it without the script ever seeing it. The
-// wire format is documented at the top of src/shared/contract.ts.
+// wire format is documented at the top of src/shared/contract/index.ts.
 
 export const WS_CONSTANTS = {
   /** First reconnect delay; doubled after each failed attempt. */
