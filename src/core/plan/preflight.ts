@@ -139,6 +139,36 @@ function secretLines(plan: BottlePlan): PreflightLine[] {
   });
 }
 
+/**
+ * A preflight row's list as lines of about 100 characters; a list that would need more than 400
+ * lines (the window takes 500 a row) gets as many items on each line as it takes to fit.
+ */
+function packList(prefix: string, items: readonly string[]): string[] {
+  const pieces = items.map((item, index) => (index < items.length - 1 ? `${item},` : item));
+  const indent = ' '.repeat(prefix.length);
+  const byWidth: string[][] = [];
+  let current: string[] = [];
+  let width = prefix.length;
+  for (const piece of pieces) {
+    if (current.length > 0 && width + 1 + piece.length > 100) {
+      byWidth.push(current);
+      current = [];
+      width = prefix.length;
+    }
+    current.push(piece);
+    width += (current.length > 1 ? 1 : 0) + piece.length;
+  }
+  byWidth.push(current);
+  const maxLines = 400;
+  let groups = byWidth;
+  if (byWidth.length > maxLines) {
+    const perLine = Math.ceil(pieces.length / maxLines);
+    groups = [];
+    for (let i = 0; i < pieces.length; i += perLine) groups.push(pieces.slice(i, i + perLine));
+  }
+  return groups.map((group, index) => (index === 0 ? prefix : indent) + group.join(' '));
+}
+
 function networkLines(plan: BottlePlan): PreflightLine[] {
   switch (plan.network.mode) {
     case 'none':
@@ -148,7 +178,7 @@ function networkLines(plan: BottlePlan): PreflightLine[] {
     case 'allow': {
       const hosts = plan.network.hosts;
       return [
-        hosts.length === 0 ? line("allow-list: nothing but Claude's API", 'good') : line(`allow-list: ${hosts.map((host) => u(host)).join(', ')}`, 'normal'),
+        ...(hosts.length === 0 ? [line("allow-list: nothing but Claude's API", 'good')] : packList('allow-list: ', hosts.map((host) => u(host))).map((text) => line(text, 'normal'))),
         line('through an egress proxy (HTTP and HTTPS only, every request logged); no DNS, no other way out', 'good'),
         ...(hosts.some(opensAnthropicDirectly) ? [line('the list names the Anthropic API: the agent can reach it with a key of its own', 'warn')] : []),
       ];

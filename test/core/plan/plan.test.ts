@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { LoadedManifest, ResolvedAgent } from '../../../src/core/manifest/types';
 import { CLAUDE_CONFIG_DIR_IN_BOTTLE, environmentSecrets, preparePlan, type PlanInputs } from '../../../src/core/plan/plan';
-import { renderPreflight } from '../../../src/core/plan/preflight';
+import { describePreflight, renderPreflight } from '../../../src/core/plan/preflight';
+import { PreflightRowSchema } from '../../../src/shared/contract';
 import { makeSlug } from '../../../src/core/plan/slug';
 
 function agent(overrides: Partial<ResolvedAgent> = {}): ResolvedAgent {
@@ -87,6 +88,19 @@ describe('the plan', () => {
     expect(text).toMatch(/allow-list: github.com/);
     expect(text).toMatch(/through the proxy with your API key …xyzw \(environment\)/);
     expect(text).not.toContain('sk-ant-api03');
+  });
+
+  it('wraps a long allow-list into lines the window takes: a thousand long hosts all shown, within the contract', () => {
+    const hosts = Array.from({ length: 1000 }, (_, i) => `*.${'sub'.repeat(70)}-${i}.example.com`);
+    const plan = preparePlan(inputs(agent({ network: { mode: 'allow', hosts } })));
+    const network = describePreflight(plan).rows.find((row) => row.label === 'network');
+    expect(network).toBeDefined();
+    expect(PreflightRowSchema.safeParse(network).error?.issues ?? []).toEqual([]);
+    const listed = network!.lines.filter((entry) => entry.tone === 'normal').map((entry) => entry.text);
+    expect(listed.length).toBeGreaterThan(1);
+    expect(listed.join(' ').replace(/^allow-list: /, '').split(/,?\s+/).filter(Boolean)).toEqual(hosts);
+    const short = describePreflight(preparePlan(inputs(agent({ network: { mode: 'allow', hosts: ['a.test', 'b.test'] } })))).rows.find((row) => row.label === 'network');
+    expect(short!.lines[0]!.text).toBe('allow-list: a.test, b.test');
   });
 
   it('a dangerous mount of "/" lets the container layer mount it (it holds the socket), and says so', () => {
