@@ -288,8 +288,8 @@ export async function launchPrepared(ctx: CoreContext, prepared: PreparedBottle,
     attaching.catch(() => undefined);
     if (egress) {
       progress({ stage: 'network', message: "checking the bottle's network from inside it" });
-      await egress.egress.ready;
-      await verifyBottleEgress(ctx.docker, egress, plan.containerName, plan.labels);
+      // The proxy boots while the self-check starts: the launch waits for the slower of the two.
+      await Promise.all([egress.egress.ready, verifyBottleEgress(ctx.docker, egress, plan.containerName, plan.labels)]);
     }
     const session = await attaching;
     holdings.hold('session', () => session.kill());

@@ -22,10 +22,12 @@ export const EGRESS_DEFAULTS = {
   memoryBytes: 256 * 1024 * 1024,
   pids: 64,
   /**
-   * How long the self-check waits for a direct connection or a DNS answer. Inside the bottle's
-   * own bridge network a reachable target answers in a few milliseconds; silence means blocked.
+   * How long the self-check waits for a direct connection or a DNS answer. Both targets are on this
+   * machine (the sidecar's own outside address, the proxy's address), so one that is reachable
+   * answers within a millisecond or two; Docker's internal network drops the packets, and silence
+   * means blocked. The launch waits this long, so it is kept short.
    */
-  probeTimeoutMs: 400,
+  probeTimeoutMs: 150,
   /** Log lines longer than this are not entries (and are not kept). */
   maxLogLineChars: 4096,
 } as const;
@@ -56,8 +58,10 @@ export interface BottleEgress {
   sidecarName: string;
   proxyAddress: string;
   proxyPort: number;
-  /** The sidecar's address on the outside network: the bottle must not reach it directly. */
+  /** The sidecar's address on the outside network: the bottle must not reach it directly ('' until it runs). */
   outsideAddress: string;
+  /** The outside network the sidecar joins. */
+  outsideNetwork: string;
   /** Every request the proxy logged, as it happens (across restarts). */
   onLog(listener: (entry: EgressLogEntry) => void): { dispose(): void };
   /** Called when the proxy stops (it died, or was removed): the bottle then has no way out. */
@@ -83,6 +87,12 @@ export function proxyEnvironment(egress: Pick<BottleEgress, 'proxyAddress' | 'pr
   return { HTTP_PROXY: url, HTTPS_PROXY: url, http_proxy: url, https_proxy: url, NO_PROXY: egress.proxyAddress, no_proxy: egress.proxyAddress };
 }
 
+/**
+ * Creates the bottle's internal network and starts its sidecar. It returns as soon as the network
+ * exists and the proxy's address is fixed, which is all the bottle's container needs to be
+ * created: the sidecar boots meanwhile, and `ready` says when the proxy listens (or rejects, and
+ * the launch stops). If any step fails, what was made is removed.
+ */
 export async function startEgress(docker: Docker, setup: EgressSetup): Promise<BottleEgress> {
   const names = egressNames(setup.slug);
   const outside = setup.outsideNetwork ?? EGRESS_DEFAULTS.outsideNetwork;
@@ -90,10 +100,18 @@ export async function startEgress(docker: Docker, setup: EgressSetup): Promise<B
     await removeQuietly(() => docker.getContainer(names.sidecar).remove({ force: true }));
     await removeQuietly(() => docker.getNetwork(names.network).remove());
   };
+  const failed = (error: unknown): BottleError =>
+    error instanceof BottleError ? error : new BottleError('network-failed', `the bottle's network could not be set up: ${(error as Error).message}`, undefined, { cause: error });
+  let subnet: Awaited<ReturnType<typeof createInternalNetwork>>;
   try {
-    const subnet = await dockerStep(docker, `creating the bottle's internal network ${names.network}`, () =>
+    subnet = await dockerStep(docker, `creating the bottle's internal network ${names.network}`, () =>
       createInternalNetwork(docker, names.network, { ...setup.labels, [EGRESS_ROLE_LABEL]: 'network' }),
     );
+  } catch (error) {
+    await cleanup();
+    throw failed(error);
+  }
+  const sidecarRun = (async (): Promise<SidecarRun> => {
     const sidecar = await dockerStep(docker, `creating the egress sidecar ${names.sidecar}`, () =>
       docker.createContainer({
         name: names.sidecar,
@@ -118,12 +136,12 @@ export async function startEgress(docker: Docker, setup: EgressSetup): Promise<B
       }),
     );
     await dockerStep(docker, `connecting the egress sidecar to the ${outside} network`, () => docker.getNetwork(outside).connect({ Container: names.sidecar }));
-    const run = await runSidecar(docker, sidecar, setup);
-    return egressHandle(docker, setup, run, cleanup);
-  } catch (error) {
+    return runSidecar(docker, sidecar, setup, subnet.proxyAddress);
+  })().catch(async (error: unknown) => {
     await cleanup();
-    throw error instanceof BottleError ? error : new BottleError('network-failed', `the bottle's network could not be set up: ${(error as Error).message}`, undefined, { cause: error });
-  }
+    throw failed(error);
+  });
+  return egressHandle(docker, setup, subnet.proxyAddress, sidecarRun, cleanup);
 }
 
 interface SidecarRun {
@@ -165,10 +183,14 @@ async function runSidecar(docker: Docker, sidecar: Docker.Container, setup: Egre
   return { proxyAddress, outsideAddress: info.NetworkSettings.Networks[outside]?.IPAddress ?? '', logs, ready };
 }
 
-/** The handle the launcher keeps: log listeners and exit listeners survive a restart of the proxy. */
-function egressHandle(docker: Docker, setup: EgressSetup, first: SidecarRun, cleanup: () => Promise<void>): BottleEgress {
+/**
+ * The handle the launcher keeps: log listeners and exit listeners survive a restart of the proxy,
+ * and may be added before the first run of the sidecar has started.
+ */
+function egressHandle(docker: Docker, setup: EgressSetup, proxyAddress: string, firstRun: Promise<SidecarRun>, cleanup: () => Promise<void>): BottleEgress {
   const names = egressNames(setup.slug);
-  let run = first;
+  let run: SidecarRun | undefined;
+  let disposed = false;
   const logListeners = new Set<(entry: EgressLogEntry) => void>();
   const exitListeners = new Set<() => void>();
   const wire = (current: SidecarRun): void => {
@@ -179,13 +201,28 @@ function egressHandle(docker: Docker, setup: EgressSetup, first: SidecarRun, cle
       if (run === current) for (const listener of exitListeners) listener();
     });
   };
-  wire(run);
+  const started = firstRun.then((first) => {
+    if (disposed) {
+      first.logs.dispose();
+      return first;
+    }
+    run = first;
+    wire(first);
+    return first;
+  });
+  const ready = started.then((first) => first.ready);
+  // The launcher awaits `ready`; a failure before it does is reported there, not as unhandled.
+  started.catch(() => undefined);
+  ready.catch(() => undefined);
   return {
     networkName: names.network,
     sidecarName: names.sidecar,
-    proxyAddress: run.proxyAddress,
+    proxyAddress,
     proxyPort: EGRESS_DEFAULTS.proxyPort,
-    outsideAddress: run.outsideAddress,
+    get outsideAddress() {
+      return run?.outsideAddress ?? '';
+    },
+    outsideNetwork: setup.outsideNetwork ?? EGRESS_DEFAULTS.outsideNetwork,
     onLog(listener) {
       logListeners.add(listener);
       return { dispose: () => logListeners.delete(listener) };
@@ -195,23 +232,27 @@ function egressHandle(docker: Docker, setup: EgressSetup, first: SidecarRun, cle
       return { dispose: () => exitListeners.delete(listener) };
     },
     get exited() {
-      return run.logs.exited;
+      return run ? run.logs.exited : started.then((first) => first.logs.exited);
     },
     get ready() {
-      return run.ready;
+      return run ? run.ready : ready;
     },
     async restart() {
+      await started;
       const sidecar = docker.getContainer(names.sidecar);
       const state = await sidecar.inspect().catch(() => undefined);
       if (!state) throw new BottleError('network-failed', `the egress sidecar ${names.sidecar} is gone`, 'stop the bottle with "keep" and resume it');
-      if (state.State.Running) return;
+      if (state.State.Running || !run) return;
       run.logs.dispose();
-      run = await runSidecar(docker, sidecar, setup, run.proxyAddress);
+      run = await runSidecar(docker, sidecar, setup, proxyAddress);
       await run.ready;
       wire(run);
     },
     dispose: async () => {
-      run.logs.dispose();
+      disposed = true;
+      // A sidecar still being created is removed once its creation settles, never left behind.
+      await started.catch(() => undefined);
+      run?.logs.dispose();
       logListeners.clear();
       exitListeners.clear();
       await cleanup();
@@ -238,7 +279,7 @@ export async function reconnectEgress(docker: Docker, setup: EgressSetup, since:
     await removeQuietly(() => sidecar.remove({ force: true }));
     await removeQuietly(() => docker.getNetwork(names.network).remove());
   };
-  return egressHandle(docker, { ...setup, ...(outside ? { outsideNetwork: outside[0] } : {}) }, { proxyAddress, outsideAddress: outside?.[1].IPAddress ?? '', logs, ready: Promise.resolve() }, cleanup);
+  return egressHandle(docker, { ...setup, ...(outside ? { outsideNetwork: outside[0] } : {}) }, proxyAddress, Promise.resolve({ proxyAddress, outsideAddress: outside?.[1].IPAddress ?? '', logs, ready: Promise.resolve() }), cleanup);
 }
 
 /**
@@ -389,7 +430,7 @@ export interface EgressCheckTargets {
  * resolves, and the proxy answers. Anything else stops the launch.
  */
 export async function checkEgress(docker: Docker, setup: { bottleContainer: string; image: string; egress: Pick<BottleEgress, 'proxyAddress' | 'proxyPort'>; targets: EgressCheckTargets; labels: Record<string, string> }): Promise<EgressCheck> {
-  const script = PROBE_SCRIPT.replace('__CONFIG__', JSON.stringify({ proxy: { host: setup.egress.proxyAddress, port: setup.egress.proxyPort }, timeoutMs: EGRESS_DEFAULTS.probeTimeoutMs, ...setup.targets }));
+  const script = PROBE_SCRIPT.replace('__CONFIG__', JSON.stringify({ proxy: { host: setup.egress.proxyAddress, port: setup.egress.proxyPort }, timeoutMs: EGRESS_DEFAULTS.probeTimeoutMs, proxyDeadlineMs: EGRESS_DEFAULTS.readyTimeoutMs, ...setup.targets }));
   const probe = await dockerStep(docker, 'creating the network self-check', () =>
     docker.createContainer({
       Image: setup.image,
@@ -400,11 +441,11 @@ export async function checkEgress(docker: Docker, setup: { bottleContainer: stri
   );
   try {
     await dockerStep(docker, 'running the network self-check', () => probe.start());
-    const waited = (await Promise.race([probe.wait(), new Promise((resolve) => setTimeout(() => resolve(undefined), 20_000))])) as { StatusCode: number } | undefined;
+    const waited = (await Promise.race([probe.wait(), new Promise((resolve) => setTimeout(() => resolve(undefined), EGRESS_DEFAULTS.readyTimeoutMs + 5_000))])) as { StatusCode: number } | undefined;
     const logs = (await probe.logs({ stdout: true, stderr: true })) as unknown as Buffer;
     const text = demuxed(logs);
     const lines = text.split('\n').filter((line) => line.trim() !== '');
-    if (!waited) return { ok: false, lines: [...lines, 'the self-check did not finish in 20 s'] };
+    if (!waited) return { ok: false, lines: [...lines, `the self-check did not finish in ${(EGRESS_DEFAULTS.readyTimeoutMs + 5_000) / 1000} s`] };
     return { ok: waited.StatusCode === 0, lines };
   } finally {
     await removeQuietly(() => probe.remove({ force: true }));
@@ -438,12 +479,16 @@ const lookup = new Promise((resolve) => { const r = new dns.Resolver({ timeout: 
   const closed = !result.startsWith('resolved');
   return [closed, 'DNS lookup of ' + c.probeName + ' ' + (closed ? 'fails (' + result + ')' : 'WORKS (' + result + ')')];
 });
-const proxy = new Promise((resolve) => {
+// The proxy may still be booting when the check starts (the two overlap): ask again until it
+// answers or the deadline passes.
+const deadline = Date.now() + c.proxyDeadlineMs;
+const askProxy = () => new Promise((resolve) => {
   const s = net.connect(c.proxy.port, c.proxy.host, () => s.write('CONNECT claude-bottle-self-check.invalid:443 HTTP/1.1\\r\\n\\r\\n'));
-  let text = ''; const t = setTimeout(() => { s.destroy(); resolve('no answer'); }, 3000);
+  let text = ''; const t = setTimeout(() => { s.destroy(); resolve('no answer'); }, Math.max(1, deadline - Date.now()));
   s.on('data', (d) => { text += d; if (text.includes('\\r\\n')) { clearTimeout(t); s.destroy(); resolve(text.split('\\r\\n')[0]); } });
   s.on('error', (e) => { clearTimeout(t); resolve(e.code || 'error'); });
-}).then((answer) => {
+}).then((answer) => (answer === 'ECONNREFUSED' && Date.now() < deadline ? new Promise((r) => setTimeout(r, 20)).then(askProxy) : answer));
+const proxy = askProxy().then((answer) => {
   const ok = /^HTTP\\/1\\.1 403/.test(answer);
   return [ok, 'egress proxy at ' + c.proxy.host + ':' + c.proxy.port + ' ' + (ok ? 'answers' : 'does not answer (' + answer + ')')];
 });

@@ -6,6 +6,7 @@ import type { SecretSource } from '../plan/plan';
 import { type BottleEgress, bottleNetworkSettings, checkEgress, type EgressCheck, egressNames, type EgressSetup, reconnectEgress, startEgress } from './bottleEgress';
 import { ensureEgressImage } from './egressImage';
 import { EgressLogFile } from './egressLogFile';
+import { parseCidr, toDotted } from './subnets';
 
 // The launcher's one call for a bottle with an allow-list: the sidecar image, the internal network
 // and the sidecar, the egress log kept in the state folder, and, once the bottle's container runs,
@@ -42,6 +43,8 @@ export interface OpenedEgress {
   sessionEnv: Record<string, string>;
   /** The API key the bottle sees (a placeholder), for seeding Claude's approval of it. */
   apiKeyInBottle?: string;
+  /** The sidecar's image, which also runs the self-check. */
+  image: string;
   dispose(): Promise<void>;
 }
 
@@ -63,7 +66,7 @@ export async function openBottleEgress(inputs: OpenEgressInputs): Promise<Opened
   const image = await ensureEgressImage(inputs.docker, { env, ...(inputs.onProgress ? { onProgress: inputs.onProgress } : {}), ...(inputs.signal ? { signal: inputs.signal } : {}) });
   const credential = findClaudeCredential(inputs.secrets);
   const egress = await startEgress(inputs.docker, { ...egressSetup(inputs, credential, env), image, ...(inputs.signal ? { signal: inputs.signal } : {}) });
-  return opened(egress, inputs.slug, credential, inputs.stateDir);
+  return opened(egress, inputs.slug, credential, inputs.stateDir, image);
 }
 
 /** What the sidecar is started with, from the plan's hosts, the user's credential and the settings. */
@@ -86,10 +89,10 @@ export async function reconnectBottleEgress(inputs: { docker: Docker; slug: stri
   const credential = findClaudeCredential(inputs.secrets);
   const sidecarImage = (await inputs.docker.getContainer(egressNames(inputs.slug).sidecar).inspect().catch(() => undefined))?.Config.Image ?? '';
   const egress = await reconnectEgress(inputs.docker, { ...egressSetup(inputs, credential, inputs.env ?? process.env), image: sidecarImage }, since);
-  return opened(egress, inputs.slug, credential, inputs.stateDir);
+  return opened(egress, inputs.slug, credential, inputs.stateDir, sidecarImage);
 }
 
-function opened(egress: BottleEgress, slug: string, credential: ReturnType<typeof findClaudeCredential>, stateDir: string): OpenedEgress {
+function opened(egress: BottleEgress, slug: string, credential: ReturnType<typeof findClaudeCredential>, stateDir: string, image: string): OpenedEgress {
   const log = new EgressLogFile(stateDir);
   const logging = egress.onLog((entry) => void log.append(entry));
   const settings = bottleNetworkSettings(egress);
@@ -102,6 +105,7 @@ function opened(egress: BottleEgress, slug: string, credential: ReturnType<typeo
     // Claude's process sees them whatever the container was started with.
     sessionEnv: { ...containerEnv, ...(credential && placeholder ? { [credentialVariable(credential.kind)]: placeholder } : {}) },
     ...(credential?.kind === 'api-key' && placeholder ? { apiKeyInBottle: placeholder } : {}),
+    image,
     dispose: async () => {
       logging.dispose();
       await egress.dispose();
@@ -109,20 +113,36 @@ function opened(egress: BottleEgress, slug: string, credential: ReturnType<typeo
   };
 }
 
-/** The self-check, once the bottle's container runs; a failure stops the launch (fail closed). */
+/**
+ * The self-check, once the bottle's container runs; a failure stops the launch (fail closed). It
+ * may start while the proxy still boots: it waits for the proxy to answer.
+ */
 export async function verifyBottleEgress(docker: Docker, opened: OpenedEgress, bottleContainer: string, labels: Record<string, string>): Promise<EgressCheck> {
-  const image = (await docker.getContainer(opened.egress.sidecarName).inspect()).Config.Image;
   const check = await checkEgress(docker, {
     bottleContainer,
-    image,
+    image: opened.image,
     egress: opened.egress,
     // Nothing here leaves the machine: DNS goes to the proxy's address (no server there) and the
     // direct target is the sidecar's own outside address.
-    targets: { probeName: 'claude-bottle-self-check.example', direct: { host: opened.egress.outsideAddress, port: opened.egress.proxyPort } },
+    targets: { probeName: 'claude-bottle-self-check.example', direct: { host: await outsideTarget(docker, opened.egress), port: opened.egress.proxyPort } },
     labels,
   });
   if (!check.ok) throw new BottleError('network-failed', `the bottle's network failed its self-check:\n${check.lines.join('\n')}`, 'the bottle was not started; nothing was allowed out');
   return check;
+}
+
+/**
+ * The address the direct-connection check tries: this machine's own on the outside network (its
+ * gateway). A bottle that could reach the host could reach every service listening on it.
+ */
+async function outsideTarget(docker: Docker, egress: BottleEgress): Promise<string> {
+  const info = (await docker.getNetwork(egress.outsideNetwork).inspect()) as { IPAM?: { Config?: { Gateway?: string; Subnet?: string }[] } };
+  const configs = (info.IPAM?.Config ?? []).filter((config) => config.Subnet && !config.Subnet.includes(':'));
+  // A network made with a subnet and no gateway has Docker's default one, its first address.
+  const subnet = configs[0]?.Subnet ? parseCidr(configs[0].Subnet) : undefined;
+  const gateway = configs.find((config) => config.Gateway)?.Gateway ?? (subnet ? toDotted(subnet.base + 1) : undefined);
+  if (!gateway) throw new BottleError('network-failed', `the ${egress.outsideNetwork} network has no IPv4 gateway to check the bottle's isolation against`);
+  return gateway;
 }
 
 /** Removes a bottle's sidecar and network by name (teardown from another process, prune). */

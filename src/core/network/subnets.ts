@@ -35,9 +35,26 @@ export async function createInternalNetwork(docker: Docker, name: string, labels
     const taken = [...(await dockerRanges(docker)), ...hostRoutes()];
     const choice = pickFree(pool, taken);
     if (choice === undefined) throw new Error(`no free /${SUBNET_POOL.prefix} left in ${formatCidr(pool)} (${SUBNET_POOL.env}): remove unused networks (claude-bottle ps) or name a larger pool`);
-    const chosen = { subnet: formatCidr({ base: choice, prefix: SUBNET_POOL.prefix }), gateway: toDotted(choice + 1), proxyAddress: toDotted(choice + 2) };
+    // The bottle's address comes from the upper half only: the proxy's fixed address stays free
+    // even when the bottle's container is created before the sidecar has started.
+    const chosen = {
+      subnet: formatCidr({ base: choice, prefix: SUBNET_POOL.prefix }),
+      gateway: toDotted(choice + 1),
+      proxyAddress: toDotted(choice + 2),
+      dynamicRange: formatCidr({ base: choice + 2 ** (32 - SUBNET_POOL.prefix) / 2, prefix: SUBNET_POOL.prefix + 1 }),
+    };
     try {
-      await docker.createNetwork({ Name: name, Driver: 'bridge', Internal: true, CheckDuplicate: true, Labels: labels, IPAM: { Config: [{ Subnet: chosen.subnet, Gateway: chosen.gateway }] } });
+      await docker.createNetwork({
+        Name: name,
+        Driver: 'bridge',
+        Internal: true,
+        CheckDuplicate: true,
+        Labels: labels,
+        // The host takes no address on the bridge: an internal network still gives its containers a
+        // default route to the host, whose own services (on any of its addresses) would answer.
+        // Without the address there is nothing to route to; the proxy is reached on the link itself.
+        Options: { 'com.docker.network.bridge.inhibit_ipv4': 'true' },
+        IPAM: { Config: [{ Subnet: chosen.subnet, Gateway: chosen.gateway, IPRange: chosen.dynamicRange }] } });
       return chosen;
     } catch (error) {
       lastError = error;
@@ -130,6 +147,6 @@ function formatCidr(cidr: Cidr): string {
   return `${toDotted(cidr.base)}/${cidr.prefix}`;
 }
 
-function toDotted(value: number): string {
+export function toDotted(value: number): string {
   return [24, 16, 8, 0].map((shift) => (value >>> shift) & 0xff).join('.');
 }

@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type Docker from 'dockerode';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type BottleEgress, bottleNetworkSettings, checkEgress, egressNames, startEgress } from '../../../src/core/network/bottleEgress';
@@ -161,6 +163,28 @@ describe('a bottle with an allow-list', () => {
     expect(lookupThere.output).not.toMatch(new RegExp(`Address.*${internet.address.replaceAll('.', '\\.')}`));
   });
 
+  it("cannot reach this machine's own services, on any of its addresses the bottle could route to", async () => {
+    // A service on all of the host's addresses, as a developer's database or dev server often is.
+    const server = http.createServer((_request, response) => response.end('host service'));
+    await new Promise<void>((resolve) => server.listen(0, '0.0.0.0', resolve));
+    disposables.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const port = (server.address() as AddressInfo).port;
+    const bottle = await bottleBehindProxy([]);
+    const gatewayOf = async (network: string): Promise<string> => ((await docker.getNetwork(network).inspect()) as { IPAM: { Config: { Gateway: string }[] } }).IPAM.Config[0]!.Gateway;
+    const targets = [await gatewayOf('bridge'), await gatewayOf(internet.network), await gatewayOf(bottle.egress.networkName)];
+    for (const address of targets) {
+      const reached = await bottle.sh(`timeout 3 wget -qO- -Y off http://${address}:${port}/`);
+      expect(reached.output, address).not.toContain('host service');
+      expect(reached.exitCode, address).not.toBe(0);
+    }
+    // The same service is there for a container that is allowed out (the check above can fail).
+    const outside = await docker.createContainer({ Image: testImage, Entrypoint: ['sh', '-c'], Cmd: [`timeout 3 wget -qO- http://${targets[0]}:${port}/`], Labels: TEST_LABELS, HostConfig: { NetworkMode: 'bridge' } });
+    disposables.push(async () => void (await outside.remove({ force: true }).catch(() => undefined)));
+    await outside.start();
+    await outside.wait();
+    expect(((await outside.logs({ stdout: true, stderr: true })) as unknown as Buffer).toString()).toContain('host service');
+  });
+
   it('passes the self-check run in its own network namespace', async () => {
     const bottle = await bottleBehindProxy(['allowed.test']);
     const check = await checkEgress(docker, {
@@ -209,8 +233,10 @@ describe('a bottle with an allow-list', () => {
 
   it('fails closed when the sidecar cannot start', async () => {
     const slug = uniqueName('broken').replace(/[^a-z0-9-]/g, '');
-    const attempt = startEgress(docker, { slug, labels: { ...TEST_LABELS, 'claude-bottle.slug': slug }, allow: [], image: 'claude-bottle-no-such-image:0', outsideNetwork: internet.network });
-    await expect(attempt).rejects.toMatchObject({ kind: 'network-failed' });
+    // It returns once the network exists (the bottle's container is created meanwhile); the sidecar's failure is in `ready`.
+    const egress = await startEgress(docker, { slug, labels: { ...TEST_LABELS, 'claude-bottle.slug': slug }, allow: [], image: 'claude-bottle-no-such-image:0', outsideNetwork: internet.network });
+    await expect(egress.ready).rejects.toMatchObject({ kind: 'network-failed', message: expect.stringContaining('No such image') });
+    await egress.dispose();
     await expect(docker.getNetwork(egressNames(slug).network).inspect()).rejects.toThrow();
   });
 });
