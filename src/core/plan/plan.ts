@@ -1,5 +1,7 @@
+import { dirname } from 'node:path';
 import { LABELS } from '../labels';
 import { BottleError } from '../errors';
+import { channelFolders, IN_BOTTLE } from '../channel/layout';
 import type { ProjectMode } from '../manifest/schema';
 import type { ImageSource, LoadedManifest, NetworkPolicy, ResolvedAgent, ResolvedResources } from '../manifest/types';
 import { type CredentialKind, findClaudeCredential } from '../claude/credentials';
@@ -15,7 +17,7 @@ export interface LaunchOptions {
   remoteControl?: boolean;
 }
 
-export type MountOrigin = 'project' | 'manifest' | 'claude-storage' | `capability:${string}`;
+export type MountOrigin = 'project' | 'manifest' | 'claude-storage' | 'control-channel' | `capability:${string}`;
 
 export interface PlannedMount {
   source: string;
@@ -77,6 +79,8 @@ export interface BottlePlan {
   labels: Record<string, string>;
   claude: { args: string[]; remoteControl: boolean; configDir: string };
   grantedCapabilities: string[];
+  /** What the agent may ask for while it runs (`bottle-request`), and what each would add. */
+  requestable: RequestablePlan[];
   /**
    * How Claude reaches its API. Behind an allow-list: through the egress proxy, which holds the
    * user's credential (named here by kind, source and last 4 characters only).
@@ -87,6 +91,15 @@ export interface BottlePlan {
   warnings: string[];
   /** A resume: what differs from the plan the user last confirmed (empty when nothing does). */
   changes: string[];
+}
+
+export interface RequestablePlan {
+  name: string;
+  description: string;
+  mounts: { source: string; target: string; readonly: boolean }[];
+  secrets: string[];
+  /** Hosts it adds to the allow-list; 'open' when it opens the network. */
+  hosts: string[] | 'open';
 }
 
 export type ClaudeApiAccess =
@@ -200,6 +213,21 @@ export function preparePlan(inputs: PlanInputs): BottlePlan {
     if (capability.network) network = widenNetwork(network, capability.network);
   }
   mounts.push({ source: inputs.claudeStorage, target: CLAUDE_CONFIG_DIR_IN_BOTTLE, readonly: false, origin: 'claude-storage' });
+  // The control channel (docs/control-channel.md): the bottle's requests and Claude's hooks out,
+  // the app's answers and the helpers in, read-only.
+  const channel = channelFolders(dirname(inputs.claudeStorage));
+  mounts.push({ source: channel.channel, target: IN_BOTTLE.channel, readonly: false, origin: 'control-channel' });
+  mounts.push({ source: channel.answers, target: IN_BOTTLE.answers, readonly: true, origin: 'control-channel' });
+  mounts.push({ source: channel.bin, target: IN_BOTTLE.bin, readonly: true, origin: 'control-channel' });
+  const requestable = Object.values(agent.capabilities)
+    .filter((capability) => !granted.includes(capability.name))
+    .map((capability) => ({
+      name: capability.name,
+      description: capability.description,
+      mounts: capability.mounts.map(({ source, target, readonly }) => ({ source, target, readonly })),
+      secrets: [...capability.secrets],
+      hosts: capability.network?.mode === 'open' ? ('open' as const) : capability.network?.mode === 'allow' ? [...capability.network.hosts] : [],
+    }));
 
   const claudeApi = claudeApiAccess(network, inputs.secrets);
   if (claudeApi.via === 'proxy') {
@@ -257,11 +285,12 @@ export function preparePlan(inputs: PlanInputs): BottlePlan {
       [LABELS.home]: inputs.stateRoot,
     },
     claude: {
-      args: claudeCommand(agent.claudeArgs, remoteControl, continueConversation),
+      args: claudeCommand(agent.claudeArgs, remoteControl, continueConversation, requestable),
       remoteControl,
       configDir: CLAUDE_CONFIG_DIR_IN_BOTTLE,
     },
     grantedCapabilities: granted,
+    requestable,
     claudeApi,
     dangerous: agent.dangerous,
     warnings,
@@ -269,14 +298,28 @@ export function preparePlan(inputs: PlanInputs): BottlePlan {
   };
 }
 
-export function claudeCommand(agentArgs: string[], remoteControl: boolean, continueConversation: boolean): string[] {
+export function claudeCommand(agentArgs: string[], remoteControl: boolean, continueConversation: boolean, requestable: readonly RequestablePlan[] = []): string[] {
   return [
     'claude',
     '--dangerously-skip-permissions',
     ...(remoteControl ? ['--remote-control'] : []),
     ...(continueConversation ? ['--continue'] : []),
+    ...(requestable.length > 0 ? ['--append-system-prompt', capabilityPrompt(requestable)] : []),
     ...agentArgs,
   ];
+}
+
+export const CAPABILITY_PROMPT_START = 'You run in a sandbox';
+
+/** Tells Claude the helper exists and what it may ask for (docs/control-channel.md). */
+export function capabilityPrompt(requestable: readonly RequestablePlan[]): string {
+  const lines = requestable.map((capability) => `- ${capability.name}: ${capability.description.replace(/\s+/g, ' ').slice(0, 300)}`);
+  return [
+    `${CAPABILITY_PROMPT_START} (a Claude Bottle) with limited access. When the task needs more, ask the user for one of these capabilities by running`,
+    '`bottle-request <capability> "<why you need it>"` (in /claude-bottle/bin). It waits for the answer: exit 0 means granted, and the sandbox then',
+    'restarts with it and this conversation continues; non-zero means denied or no answer, so carry on without it. Requestable:',
+    ...lines,
+  ].join('\n');
 }
 
 const CLAUDE_CREDENTIAL_VARIABLES = new Set(['ANTHROPIC_API_KEY', 'CLAUDE_CODE_OAUTH_TOKEN']);

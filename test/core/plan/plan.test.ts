@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LoadedManifest, ResolvedAgent } from '../../../src/core/manifest/types';
-import { CLAUDE_CONFIG_DIR_IN_BOTTLE, environmentSecrets, preparePlan, type PlanInputs } from '../../../src/core/plan/plan';
+import { capabilityPrompt, CLAUDE_CONFIG_DIR_IN_BOTTLE, environmentSecrets, preparePlan, type PlanInputs } from '../../../src/core/plan/plan';
 import { describePreflight, renderPreflight } from '../../../src/core/plan/preflight';
 import { PreflightRowSchema } from '../../../src/shared/contract';
 import { makeSlug } from '../../../src/core/plan/slug';
@@ -53,18 +53,29 @@ describe('the plan', () => {
     expect(plan.mounts).toEqual([
       { source: '/p', target: '/workspace', readonly: false, origin: 'project' },
       { source: '/state/state/reviewer-20261130T000000-abcd/claude', target: CLAUDE_CONFIG_DIR_IN_BOTTLE, readonly: false, origin: 'claude-storage' },
+      { source: '/state/state/reviewer-20261130T000000-abcd/channel', target: '/claude-bottle/channel', readonly: false, origin: 'control-channel' },
+      { source: '/state/state/reviewer-20261130T000000-abcd/answers', target: '/claude-bottle/answers', readonly: true, origin: 'control-channel' },
+      { source: '/state/state/reviewer-20261130T000000-abcd/bin', target: '/claude-bottle/bin', readonly: true, origin: 'control-channel' },
     ]);
     expect(plan.secrets).toEqual([{ name: 'API_TOKEN', available: true, from: 'environment', origin: 'agent' }]);
     expect(plan.labels).toMatchObject({ 'claude-bottle.slug': plan.slug, 'claude-bottle.agent': 'reviewer', 'claude-bottle.project': '/p' });
-    expect(plan.claude.args).toEqual(['claude', '--dangerously-skip-permissions', '--model', 'opus']);
+    // The agent can ask for "push": Claude is told how, after the app's own flags.
+    expect(plan.claude.args).toEqual(['claude', '--dangerously-skip-permissions', '--append-system-prompt', capabilityPrompt(plan.requestable), '--model', 'opus']);
+    expect(plan.claude.args[3]).toContain('- push: push branches');
+    expect(plan.requestable).toEqual([{ name: 'push', description: 'push branches', mounts: [{ source: '/home/u/.ssh', target: '/home/agent/.ssh', readonly: true }], secrets: ['GITHUB_TOKEN'], hosts: 'open' }]);
     expect(JSON.stringify(plan)).not.toContain('value-never-shown');
+    const preflight = renderPreflight(plan);
+    expect(preflight).toMatch(/push — push branches/);
+    expect(preflight).toMatch(/adds mount ro {2}\/home\/u\/\.ssh → \/home\/agent\/\.ssh/);
+    expect(preflight).toMatch(/adds secrets GITHUB_TOKEN/);
+    expect(preflight).toMatch(/<how to ask for the capabilities below>/);
   });
 
   it('copy-project replaces the project mount and remote control and --continue reach the command', () => {
     const plan = preparePlan(inputs(agent(), { options: { copyProject: true, remoteControl: true }, resume: { continueConversation: true } }));
     expect(plan.project).toBe('copy');
     expect(plan.mounts.some((mount) => mount.origin === 'project')).toBe(false);
-    expect(plan.claude.args).toEqual(['claude', '--dangerously-skip-permissions', '--remote-control', '--continue', '--model', 'opus']);
+    expect(plan.claude.args).toEqual(['claude', '--dangerously-skip-permissions', '--remote-control', '--continue', '--append-system-prompt', capabilityPrompt(plan.requestable), '--model', 'opus']);
   });
 
   it('a granted capability adds its mounts, secrets and network', () => {
@@ -130,7 +141,7 @@ describe('the plan', () => {
     expect(text).toMatch(/MISSING_ONE\s+MISSING/);
     expect(text).toContain('the Docker socket may be reachable');
     expect(text).toContain('! DANGEROUS mount /var/run/docker.sock');
-    expect(text).toContain("claude --dangerously-skip-permissions --model opus");
+    expect(text).toContain("claude --dangerously-skip-permissions --append-system-prompt <how to ask for the capabilities below> --model opus");
     expect(renderPreflight(preparePlan(inputs(dangerous)), { color: true })).toContain('\x1b[1;31m');
   });
 });
