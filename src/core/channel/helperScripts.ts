@@ -112,6 +112,7 @@ export interface RequestableCapability {
  */
 export async function writeHelpers(binDir: string, capabilities: readonly RequestableCapability[]): Promise<void> {
   await fs.mkdir(binDir, { recursive: true, mode: 0o755 });
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   const oneLine = (text: string): string => text.replace(/[\u0000-\u001f\u007f]+/g, ' ').slice(0, 500);
   const list = capabilities.map((capability) => `${oneLine(capability.name)}\t${oneLine(capability.description)}\n`).join('');
   for (const [name, content, mode] of [
