@@ -23,6 +23,8 @@ export const ConfirmedPlanSchema = z.object({
   limits: z.object({ memory: z.number(), cpus: z.number(), pids: z.number().int() }).optional(),
   claudeArgs: z.array(z.string().max(100_000)).max(10_000),
   grantedCapabilities: z.array(z.string().max(1000)).max(1000),
+  /** Parts of the user's Claude folder copied in ("claude": { "inherit" }); absent in older records. */
+  claudeInherit: z.array(z.string().max(100)).max(100).optional(),
   dangerous: z.boolean(),
 });
 export type ConfirmedPlan = z.infer<typeof ConfirmedPlanSchema>;
@@ -44,6 +46,7 @@ export function confirmedPlanOf(plan: BottlePlan): ConfirmedPlan {
     // `--continue` is the resume's own, not the user's choice.
     claudeArgs: plan.claude.args.filter((arg) => arg !== '--continue'),
     grantedCapabilities: [...plan.grantedCapabilities],
+    ...(plan.claudeSetup ? { claudeInherit: [...plan.claudeSetup.items] } : {}),
     dangerous: plan.dangerous,
   };
 }
@@ -70,6 +73,8 @@ export function describeChanges(before: ConfirmedPlan, now: ConfirmedPlan): stri
   scalar('limits', before.resources, now.resources);
   if (before.claudeArgs.join('\u0000') !== now.claudeArgs.join('\u0000')) changes.push(`Claude's arguments: ${shown(before.claudeArgs.join(' '))} → ${shown(now.claudeArgs.join(' '))}`);
   list('granted capability', before.grantedCapabilities, now.grantedCapabilities);
+  // A manifest the bottle can edit must not quietly take more of the user's Claude folder.
+  list('inherited from your Claude folder', before.claudeInherit ?? [], now.claudeInherit ?? []);
   scalar('dangerous', before.dangerous, now.dangerous);
   return changes;
 }

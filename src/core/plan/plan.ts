@@ -3,6 +3,8 @@ import { BottleError } from '../errors';
 import type { ProjectMode } from '../manifest/schema';
 import type { ImageSource, LoadedManifest, NetworkPolicy, ResolvedAgent, ResolvedResources } from '../manifest/types';
 import { type CredentialKind, findClaudeCredential } from '../claude/credentials';
+import { type ClaudeSetupSurvey, surveyClaudeSetup, userClaudeFolder } from '../claude/inherit';
+import type { ClaudeInheritItem } from '../manifest/schema';
 import type { ResolvedUser } from '../docker/imageUser';
 import { containerNameFor } from './slug';
 
@@ -78,6 +80,11 @@ export interface BottlePlan {
   claude: { args: string[]; remoteControl: boolean; configDir: string };
   grantedCapabilities: string[];
   /**
+   * Parts of the user's own Claude folder copied into the bottle's storage at launch, and what each
+   * holds now (docs/manifest.md); absent when the agent inherits nothing.
+   */
+  claudeSetup?: ClaudeSetupSurvey & { items: ClaudeInheritItem[] };
+  /**
    * How Claude reaches its API. Behind an allow-list: through the egress proxy, which holds the
    * user's credential (named here by kind, source and last 4 characters only).
    */
@@ -125,6 +132,8 @@ export interface PlanInputs {
   secrets: SecretSource;
   grantedCapabilities?: string[];
   resume?: { continueConversation: boolean };
+  /** The user's own Claude folder, for "claude": { "inherit" }; default $CLAUDE_CONFIG_DIR or ~/.claude. */
+  userClaudeFolder?: string;
 }
 
 export function findAgent(loaded: LoadedManifest, agentName: string): ResolvedAgent {
@@ -153,7 +162,10 @@ export function rootWarning(user: string | undefined): string {
   return `the bottle runs as root ("user": ${JSON.stringify(user ?? '')}), allowed by "dangerous": true`;
 }
 
-/** Builds the plan. Pure: reads nothing from Docker and starts nothing. */
+/**
+ * Builds the plan. Reads nothing from Docker and starts nothing; the only files it looks at are the
+ * parts of the user's Claude folder the agent inherits (listed, not opened).
+ */
 export function preparePlan(inputs: PlanInputs): BottlePlan {
   const { loaded, slug, options } = inputs;
   const agent = findAgent(loaded, inputs.agentName);
@@ -220,6 +232,8 @@ export function preparePlan(inputs: PlanInputs): BottlePlan {
   if (agent.user !== undefined && isRootUser(agent.user)) warnings.push(rootWarning(agent.user));
   if (agent.dangerous) warnings.push('this agent is marked "dangerous": true');
 
+  const claudeSetup = agent.claudeInherit ? { ...surveyClaudeSetup(inputs.userClaudeFolder ?? userClaudeFolder(), agent.claudeInherit), items: [...agent.claudeInherit] } : undefined;
+
   const remoteControl = options.remoteControl ?? agent.remoteControl;
   const continueConversation = inputs.resume?.continueConversation ?? false;
   return {
@@ -262,6 +276,7 @@ export function preparePlan(inputs: PlanInputs): BottlePlan {
       configDir: CLAUDE_CONFIG_DIR_IN_BOTTLE,
     },
     grantedCapabilities: granted,
+    ...(claudeSetup ? { claudeSetup } : {}),
     claudeApi,
     dangerous: agent.dangerous,
     warnings,
