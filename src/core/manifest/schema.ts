@@ -109,8 +109,13 @@ export const CLAUDE_INHERIT_ITEMS = ['CLAUDE.md', 'settings.json', 'agents', 'co
 
 const claudeInheritSchema = z
   .array(z.enum(CLAUDE_INHERIT_ITEMS, { error: (issue) => `expected one of ${CLAUDE_INHERIT_ITEMS.map((item) => JSON.stringify(item)).join(', ')}, got ${typeof issue.input === 'string' ? JSON.stringify(issue.input.slice(0, 100)) : 'something else'}` }))
-  .max(CLAUDE_INHERIT_ITEMS.length)
   .superRefine((items, ctx) => {
+    // Checked here, not with .max(): zod would also apply that to a string given instead of a list.
+    if (!Array.isArray(items)) return;
+    if (items.length > CLAUDE_INHERIT_ITEMS.length) {
+      ctx.addIssue({ code: 'custom', message: `expected a list of at most ${CLAUDE_INHERIT_ITEMS.length} entries, each part once` });
+      return;
+    }
     const seen = new Set<string>();
     items.forEach((item, index) => {
       if (seen.has(item)) ctx.addIssue({ code: 'custom', path: [index], message: `expected each part once; "${item}" is listed twice` });
