@@ -28,6 +28,14 @@ export const INHERIT_LIMITS = {
 } as const;
 
 const FOLDER_ITEMS = new Set<ClaudeInheritItem>(['agents', 'commands', 'skills']);
+/** Entries of any kind looked at in the folders: a folder of a million links is refused, not listed. */
+const MAX_ENTRIES = INHERIT_LIMITS.maxFiles * 4;
+
+interface Totals {
+  files: number;
+  bytes: number;
+  entries: number;
+}
 
 /** The user's own Claude folder: $CLAUDE_CONFIG_DIR, else ~/.claude (as Claude Code finds it). */
 export function userClaudeFolder(env: NodeJS.ProcessEnv = process.env, home: string = os.homedir()): string {
@@ -57,7 +65,7 @@ export interface ClaudeSetupSurvey {
  */
 export function surveyClaudeSetup(from: string, items: readonly ClaudeInheritItem[]): ClaudeSetupSurvey {
   const root = realFolder(from);
-  const totals = { files: 0, bytes: 0 };
+  const totals: Totals = { files: 0, bytes: 0, entries: 0 };
   const parts = items.map((item): FoundPart => {
     if (root === undefined) return { item, state: 'missing' };
     const full = path.join(root, item);
@@ -77,16 +85,24 @@ export function surveyClaudeSetup(from: string, items: readonly ClaudeInheritIte
   return { from, parts };
 }
 
-function surveyFolder(root: string, dir: string, depth: number, found: { item: ClaudeInheritItem; files: number; bytes: number; skipped: SkippedPart[] }, totals: { files: number; bytes: number }): void {
+function surveyFolder(root: string, dir: string, depth: number, found: { item: ClaudeInheritItem; files: number; bytes: number; skipped: SkippedPart[] }, totals: Totals): void {
   const relative = (full: string): string => path.relative(root, full);
   if (depth >= INHERIT_LIMITS.maxDepth) {
     found.skipped.push({ path: relative(dir), why: `is deeper than ${INHERIT_LIMITS.maxDepth} folders` });
     return;
   }
   // An opened folder read entry by entry: a folder of a million names stops at the cap.
-  const folder = fsSync.opendirSync(dir);
+  let folder: fsSync.Dir;
+  try {
+    folder = fsSync.opendirSync(dir);
+  } catch (error) {
+    found.skipped.push({ path: relative(dir), why: `cannot be listed (${(error as NodeJS.ErrnoException).code ?? 'error'})` });
+    return;
+  }
   try {
     for (let entry = folder.readSync(); entry; entry = folder.readSync()) {
+      totals.entries += 1;
+      if (totals.entries > MAX_ENTRIES) throw overCap(found.item, `more than ${MAX_ENTRIES} entries (files, folders, links)`);
       const full = path.join(dir, entry.name);
       const stats = fsSync.lstatSync(full, { throwIfNoEntry: false });
       if (!stats) continue;
@@ -108,7 +124,7 @@ function surveyFolder(root: string, dir: string, depth: number, found: { item: C
   }
 }
 
-function addToTotals(totals: { files: number; bytes: number }, files: number, bytes: number, item: ClaudeInheritItem): void {
+function addToTotals(totals: Pick<Totals, 'files' | 'bytes'>, files: number, bytes: number, item: ClaudeInheritItem): void {
   totals.files += files;
   totals.bytes += bytes;
   if (totals.files > INHERIT_LIMITS.maxFiles) throw overCap(item, `more than ${INHERIT_LIMITS.maxFiles} files`);
@@ -184,7 +200,7 @@ export async function inheritClaudeSetup(options: InheritOptions): Promise<Inher
 }
 
 async function inheritFolder(source: string, item: ClaudeInheritItem, options: InheritOptions, report: InheritReport, totals: { files: number; bytes: number }): Promise<void> {
-  const walk = await walkNoFollow(source, { maxDepth: INHERIT_LIMITS.maxDepth, maxEntries: INHERIT_LIMITS.maxFiles * 4 });
+  const walk = await walkNoFollow(source, { maxDepth: INHERIT_LIMITS.maxDepth, maxEntries: MAX_ENTRIES });
   for (const skipped of walk.skipped) report.skipped.push({ path: path.join(item, path.relative(source, skipped.path)), why: skipped.why });
   await ensureFolder(path.join(options.to, item), options.owner);
   for (const entry of walk.entries) {

@@ -180,6 +180,13 @@ describe("inheriting the user's own Claude setup", () => {
     expect(listAll(to)).toEqual(before);
   });
 
+  it('refuses a folder of more links than it would list, without listing them all', () => {
+    const from = tempDir();
+    fs.mkdirSync(path.join(from, 'commands'));
+    for (let index = 0; index <= INHERIT_LIMITS.maxFiles * 4; index += 1) fs.symlinkSync('/etc/passwd', path.join(from, 'commands', `l${index}`));
+    expect(() => surveyClaudeSetup(from, ['commands'])).toThrow(/more than 8000 entries/);
+  });
+
   it('surveys without opening anything: counts, missing parts and what will be skipped', () => {
     const from = userFolder();
     const survey = surveyClaudeSetup(from, ['CLAUDE.md', 'agents', 'skills', 'settings.json']);
