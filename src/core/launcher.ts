@@ -18,6 +18,7 @@ import { type ClaudeSession, startClaudeSession } from './session/claudeSession'
 import type { BottleRecord, PreservedReason } from './state/bottleRecord';
 import { hasConversation, snapshotTranscript } from './state/transcripts';
 import { seedClaudeStorage } from './claude/seedStorage';
+import { inheritClaudeSetup } from './claude/inherit';
 import { checkClaudeStorageAccess, shareClaudeStorage } from './state/claudeStorage';
 import { claimAttachment, releaseAttachment } from './state/attachClaim';
 import { imageHasClaudeShell, NO_SHELL_WARNING } from './docker/imagePasswd';
@@ -269,6 +270,7 @@ export async function launchPrepared(ctx: CoreContext, prepared: PreparedBottle,
       ...(egress?.apiKeyInBottle ? { apiKeyInBottle: egress.apiKeyInBottle } : {}),
       ...(process.getuid?.() === 0 ? { owner: ids } : {}),
     });
+    if (plan.claudeSetup) await inheritClaudeSetup({ from: plan.claudeSetup.from, to: ctx.store.claudeDir(plan.slug), items: plan.claudeSetup.items, ...(process.getuid?.() === 0 ? { owner: ids } : {}) });
 
     checkAborted(hooks.signal);
     progress({ stage: 'starting', message: `starting ${plan.containerName}` });

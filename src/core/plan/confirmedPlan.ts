@@ -36,6 +36,8 @@ export const ConfirmedPlanSchema = z.object({
     )
     .max(1000)
     .optional(),
+  /** Parts of the user's Claude folder copied in ("claude": { "inherit" }); absent in older records. */
+  claudeInherit: z.array(z.string().max(100)).max(100).optional(),
   dangerous: z.boolean(),
 });
 export type ConfirmedPlan = z.infer<typeof ConfirmedPlanSchema>;
@@ -59,6 +61,7 @@ export function confirmedPlanOf(plan: BottlePlan): ConfirmedPlan {
     claudeArgs: withoutAppArgs(plan.claude.args),
     grantedCapabilities: [...plan.grantedCapabilities],
     requestable: plan.requestable.map((capability) => ({ ...capability, mounts: capability.mounts.map((mount) => ({ ...mount })), secrets: [...capability.secrets], hosts: capability.hosts === 'open' ? 'open' : [...capability.hosts] })),
+    ...(plan.claudeSetup ? { claudeInherit: [...plan.claudeSetup.items] } : {}),
     dangerous: plan.dangerous,
   };
 }
@@ -98,6 +101,8 @@ export function describeChanges(before: ConfirmedPlan, now: ConfirmedPlan): stri
   scalar('limits', before.resources, now.resources);
   if (before.claudeArgs.join('\u0000') !== now.claudeArgs.join('\u0000')) changes.push(`Claude's arguments: ${shown(before.claudeArgs.join(' '))} → ${shown(now.claudeArgs.join(' '))}`);
   list('granted capability', before.grantedCapabilities, now.grantedCapabilities);
+  // A manifest the bottle can edit must not quietly take more of the user's Claude folder.
+  list('inherited from your Claude folder', before.claudeInherit ?? [], now.claudeInherit ?? []);
   scalar('dangerous', before.dangerous, now.dangerous);
   return changes;
 }

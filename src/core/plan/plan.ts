@@ -5,6 +5,8 @@ import { channelFolders, IN_BOTTLE } from '../channel/layout';
 import type { ProjectMode } from '../manifest/schema';
 import type { ImageSource, LoadedManifest, NetworkPolicy, ResolvedAgent, ResolvedResources } from '../manifest/types';
 import { type CredentialKind, findClaudeCredential } from '../claude/credentials';
+import { type ClaudeSetupSurvey, surveyClaudeSetup, userClaudeFolder } from '../claude/inherit';
+import type { ClaudeInheritItem } from '../manifest/schema';
 import type { ResolvedUser } from '../docker/imageUser';
 import { containerNameFor } from './slug';
 
@@ -82,6 +84,11 @@ export interface BottlePlan {
   /** What the agent may ask for while it runs (`bottle-request`), and what each would add. */
   requestable: RequestablePlan[];
   /**
+   * Parts of the user's own Claude folder copied into the bottle's storage at launch, and what each
+   * holds now (docs/manifest.md); absent when the agent inherits nothing.
+   */
+  claudeSetup?: ClaudeSetupSurvey & { items: ClaudeInheritItem[] };
+  /**
    * How Claude reaches its API. Behind an allow-list: through the egress proxy, which holds the
    * user's credential (named here by kind, source and last 4 characters only).
    */
@@ -138,6 +145,8 @@ export interface PlanInputs {
   secrets: SecretSource;
   grantedCapabilities?: string[];
   resume?: { continueConversation: boolean };
+  /** The user's own Claude folder, for "claude": { "inherit" }; default $CLAUDE_CONFIG_DIR or ~/.claude. */
+  userClaudeFolder?: string;
 }
 
 export function findAgent(loaded: LoadedManifest, agentName: string): ResolvedAgent {
@@ -166,7 +175,10 @@ export function rootWarning(user: string | undefined): string {
   return `the bottle runs as root ("user": ${JSON.stringify(user ?? '')}), allowed by "dangerous": true`;
 }
 
-/** Builds the plan. Pure: reads nothing from Docker and starts nothing. */
+/**
+ * Builds the plan. Reads nothing from Docker and starts nothing; the only files it looks at are the
+ * parts of the user's Claude folder the agent inherits (listed, not opened).
+ */
 export function preparePlan(inputs: PlanInputs): BottlePlan {
   const { loaded, slug, options } = inputs;
   const agent = findAgent(loaded, inputs.agentName);
@@ -248,6 +260,8 @@ export function preparePlan(inputs: PlanInputs): BottlePlan {
   if (agent.user !== undefined && isRootUser(agent.user)) warnings.push(rootWarning(agent.user));
   if (agent.dangerous) warnings.push('this agent is marked "dangerous": true');
 
+  const claudeSetup = agent.claudeInherit ? { ...surveyClaudeSetup(inputs.userClaudeFolder ?? userClaudeFolder(), agent.claudeInherit), items: [...agent.claudeInherit] } : undefined;
+
   const remoteControl = options.remoteControl ?? agent.remoteControl;
   const continueConversation = inputs.resume?.continueConversation ?? false;
   return {
@@ -291,6 +305,7 @@ export function preparePlan(inputs: PlanInputs): BottlePlan {
     },
     grantedCapabilities: granted,
     requestable,
+    ...(claudeSetup ? { claudeSetup } : {}),
     claudeApi,
     dangerous: agent.dangerous,
     warnings,

@@ -2,6 +2,7 @@ import { homedir } from 'node:os';
 import { showUntrusted as u } from '../text/untrusted';
 import { type BottlePlan, CAPABILITY_PROMPT_START, isRootUser, type PlannedMount, type RequestablePlan } from './plan';
 import { IN_BOTTLE } from '../channel/layout';
+import type { ClaudeSetupSurvey, FoundPart } from '../claude/inherit';
 
 // One renderer turns a plan into what a person reviews. The window draws the same rows as the
 // CLI prints, so the two can never disagree about what a bottle gets. Every value that came from
@@ -43,6 +44,7 @@ export function describePreflight(plan: BottlePlan): Preflight {
     { label: 'limits', lines: [line(`memory ${formatBytes(plan.resources.memory)} · ${plan.resources.cpus} CPU${plan.resources.cpus === 1 ? '' : 's'} · ${plan.resources.pids} processes`)] },
     { label: 'hardening', lines: hardeningLines(plan) },
     { label: 'claude', lines: [line(plan.claude.args.map((arg) => (arg.startsWith(CAPABILITY_PROMPT_START) ? '<how to ask for the capabilities below>' : u(shellQuote(arg)))).join(' ')), line("Claude's permission prompts are off; you accept this by confirming", 'warn')] },
+    ...(plan.claudeSetup ? [{ label: 'Claude setup', lines: claudeSetupLines(plan.claudeSetup) }] : []),
   ];
   if (plan.grantedCapabilities.length > 0) {
     rows.push({ label: 'granted', lines: plan.grantedCapabilities.map((name) => line(u(name), 'warn')) });
@@ -210,6 +212,27 @@ function claudeApiLines(plan: BottlePlan): PreflightLine[] {
   if (!credential) return [line('through the proxy, with no credential: none was found', 'danger')];
   const kind = credential.kind === 'api-key' ? 'API key' : 'subscription token';
   return [line(`through the proxy with your ${kind} …${credential.last4} (${credential.from})`, 'good'), line('the bottle holds only a placeholder; the proxy puts the real one in', 'muted')];
+}
+
+/** Skipped files shown by name, the rest counted: the row stays short for a folder full of links. */
+const MAX_SKIPPED_SHOWN = 10;
+
+/** "from your Claude folder ~/.claude: CLAUDE.md, agents/ (3 files)", then what is missing or skipped. */
+function claudeSetupLines(setup: ClaudeSetupSurvey): PreflightLine[] {
+  const name = (part: FoundPart): string => (part.item.includes('.') ? part.item : `${part.item}/`);
+  const found = setup.parts.flatMap((part) => (part.state !== 'found' ? [] : part.item.includes('.') ? [name(part)] : [`${name(part)} (${part.files} file${part.files === 1 ? '' : 's'})`]));
+  const lines = [line(`from your Claude folder ${u(tildify(setup.from))}: ${found.length > 0 ? found.join(', ') : 'nothing'}`, found.length > 0 ? 'normal' : 'muted')];
+  const missing = setup.parts.filter((part) => part.state === 'missing').map(name);
+  if (missing.length > 0) lines.push(line(`missing there, not copied: ${missing.join(', ')}`, 'muted'));
+  for (const part of setup.parts) if (part.state === 'unusable') lines.push(line(`${name(part)} ${u(part.why)}: not copied`, 'warn'));
+  const skipped = setup.parts.flatMap((part) => (part.state === 'found' ? part.skipped : []));
+  for (const entry of skipped.slice(0, MAX_SKIPPED_SHOWN)) lines.push(line(`skipped ${u(entry.path)}: ${u(entry.why)}`, 'warn'));
+  if (skipped.length > MAX_SKIPPED_SHOWN) lines.push(line(`and ${skipped.length - MAX_SKIPPED_SHOWN} more skipped`, 'warn'));
+  if (setup.parts.some((part) => part.item === 'settings.json' && part.state === 'found')) {
+    lines.push(line("settings.json is merged without credentials, login helpers and anything that would undo the app's hooks or settings", 'muted'));
+  }
+  lines.push(line('copied at each launch over the earlier copies; never credentials, history or other sessions', 'muted'));
+  return lines;
 }
 
 function opensAnthropicDirectly(host: string): boolean {

@@ -1,4 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { confirmedPlanOf, describeChanges } from '../../../src/core/plan/confirmedPlan';
 import type { LoadedManifest, ResolvedAgent } from '../../../src/core/manifest/types';
 import { capabilityPrompt, CLAUDE_CONFIG_DIR_IN_BOTTLE, environmentSecrets, preparePlan, type PlanInputs } from '../../../src/core/plan/plan';
 import { describePreflight, renderPreflight } from '../../../src/core/plan/preflight';
@@ -143,5 +148,40 @@ describe('the plan', () => {
     expect(text).toContain('! DANGEROUS mount /var/run/docker.sock');
     expect(text).toContain("claude --dangerously-skip-permissions --append-system-prompt <how to ask for the capabilities below> --model opus");
     expect(renderPreflight(preparePlan(inputs(dangerous)), { color: true })).toContain('\x1b[1;31m');
+  });
+
+  it("lists what is copied from the user's Claude folder: present parts with their file counts, missing ones, what is skipped", () => {
+    const from = fs.mkdtempSync(path.join(os.tmpdir(), 'cb-plan-claude-'));
+    try {
+      fs.writeFileSync(path.join(from, 'CLAUDE.md'), '# rules\n');
+      fs.mkdirSync(path.join(from, 'agents'));
+      for (const name of ['a.md', 'b.md', 'c.md']) fs.writeFileSync(path.join(from, 'agents', name), name);
+      fs.symlinkSync('/etc/passwd', path.join(from, 'agents', 'passwd.md'));
+      execFileSync('mkfifo', [path.join(from, 'agents', 'pipe.md')]);
+      fs.writeFileSync(path.join(from, '.credentials.json'), '{}');
+      const plan = preparePlan(inputs(agent({ claudeInherit: ['CLAUDE.md', 'agents', 'skills'] }), { userClaudeFolder: from }));
+      expect(plan.claudeSetup).toMatchObject({ from, items: ['CLAUDE.md', 'agents', 'skills'] });
+      const row = describePreflight(plan).rows.find((candidate) => candidate.label === 'Claude setup');
+      expect(PreflightRowSchema.safeParse(row).error?.issues ?? []).toEqual([]);
+      expect(row!.lines.map((entry) => entry.text)).toEqual([
+        `from your Claude folder ${from}: CLAUDE.md, agents/ (3 files)`,
+        'missing there, not copied: skills/',
+        'skipped agents/passwd.md: is a symbolic link; not followed',
+        'skipped agents/pipe.md: is a FIFO, not a regular file',
+        'copied at each launch over the earlier copies; never credentials, history or other sessions',
+      ]);
+      expect(renderPreflight(plan)).toMatch(/Claude setup\s+from your Claude folder/);
+    } finally {
+      fs.rmSync(from, { recursive: true, force: true });
+    }
+  });
+
+  it('has no Claude setup row for an agent that inherits nothing, and a resume names a part added to the list', () => {
+    const plain = preparePlan(inputs(agent()));
+    expect(plain.claudeSetup).toBeUndefined();
+    expect(describePreflight(plain).rows.map((row) => row.label)).not.toContain('Claude setup');
+    const widened = preparePlan(inputs(agent({ claudeInherit: ['settings.json'] }), { userClaudeFolder: '/nonexistent/claude' }));
+    expect(describePreflight(widened).rows.find((row) => row.label === 'Claude setup')!.lines[0]!.text).toBe('from your Claude folder /nonexistent/claude: nothing');
+    expect(describeChanges(confirmedPlanOf(plain), confirmedPlanOf(widened))).toEqual(['inherited from your Claude folder added: settings.json']);
   });
 });
