@@ -6,7 +6,7 @@ import { type Disposable, DisposableStore, listen, toDisposable } from '../core/
  * mode while the session runs (so Ctrl-C, arrows and Shift+Enter reach Claude), the previous mode
  * afterwards.
  */
-export function attachTerminal(running: RunningBottle): Disposable {
+export function attachTerminal(running: RunningBottle, options: { intercept?: (chunk: string) => boolean } = {}): Disposable {
   const { stdin, stdout } = process;
   const held = new DisposableStore();
   const wasRaw = stdin.isTTY ? stdin.isRaw : false;
@@ -16,7 +16,12 @@ export function attachTerminal(running: RunningBottle): Disposable {
     stdin.setRawMode(true);
     held.add(toDisposable(() => stdin.setRawMode(wasRaw)));
   }
-  held.add(listen(stdin, 'data', (chunk: Buffer) => running.session.write(chunk.toString('utf8'))));
+  held.add(
+    listen(stdin, 'data', (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      if (!options.intercept?.(text)) running.session.write(text);
+    }),
+  );
   stdin.resume();
   if (stdout.isTTY) held.add(listen(stdout, 'resize', () => running.session.resize(stdout.columns, stdout.rows)));
   // Flow control: a terminal slower than Claude's output pauses the pty instead of buffering forever.

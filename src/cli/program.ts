@@ -3,6 +3,7 @@ import { createCoreContext } from '../core/context';
 import type { ContextFactory, Runner } from './command';
 import { registerLsCommand } from './commands/agents';
 import { registerDiscardCommand, registerPsCommand, registerStopCommand } from './commands/bottles';
+import { registerRequestCommands } from './commands/requests';
 import { registerDoctorCommand } from './commands/doctor';
 import { registerInitCommand } from './commands/init';
 import { registerAttachCommand, registerResumeCommand, registerStartCommand } from './commands/launch';
@@ -33,6 +34,7 @@ export function buildProgram(exit: (code: number) => void, context: ContextFacto
   registerPsCommand(program, context, run);
   registerStopCommand(program, context, run);
   registerDiscardCommand(program, context, run);
+  registerRequestCommands(program, context, run);
   registerLogsCommand(program, context, run);
   registerInitCommand(program, run);
   registerDoctorCommand(program, run);

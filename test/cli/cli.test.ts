@@ -165,3 +165,55 @@ describe('claude-bottle on the command line', () => {
     expect(stateEntries(project)).toEqual([]);
   });
 });
+
+describe('capability requests on the command line', () => {
+  function pushProject(): TestProject {
+    const shared = fs.mkdtempSync('/tmp/cb-shared-');
+    fs.chmodSync(shared, 0o755);
+    return makeProject(testAgentManifest({ capabilities: { push: { description: 'push branches', secrets: ['PUSH_TOKEN'], mounts: [{ source: shared, target: '/mnt/shared', readonly: true }] } } }), { secrets: { PUSH_TOKEN: 'push-token-value' } });
+  }
+
+  it('start asks in its own terminal; a denial goes back to the agent, a grant relaunches and the conversation goes on', async () => {
+    project = pushProject();
+    const run = cli(['start', '--yes', 'tester'], project);
+    await run.waitFor('> ');
+    run.write('request push first try\r');
+    await run.waitFor('asks for "push"');
+    expect(run.text()).toContain('adds secrets PUSH_TOKEN');
+    await run.waitFor('[y/N]');
+    run.write('n');
+    await run.waitFor('request exit 1');
+    run.write('request push second try\r');
+    await run.waitFor(/second try[\s\S]*\[y\/N\]/);
+    run.write('y');
+    await run.waitFor(/Resuming conversation[\s\S]*previous: request push second try\s*> /);
+    run.write('secret PUSH_TOKEN\r');
+    await run.waitFor('PUSH_TOKEN is set (16 chars)');
+    run.write('exit\r');
+    expect(await run.exited).toBe(0);
+    expect(stateEntries(project)).toEqual([]);
+  });
+
+  it('ps lists what a bottle asks for and whether Claude waits; deny answers from another terminal', async () => {
+    project = pushProject();
+    const run = cli(['start', '--yes', 'tester'], project);
+    await run.waitFor('> ');
+    run.write('hello\r');
+    await run.waitFor('you said: hello');
+    run.write('request push from the other side\r');
+    await run.waitFor('[y/N]');
+    const slug = fs.readdirSync(join(project.home, 'state'))[0] as string;
+    const ps = cli(['ps'], project);
+    expect(await ps.exited).toBe(0);
+    expect(ps.text()).toMatch(/asks for "push": from the other side \(claude-bottle grant\|deny \S+ push\)/);
+    const deny = cli(['deny', slug, 'push'], project);
+    expect(await deny.exited).toBe(0);
+    expect(deny.text()).toContain(`denied "push" to ${slug}; the window or terminal holding the bottle applies it now`);
+    await run.waitFor('request exit 1');
+    const none = cli(['grant', slug, 'push'], project);
+    expect(await none.exited).not.toBe(0);
+    expect(none.text()).toContain(`bottle ${slug} has no request for "push" waiting`);
+    run.write('exit\r');
+    expect(await run.exited).toBe(0);
+  });
+});

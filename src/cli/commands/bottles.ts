@@ -1,7 +1,12 @@
 import type { Command } from 'commander';
 import { discardBottle, listBottles, stopBottle } from '../../core/bottles';
 import { formatBytes } from '../../core/plan/preflight';
-import { untrustedJson } from '../../core/text/untrusted';
+import { showUntrusted, untrustedJson } from '../../core/text/untrusted';
+import { type Attention, readAttention } from '../../core/channel/bottleChannel';
+import type { CapabilityRequest } from '../../core/channel/messages';
+import { pendingRequests } from '../../core/capabilities/pendingRequests';
+
+const ATTENTION_WORDS = { working: 'working', waiting: 'waiting for you', done: 'done' } as const;
 import { paintDim, table } from '../output';
 import type { ContextFactory, Runner } from '../command';
 
@@ -13,9 +18,18 @@ export function registerPsCommand(program: Command, context: ContextFactory, run
     .option('--images', 'also list the images kept as caches (project copies, agent builds, the base image)')
     .action((flags: { json?: boolean; images?: boolean }) =>
       run(async () => {
-        const listing = await listBottles(context());
+        const ctx = context();
+        const listing = await listBottles(ctx);
+        // What each live bottle's Claude is doing, and what it asks for (docs/control-channel.md).
+        const waiting = new Map<string, { attention?: Attention; requests: CapabilityRequest[] }>();
+        for (const bottle of listing.live) {
+          if (!bottle.record) continue;
+          const attention = await readAttention(ctx.store.bottleDir(bottle.slug));
+          const requests = await pendingRequests(ctx, bottle.slug).catch(() => []);
+          waiting.set(bottle.slug, { ...(attention ? { attention } : {}), requests });
+        }
         if (flags.json) {
-          process.stdout.write(`${untrustedJson(listing)}\n`);
+          process.stdout.write(`${untrustedJson({ ...listing, live: listing.live.map((bottle) => ({ ...bottle, ...waiting.get(bottle.slug) })) })}\n`);
           return 0;
         }
         if (listing.dockerProblem) {
@@ -24,7 +38,10 @@ export function registerPsCommand(program: Command, context: ContextFactory, run
         const rows = [['BOTTLE', 'AGENT', 'STATUS', 'PROJECT', 'DETAIL']];
         for (const bottle of listing.live) {
           const status = bottle.containerState === 'running' ? (bottle.attached ? 'running' : 'running (detached)') : `container ${bottle.containerState}`;
-          rows.push([bottle.slug, bottle.agent, status, bottle.project, bottle.record ? '' : 'no state folder']);
+          const seen = waiting.get(bottle.slug);
+          const asks = seen?.requests.map((request) => `asks for "${showUntrusted(request.capability, 60)}": ${showUntrusted(request.reason, 80)} (claude-bottle grant|deny ${bottle.slug} ${showUntrusted(request.capability, 60)})`) ?? [];
+          const attention = seen?.attention && bottle.containerState === 'running' ? `${ATTENTION_WORDS[seen.attention.state]} since ${seen.attention.since.slice(11, 16)} UTC` : '';
+          rows.push([bottle.slug, bottle.agent, status, bottle.project, bottle.record ? [attention, ...asks].filter(Boolean).join('; ') : 'no state folder']);
         }
         for (const record of listing.preserved) rows.push([record.slug, record.agent, 'preserved', record.projectRoot, record.preserved?.detail ?? '']);
         for (const record of listing.interrupted) rows.push([record.slug, record.agent, 'interrupted', record.projectRoot, `was ${record.status} when its process died`]);

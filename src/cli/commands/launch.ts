@@ -4,6 +4,8 @@ import { BottleError } from '../../core/errors';
 import { type BottleOutcome, cancelPrepared, type LaunchProgress, launchPrepared, type PreparedBottle, prepareResume, prepareStart, reattachBottle, type RunningBottle } from '../../core/launcher';
 import { renderPreflight } from '../../core/plan/preflight';
 import { attachTerminal } from '../attachTerminal';
+import { type Decide, TerminalRequestPrompt } from '../requestPrompt';
+import { denyRequest, grantRequest } from '../../core/capabilities/answerRequest';
 import { confirmOnTerminal } from '../confirm';
 import { EXIT } from '../exitCodes';
 import { paintDim } from '../output';
@@ -119,19 +121,61 @@ async function launchAndAttach(ctx: CoreContext, prepared: PreparedBottle): Prom
   return attachAndWait(ctx, running);
 }
 
-/** Hands this terminal to the bottle's Claude until the session ends; returns Claude's exit code. */
-async function attachAndWait(_ctx: CoreContext, running: RunningBottle): Promise<number> {
-  const terminal = attachTerminal(running);
+/**
+ * Hands this terminal to the bottle's Claude until the session ends; returns Claude's exit code.
+ * A capability granted meanwhile relaunches the bottle, and this terminal follows it.
+ */
+async function attachAndWait(ctx: CoreContext, first: RunningBottle): Promise<number> {
+  let running = first;
+  for (;;) {
+    const next = await attachOnce(ctx, running);
+    if ('relaunched' in next) {
+      running = next.relaunched;
+      continue;
+    }
+    printOutcome(next.outcome);
+    return next.outcome.exitCode;
+  }
+}
+
+async function attachOnce(ctx: CoreContext, running: RunningBottle): Promise<{ outcome: BottleOutcome } | { relaunched: RunningBottle }> {
+  let granting: Promise<RunningBottle | undefined> | undefined;
+  const decide: Decide = (request, decision) => {
+    if (decision === 'deny') {
+      void denyRequest(running, request.id).catch((error: unknown) => process.stderr.write(`\r\n${(error as Error).message}\r\n`));
+      return;
+    }
+    granting ??= grantRequest(ctx, running, request.id, { onProgress: printProgress, cols: process.stdout.columns ?? 80, rows: process.stdout.rows ?? 24 }).then(
+      (granted) => {
+        if (!granted.inPlace) return granted.running;
+        granting = undefined; // the same session goes on: later requests can be granted too
+        return undefined;
+      },
+      (error: unknown) => {
+        granting = undefined;
+        clearProgressLine();
+        process.stderr.write(`\r\nthe capability was not applied: ${(error as Error).message}\r\n`);
+        return undefined;
+      },
+    );
+  };
+  const prompt = new TerminalRequestPrompt(running, decide);
+  const terminal = attachTerminal(running, { intercept: (chunk) => prompt.intercept(chunk) });
   // Closing the terminal or killing the CLI keeps the conversation: the bottle is preserved.
   const interrupt = (): void => void running.stop({ keep: true, reason: 'interrupted' });
   const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGINT'];
   for (const signal of signals) process.on(signal, interrupt);
   try {
     const outcome = await running.outcome;
+    prompt.dispose();
     terminal.dispose();
-    printOutcome(outcome);
-    return outcome.exitCode;
+    const relaunched = granting ? await granting : undefined;
+    clearProgressLine();
+    if (relaunched) return { relaunched };
+    // An in-place grant keeps this session; a grant that failed after the stop leaves the bottle preserved.
+    return { outcome };
   } finally {
+    prompt.dispose();
     terminal.dispose();
     for (const signal of signals) process.off(signal, interrupt);
   }
