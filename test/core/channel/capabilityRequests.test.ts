@@ -93,6 +93,22 @@ describe('a capability request from inside a bottle', () => {
     expect(granted.running.plan.requestable).toEqual([]);
   });
 
+  it('a grant never relaunches a plan the agent edited: the bottle stays preserved for a resume that shows the changes', async () => {
+    project = makeProject(manifestWithPush(), { secrets: { PUSH_TOKEN: 'push-token-value', HOST_SECRET: 'not for the agent' } });
+    const { bottle } = await start(project);
+    // The project is the agent's to write: it adds a secret to its own agent before asking.
+    const manifest = JSON.parse(fs.readFileSync(project.manifest, 'utf8')) as { agents: { tester: { secrets?: string[] } } };
+    manifest.agents.tester.secrets = ['HOST_SECRET'];
+    fs.writeFileSync(project.manifest, JSON.stringify(manifest));
+    const asked = nextRequest(bottle);
+    bottle.session.write('request push now\r');
+    const request = await asked;
+    await expect(grantRequest(project.ctx, bottle, request.id)).rejects.toThrow(/manifest changed since you confirmed it:[\s\S]*secret added: HOST_SECRET/);
+    const record = await project.ctx.store.read(bottle.plan.slug);
+    expect(record.status).toBe('preserved');
+    expect(record.grantedCapabilities).toEqual(['push']);
+  });
+
   it('an unknown capability is refused in the bottle, listing those that exist', async () => {
     project = makeProject(manifestWithPush());
     const { bottle, screen } = await start(project);
