@@ -500,7 +500,7 @@ export class BottleService implements CommandTarget, Disposable {
         if (before !== attention.state) this.hub.emit('bottles.changed', {});
         // Said when Claude turns to the user after working, not at every start.
         if (attention.state === 'waiting' && before === 'working') {
-          this.notify({ kind: 'attention', slug: managed.slug, title: `${agent} is waiting for you`, body: attention.message ? clip(attention.message, 500) : 'Claude finished its reply.' });
+          this.notify({ kind: 'waiting', slug: managed.slug, title: `${agent} is waiting for you`, body: attention.message ? clip(attention.message, 500) : 'Claude finished its reply.' });
         }
       }),
     );

@@ -26,7 +26,8 @@ export const UiRequestSchema = z.discriminatedUnion('action', [
 export type UiRequest = z.infer<typeof UiRequestSchema>;
 
 export const NotificationSchema = z.object({
-  kind: z.enum(['exited', 'crashed', 'preserved', 'failed', 'attention']),
+  /** `waiting`: Claude turned to the user (the tab shows it; the desktop says it only when the window is not in front). */
+  kind: z.enum(['exited', 'crashed', 'preserved', 'failed', 'attention', 'waiting']),
   slug: SlugSchema,
   title: text(200),
   body: text(),

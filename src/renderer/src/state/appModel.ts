@@ -102,7 +102,11 @@ export class AppModel {
       this.api.on('bottle.status', (status) => this.onStatus(status)),
       this.api.on('bottles.changed', () => void this.refreshList()),
       this.api.on('projects.changed', () => void this.refreshRecent()),
-      this.api.on('app.notification', (note) => this.toast(notificationToast(note))),
+      this.api.on('app.notification', (note) => {
+        // Claude waiting is shown on its tab; the other notes as toasts. A hidden page (browser mode) also asks the desktop.
+        if (note.kind !== 'waiting') this.toast(notificationToast(note));
+        if (note.kind === 'waiting' || note.kind === 'attention') desktopNotify(note);
+      }),
       this.api.on('ui.request', (request) => this.handleUiRequest(request)),
       this.api.on('bottle.request', (request) => this.update((state) => ({ requests: requests.requestReceived(state.requests, request) }))),
       this.api.on('bottle.requestSettled', ({ slug, id }) => this.update((state) => ({ requests: requests.requestSettled(state.requests, slug, id) }))),
@@ -440,6 +444,7 @@ export class AppModel {
   confirmPreflight = async (): Promise<void> => {
     const launch = preflight.confirming(this.state.preflight);
     if (!launch) return;
+    askToNotify();
     this.update({ preflight: launch.state });
     const size = this.terminalSize();
     const result = await this.api.bottles.confirm({ slug: launch.slug, cols: size.cols, rows: size.rows });
@@ -524,4 +529,20 @@ export class AppModel {
         break;
     }
   };
+}
+
+/**
+ * In browser mode, the browser's own notification when the page is hidden and the user allowed
+ * them (asked once, on the first Confirm). The desktop app's notifications come from its main process.
+ */
+function desktopNotify(note: { title: string; body: string }): void {
+  if (typeof Notification === 'undefined' || !document.hidden || Notification.permission !== 'granted') return;
+  if ((window as { bottle?: unknown }).bottle) return;
+  new Notification(note.title, { body: note.body });
+}
+
+/** Asks once for permission to notify, from a click (browsers allow the question only then). */
+export function askToNotify(): void {
+  if (typeof Notification === 'undefined' || Notification.permission !== 'default' || (window as { bottle?: unknown }).bottle) return;
+  void Notification.requestPermission().catch(() => undefined);
 }
