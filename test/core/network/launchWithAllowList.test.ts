@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { listBottles } from '../../../src/core/bottles';
 import { ensureBuiltinBaseImage } from '../../../src/core/builtin/baseImage';
 import { launchPrepared, prepareResume, prepareStart, type RunningBottle } from '../../../src/core/launcher';
+import { grantRequest } from '../../../src/core/capabilities/answerRequest';
 import { egressNames } from '../../../src/core/network/bottleEgress';
 import { EGRESS_ENV } from '../../../src/core/network/egressForBottle';
 import { readEgressLog } from '../../../src/core/network/egressLogFile';
@@ -105,6 +106,29 @@ describe('a bottle launched with an allow-list', () => {
     await expect(docker.getNetwork(names.network).inspect()).rejects.toThrow();
   });
 
+  it('a granted capability that only adds hosts widens the proxy in place: the same session, no relaunch', async () => {
+    project = makeProject(testAgentManifest({ network: { allow: ['allowed.test'] }, capabilities: { other: { description: 'reach other.test', network: { allow: ['other.test'] } } } }));
+    const { running, screen } = await start(project, '> ');
+    running.session.write('fetch http://other.test/before\r');
+    await screen.waitFor('fetch failed');
+    const asked = new Promise<string>((resolve) => running.channel.onRequest((request) => resolve(request.id)));
+    running.session.write('request other to read other.test\r');
+    const granted = await grantRequest(project.ctx, running, await asked);
+    expect(granted).toMatchObject({ inPlace: true });
+    expect(granted.running).toBe(running);
+    await screen.waitFor('request exit 0');
+    expect(screen.text()).toContain('these hosts are reachable now: other.test');
+    running.session.write('fetch http://other.test/after\r');
+    await screen.waitFor('fetched: stand-in http other.test /after');
+    running.session.write('fetch http://allowed.test/still\r');
+    await screen.waitFor('fetched: stand-in http allowed.test /still');
+    const record = await project.ctx.store.read(running.plan.slug);
+    expect(record.grantedCapabilities).toEqual(['other']);
+    expect(record.confirmedPlan?.allowHosts).toEqual(['allowed.test', 'other.test']);
+    running.session.write('exit 0\r');
+    await running.outcome;
+  });
+
   it('fails closed when the sidecar cannot start: no container, no network, no state', async () => {
     project = makeProject(testAgentManifest({ network: { allow: [] } }));
     const saved = process.env.CLAUDE_BOTTLE_EGRESS_IMAGE;
@@ -131,6 +155,8 @@ describe('the real Claude Code behind the proxy', () => {
     running.session.write('\r');
     // Claude draws its reply word by word with cursor moves: the reply's first word is enough.
     await screen.waitFor('stand-in', 60_000);
+    // Its hooks reached the app through the control channel: working on the message, then waiting.
+    await expect.poll(() => running.channel.attention?.state, { timeout: 30_000 }).toBe('waiting');
     const records = await api.records();
     const turns = records.filter((record) => record.path === '/v1/messages' && record.messages.some((message) => message.content.includes('hello from the bottle')));
     expect(turns.length).toBeGreaterThan(0);
