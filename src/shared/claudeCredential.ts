@@ -14,6 +14,11 @@ export function loginKindLabel(kind: LoginKind): string {
   return kind === 'api-key' ? 'API key' : 'subscription token';
 }
 
+/** "an API key", "a subscription token". */
+export function aLoginKind(kind: LoginKind): string {
+  return kind === 'api-key' ? 'an API key' : 'a subscription token';
+}
+
 /** The kind a value's prefix says, if any: Anthropic API keys and Claude Code's long-lived tokens. */
 export function recogniseLoginKind(value: string): LoginKind | undefined {
   if (value.startsWith('sk-ant-api')) return 'api-key';
@@ -21,7 +26,8 @@ export function recogniseLoginKind(value: string): LoginKind | undefined {
   return undefined;
 }
 
-export type CheckedCredential = { ok: true; kind: LoginKind; value: string } | { ok: false; problem: string };
+/** `unknownKind`: well formed, but its prefix does not say which kind it is. */
+export type CheckedCredential = { ok: true; kind: LoginKind; value: string } | { ok: false; problem: string; unknownKind?: true };
 
 /**
  * Checks a pasted credential (surrounding blanks, such as `echo`'s newline, are dropped). `kind`
@@ -35,9 +41,9 @@ export function checkCredential(raw: string, kind?: LoginKind): CheckedCredentia
   const bad = value.search(/[\s\u0000-\u001f\u007f-\u009f\u2028\u2029]/u);
   if (bad >= 0) return { ok: false, problem: `the credential holds a blank, a line break or a control character (at character ${bad + 1})` };
   const seen = recogniseLoginKind(value);
-  if (kind && seen && seen !== kind) return { ok: false, problem: `this looks like a ${loginKindLabel(seen)} (${seen === 'api-key' ? 'sk-ant-api' : 'sk-ant-oat'}…), not a ${loginKindLabel(kind)}` };
+  if (kind && seen && seen !== kind) return { ok: false, problem: `this looks like ${aLoginKind(seen)} (${seen === 'api-key' ? 'sk-ant-api' : 'sk-ant-oat'}…), not ${aLoginKind(kind)}` };
   const chosen = kind ?? seen;
-  if (!chosen) return { ok: false, problem: 'this is neither an Anthropic API key (sk-ant-api…) nor a subscription token (sk-ant-oat…)' };
+  if (!chosen) return { ok: false, problem: 'this is neither an Anthropic API key (sk-ant-api…) nor a subscription token (sk-ant-oat…)', unknownKind: true };
   return { ok: true, kind: chosen, value };
 }
 

@@ -1,7 +1,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { BottleError } from '../../core/errors';
 import type { AppSecretStore } from '../../core/secrets/appSecretStore';
-import { checkCredential, describeLogin, LOGIN_SECRET_NAME, loginKindLabel, type LoginKind } from '../../shared/claudeCredential';
+import { aLoginKind, checkCredential, describeLogin, LOGIN_SECRET_NAME, type LoginKind } from '../../shared/claudeCredential';
 import type { Runner } from '../command';
 import { EXIT } from '../exitCodes';
 import { paintDim } from '../output';
@@ -43,14 +43,14 @@ export function registerLoginCommand(program: Command, openStore: SecretStoreFac
           : await readSecretFromPipe();
         const checked = checkCredential(raw, flags.kind);
         if (!checked.ok) {
-          throw new BottleError('usage', `not stored: ${checked.problem}`, flags.kind ? undefined : 'if it is one, say which with --kind api-key or --kind oauth');
+          throw new BottleError('usage', `not stored: ${checked.problem}`, checked.unknownKind ? 'if it is one, say which with --kind api-key or --kind oauth' : undefined);
         }
         const name = LOGIN_SECRET_NAME[checked.kind];
         const other = LOGIN_SECRET_NAME[checked.kind === 'api-key' ? 'oauth' : 'api-key'];
         store.set(name, checked.value);
         // One login: storing one kind forgets the other, so the two can never disagree.
         const replaced = store.delete(other);
-        process.stdout.write(`Logged in with your ${describeLogin(checked.kind, checked.value)} (recognised as ${checked.kind === 'api-key' ? 'an' : 'a'} ${loginKindLabel(checked.kind)}, stored as ${name} in the OS keychain).\n`);
+        process.stdout.write(`Logged in with your ${describeLogin(checked.kind, checked.value)} (recognised as ${aLoginKind(checked.kind)}, stored as ${name} in the OS keychain).\n`);
         if (replaced) process.stdout.write(`The stored ${other} was removed.\n`);
         process.stdout.write(paintDim("Every bottle whose manifest names no credential of its own uses it; `claude-bottle logout` forgets it.\n"));
         // The environment's API key wins over any token, as in Claude Code itself.
