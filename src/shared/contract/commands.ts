@@ -150,7 +150,12 @@ export const commands = {
    */
   'secrets.list': {
     args: Empty,
-    result: z.object({ available: z.boolean(), names: z.array(SecretNameSchema).max(1000) }),
+    result: z.object({
+      available: z.boolean(),
+      names: z.array(SecretNameSchema).max(1000),
+      /** Claude's credential as bottles will get it (stored, else the environment's): kind and last 4 only. */
+      claude: z.object({ kind: z.enum(['api-key', 'oauth']), last4: text(4), from: text(40) }).nullable().optional(),
+    }),
   },
   /** Stores one secret's value (refused where `secrets.list` says unavailable); the agents' missing secrets refresh. */
   'secrets.set': {
