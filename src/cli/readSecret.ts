@@ -26,7 +26,6 @@ export async function readSecretFromPipe(input: NodeJS.ReadStream = process.stdi
 export function readSecretFromTerminal(prompt: string, input: NodeJS.ReadStream = process.stdin, output: NodeJS.WriteStream = process.stderr): Promise<string> {
   return new Promise((resolve, reject) => {
     let typed = '';
-    output.write(prompt);
     const finish = (error?: Error): void => {
       input.off('data', onData);
       input.setRawMode(false);
@@ -43,8 +42,10 @@ export function readSecretFromTerminal(prompt: string, input: NodeJS.ReadStream 
         else if (typed.length <= MAX_PIPED_BYTES) typed += char;
       }
     };
+    // Echo goes off before the prompt shows: nothing typed or pasted after it is ever echoed.
     input.setRawMode(true);
-    input.resume();
     input.on('data', onData);
+    input.resume();
+    output.write(prompt);
   });
 }

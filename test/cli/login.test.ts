@@ -90,6 +90,20 @@ describe('claude-bottle login and logout', () => {
     expect(dryRun.out).toMatch(/Claude's API\s+through the proxy with your API key …AbCd \(stored in the app\)/);
     expect(dryRun.all).not.toContain('Never-Printed');
     expect(dryRun.all).not.toContain('no Anthropic credential');
+
+    // doctor counts it.
+    const doctor = piped(s, ['doctor', '--json']);
+    const credentials = (JSON.parse(doctor.out) as Array<{ id: string; status: string; detail: string }>).find((check) => check.id === 'credentials');
+    expect(credentials).toMatchObject({ status: 'ok', detail: 'ANTHROPIC_API_KEY stored in the app' });
+  });
+
+  it('login --help says where a token comes from', () => {
+    const s = setup();
+    const help = piped(s, ['login', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.out).toContain('Usage: claude-bottle login');
+    expect(help.out).toContain('claude setup-token');
+    expect(piped(s, ['logout', '--help']).out).toContain('Usage: claude-bottle logout');
   });
 
   it('a subscription token replaces the API key (one login), and logout forgets it and says what it removed', () => {
