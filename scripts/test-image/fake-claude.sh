@@ -17,6 +17,14 @@
 #       fetch URL     fetches URL with busybox wget (through $http_proxy when it is set), prints
 #                     the first line of the answer or `fetch failed`
 #       pwd           prints the working directory
+#       notify TEXT   fires the Notification hook with TEXT as its message (Claude does so when idle)
+#       request CAPABILITY REASON...
+#                     runs `bottle-request CAPABILITY "REASON..."` as Claude's Bash tool would, shows
+#                     its output and `request exit N`
+#   - hooks: the commands in $CLAUDE_CONFIG_DIR/settings.json's "hooks" run with Claude's JSON on
+#     standard input, at SessionStart, UserPromptSubmit (each line), Stop (after each reply),
+#     Notification (`notify`) and SessionEnd (every command for every event: the tests use only
+#     the app's own hook, which reads the event's name from the JSON).
 #     Ctrl-C at the prompt ends the program (status 130, killed by SIGINT); EOF exits 0.
 
 set -u
@@ -62,6 +70,18 @@ latest_session() {
   done | sort -r | head -n 1 | sed -e 's/^[^ ]* [^ ]* [^ ]* //'
 }
 
+# Every hook command of settings.json, one per line (enough JSON reading for the app's own hooks).
+hook_commands() {
+  [ -f "$config_dir/settings.json" ] || return 0
+  grep -o '"command": *"[^"]*"' "$config_dir/settings.json" | sed -e 's/^"command": *"//' -e 's/"$//' | sort -u
+}
+run_hooks() { # run_hooks <event> [extra JSON members]
+  hook_commands | while IFS= read -r command; do
+    printf '{"session_id":"fake","transcript_path":"","cwd":"%s","hook_event_name":"%s"%s}' "$(json_escape "$cwd")" "$1" "${2:-}" | sh -c "$command" >/dev/null 2>&1
+  done
+}
+trap 'run_hooks SessionEnd' EXIT
+
 session_file=""
 if [ "$resume" -eq 1 ]; then
   session_file="$(latest_session)"
@@ -106,6 +126,7 @@ flood() {
   echo "flood interrupted after $i lines"
 }
 
+run_hooks SessionStart
 while :; do
   printf '> '
   IFS= read -r line || { echo; exit 0; }
@@ -122,6 +143,7 @@ while :; do
       ;;
   esac
   record user "$line"
+  run_hooks UserPromptSubmit
   case "$line" in
     "secret "*)
       name="${line#secret }"
@@ -149,6 +171,19 @@ while :; do
       fi
       ;;
     pwd) reply "$cwd" ;;
+    "notify "*)
+      run_hooks Notification ",\"notification_type\":\"idle_prompt\",\"message\":\"$(json_escape "${line#notify }")\""
+      reply "notified"
+      ;;
+    "request "*)
+      rest="${line#request }"
+      capability="${rest%% *}"
+      reason="${rest#"$capability"}"
+      reason="${reason# }"
+      bottle-request "$capability" "$reason" 2>&1
+      reply "request exit $?"
+      ;;
     *) reply "Claude: you said: $line" ;;
   esac
+  run_hooks Stop
 done

@@ -28,8 +28,10 @@ import { findClaudeCredential } from '../core/claude/credentials';
 import type { AppSecretStore } from '../core/secrets/appSecretStore';
 import { isValidSlug } from '../core/state/stateStore';
 import {
+  type AttentionView,
   type BottleList,
   type BottleNotification,
+  type CapabilityRequestView,
   type BottleStatus,
   type CommandArgs,
   type CommandName,
@@ -49,6 +51,10 @@ import { RecentProjects } from './recentProjects';
 import { SessionRegistry } from './sessionRegistry';
 import type { TerminalFlowLimits } from './terminalStream';
 import { type Disposable, DisposableStore } from '../core/lifecycle/disposable';
+import { denyRequest, findRequest, grantRequest } from '../core/capabilities/answerRequest';
+import type { CapabilityRequest } from '../core/channel/messages';
+import { requestableLines } from '../core/plan/preflight';
+import { showUntrusted } from '../core/text/untrusted';
 import { detachedView, imageLabel, networkLabel, preparedView, preservedView, projectView } from './views';
 
 // The long-lived side of the window: it outlives windows and reloads (Electron main, or `serve`).
@@ -105,6 +111,14 @@ interface ManagedBottle {
   /** The bottle's egress, when it has an allow-list: its proxy's state and recent log entries. */
   egress?: ManagedEgress;
   settled?: Promise<BottleOutcome | undefined>;
+  /** Capability requests waiting for an answer, by id (docs/control-channel.md). */
+  requests: Map<string, CapabilityRequestView>;
+  /** What Claude is doing, from its hooks. */
+  attention?: AttentionView;
+  /** A granted capability is being applied: the session that ends meanwhile does not settle the tab. */
+  relaunching?: string;
+  /** Listeners on the running session's control channel. */
+  channelWatch?: DisposableStore;
 }
 
 interface ManagedEgress {
@@ -172,6 +186,8 @@ export class BottleService implements CommandTarget, Disposable {
       'bottles.reattach': (args) => this.reattach(args.slug, { cols: args.cols ?? 80, rows: args.rows ?? 24 }, args.takeOver === true),
       'bottles.egress': (args) => this.egressOf(args.slug),
       'bottles.allowHost': (args) => this.allowHost(args.slug, args.host),
+      'bottles.requests': async (args) => ({ requests: [...(this.bottles.get(args.slug)?.requests.values() ?? [])] }),
+      'bottles.answerRequest': async (args) => this.answerRequest(args.slug, args.id, args.decision),
       'bottles.restartProxy': async (args) => {
         await this.restartProxy(args.slug);
         return {};
@@ -364,6 +380,7 @@ export class BottleService implements CommandTarget, Disposable {
       size,
       lastProgressAt: Date.now(),
       viewed: false,
+      requests: new Map(),
     };
     this.bottles.set(plan.slug, managed);
     this.dropOldEnded();
@@ -424,9 +441,18 @@ export class BottleService implements CommandTarget, Disposable {
     stream.resize(cols, rows);
     this.setStatus(managed, { status: 'running' });
     this.watchEgress(managed, running);
+    this.watchChannel(managed, running);
     this.hub.emit('bottles.changed', {});
     managed.settled = running.outcome.then(
       (outcome) => {
+        if (managed.relaunching) {
+          // Blocked to apply a capability: the relaunch takes over this tab.
+          if (managed.running === running) managed.running = undefined;
+          this.unwatchEgress(managed);
+          this.unwatchChannel(managed);
+          this.registry.end(managed.slug);
+          return outcome;
+        }
         this.settle(managed, outcome);
         return outcome;
       },
@@ -440,6 +466,96 @@ export class BottleService implements CommandTarget, Disposable {
       },
     );
     if (managed.stopRequested) void running.stop({ keep: managed.stopRequested.keep }).catch(() => undefined);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // The control channel: capability requests and Claude's attention (docs/control-channel.md)
+
+  private watchChannel(managed: ManagedBottle, running: RunningBottle): void {
+    this.unwatchChannel(managed);
+    const watch = new DisposableStore();
+    managed.channelWatch = watch;
+    const agent = managed.status.agent;
+    const show = (request: CapabilityRequest): void => {
+      const view = requestView(managed, running, request);
+      managed.requests.set(request.id, view);
+      this.setStatus(managed, { ...managed.status });
+      this.hub.emit('bottle.request', view);
+      this.notify({ kind: 'attention', slug: managed.slug, title: `${agent} asks for "${clip(request.capability, 100)}"`, body: view.reason });
+    };
+    for (const request of running.channel.pending) show(request);
+    watch.add(running.channel.onRequest(show));
+    watch.add(
+      running.channel.onSettled((id) => {
+        if (!managed.requests.delete(id)) return;
+        this.setStatus(managed, { ...managed.status });
+        this.hub.emit('bottle.requestSettled', { slug: managed.slug, id });
+      }),
+    );
+    watch.add(
+      running.channel.onAttention((attention) => {
+        const before = managed.attention?.state;
+        managed.attention = { state: attention.state, since: attention.since.slice(0, 40), ...(attention.message ? { message: clip(attention.message, 500) } : {}) };
+        if (LIVE_STATUSES.has(managed.status.status)) this.setStatus(managed, { ...managed.status });
+        // The tray and the sidebar list who waits.
+        if (before !== attention.state) this.hub.emit('bottles.changed', {});
+        // Said when Claude turns to the user after working, not at every start.
+        if (attention.state === 'waiting' && before === 'working') {
+          this.notify({ kind: 'attention', slug: managed.slug, title: `${agent} is waiting for you`, body: attention.message ? clip(attention.message, 500) : 'Claude finished its reply.' });
+        }
+      }),
+    );
+    watch.add(running.channel.onDecision((id, decision) => void this.answerRequest(managed.slug, id, decision === 'granted' ? 'grant' : 'deny').catch(() => undefined)));
+  }
+
+  private unwatchChannel(managed: ManagedBottle): void {
+    managed.channelWatch?.dispose();
+    managed.channelWatch = undefined;
+    for (const id of managed.requests.keys()) this.hub.emit('bottle.requestSettled', { slug: managed.slug, id });
+    managed.requests.clear();
+  }
+
+  private async answerRequest(slug: string, id: string, decision: 'grant' | 'deny'): Promise<CommandResult<'bottles.answerRequest'>> {
+    const managed = this.liveBottle(slug, 'answer a request of');
+    const running = managed.running;
+    if (!running) throw new BottleError('usage', `bottle ${slug} is not running`);
+    if (decision === 'deny') {
+      await denyRequest(running, id);
+      return {};
+    }
+    const request = findRequest(running, id);
+    managed.relaunching = request.capability;
+    try {
+      const granted = await grantRequest(this.ctx, running, id, {
+        onProgress: (progress) => this.reportProgress(managed, progress),
+        signal: managed.abort.signal,
+        ...managed.size,
+      });
+      managed.relaunching = undefined;
+      if (granted.inPlace) {
+        this.setStatus(managed, { status: 'running' });
+        this.hub.emit('bottles.changed', {});
+        return {};
+      }
+      this.adopt(managed, granted.running, { ...managed.size });
+      return {};
+    } catch (error) {
+      managed.relaunching = undefined;
+      const info = toErrorInfo(error);
+      // Nothing was torn down yet (the request was gone, the proxy would not restart): the session goes on.
+      if (managed.running === running) {
+        this.setStatus(managed, { status: 'running' });
+        throw error;
+      }
+      // The old session ended preserved: the bottle stays resumable, and the tab says why.
+      this.unwatchEgress(managed);
+      this.unwatchChannel(managed);
+      this.registry.end(slug);
+      this.setStatus(managed, { status: 'preserved', message: clip(`preserved: the relaunch with "${request.capability}" failed: ${info.message}`) });
+      this.notify({ kind: 'failed', slug, title: `${managed.status.agent} could not restart with "${clip(request.capability, 100)}"`, body: info.message });
+      this.hub.emit('bottles.changed', {});
+      throw error;
+    }
   }
 
   // -------------------------------------------------------------------------------------------
@@ -512,6 +628,7 @@ export class BottleService implements CommandTarget, Disposable {
 
   private settle(managed: ManagedBottle, outcome: BottleOutcome): void {
     this.unwatchEgress(managed);
+    this.unwatchChannel(managed);
     // Ending the terminal flushes its last output, so it reaches the tab before the status that ends it.
     this.registry.end(managed.slug);
     this.setStatus(managed, { status: outcome.preserved ? 'preserved' : 'exited', exitCode: outcome.exitCode, message: clip(outcome.summary) });
@@ -722,7 +839,14 @@ export class BottleService implements CommandTarget, Disposable {
   }
 
   private setStatus(managed: ManagedBottle, change: Omit<BottleStatus, 'slug' | 'agent'>): void {
-    managed.status = { slug: managed.slug, agent: managed.status.agent, ...change };
+    const live = LIVE_STATUSES.has(change.status);
+    managed.status = {
+      slug: managed.slug,
+      agent: managed.status.agent,
+      ...change,
+      ...(live && managed.attention ? { attention: managed.attention } : {}),
+      ...(live && managed.requests.size > 0 ? { pendingRequests: managed.requests.size } : {}),
+    };
     if (!this.disposed) this.hub.emit('bottle.status', managed.status);
   }
 
@@ -733,6 +857,22 @@ export class BottleService implements CommandTarget, Disposable {
   private notify(notification: BottleNotification): void {
     this.hub.emit('app.notification', { ...notification, title: clip(notification.title, 200), body: clip(notification.body) });
   }
+}
+
+/** A request as the window shows it: the reason escaped, and what it would grant in the preflight's rows. */
+function requestView(managed: ManagedBottle, running: RunningBottle, request: CapabilityRequest): CapabilityRequestView {
+  const capability = running.plan.requestable.find((candidate) => candidate.name === request.capability);
+  return {
+    slug: managed.slug,
+    id: request.id,
+    agent: managed.status.agent,
+    capability: showUntrusted(request.capability, 200),
+    reason: showUntrusted(request.reason, 2000),
+    at: request.at,
+    expiresAt: request.expiresAt,
+    rows: capability ? [{ label: 'grants', lines: requestableLines(capability).slice(0, 400) }] : [{ label: 'unknown', lines: [{ text: 'this agent declares no such capability', tone: 'danger' }] }],
+    known: capability !== undefined,
+  };
 }
 
 /** An egress log entry for the window: bounded as the contract wants (what the bottle asked for is shown escaped there). */

@@ -18,6 +18,7 @@ import { type ClaudeSession, startClaudeSession } from './session/claudeSession'
 import type { BottleRecord, PreservedReason } from './state/bottleRecord';
 import { hasConversation, snapshotTranscript } from './state/transcripts';
 import { seedClaudeStorage } from './claude/seedStorage';
+import { inheritClaudeSetup } from './claude/inherit';
 import { checkClaudeStorageAccess, shareClaudeStorage } from './state/claudeStorage';
 import { claimAttachment, releaseAttachment } from './state/attachClaim';
 import { imageHasClaudeShell, NO_SHELL_WARNING } from './docker/imagePasswd';
@@ -29,6 +30,10 @@ import type { BottleEgress } from './network/bottleEgress';
 import { containerRanOutOfMemory } from './docker/oom';
 import { formatBytes } from './plan/preflight';
 import { BottleHoldings } from './lifecycle/bottleHoldings';
+import { channelFolders, IN_BOTTLE } from './channel/layout';
+import { createChannelFolders } from './channel/controlChannel';
+import { writeHelpers } from './channel/helperScripts';
+import { type BottleChannel, openBottleChannel } from './channel/bottleChannel';
 
 // The launch core (docs/architecture.md): resolve → prepare → (preflight, by the caller) → launch →
 // attach → capture → teardown → settle. Every front door calls these functions; none of them
@@ -72,6 +77,8 @@ export interface BottleOutcome {
 export interface RunningBottle {
   plan: BottlePlan;
   session: ClaudeSession;
+  /** Requests from the bottle (`bottle-request`) and Claude's attention state, from its hooks. */
+  channel: BottleChannel;
   /** The egress sidecar of a bottle with an allow-list: its log, and word when it dies. */
   egress?: BottleEgress;
   /** Resolves after capture, teardown and settle. */
@@ -198,6 +205,7 @@ function planFromConfirmed(ctx: CoreContext, record: BottleRecord, confirmed: Co
     labels: { [LABELS.slug]: record.slug, [LABELS.agent]: record.agent, [LABELS.project]: record.projectRoot, [LABELS.home]: ctx.store.root },
     claude: { args: confirmed.claudeArgs, remoteControl: record.options.remoteControl, configDir: CLAUDE_CONFIG_DIR_IN_BOTTLE },
     grantedCapabilities: confirmed.grantedCapabilities,
+    requestable: confirmed.requestable ?? [],
     claudeApi: network.mode === 'allow' ? { via: 'proxy' } : { via: 'bottle' },
     dangerous: confirmed.dangerous,
     warnings: [],
@@ -232,6 +240,11 @@ export async function launchPrepared(ctx: CoreContext, prepared: PreparedBottle,
     progress({ stage: 'starting', message: `the bottle runs as uid ${ids.uid}, gid ${ids.gid}` });
     // Before anything is built or started: a bottle that could not write its storage stops here.
     await shareClaudeStorage(ctx.store.claudeDir(plan.slug), ids);
+    // The control channel: the bottle writes its folder; the answers and helpers are ours, read-only.
+    const folders = channelFolders(ctx.store.bottleDir(plan.slug));
+    await createChannelFolders(folders);
+    await shareClaudeStorage(folders.channel, ids);
+    await writeHelpers(folders.bin, plan.requestable);
     if (!(await imageHasClaudeShell(ctx.docker, image).catch(() => true))) progress({ stage: 'starting', message: `warning: ${NO_SHELL_WARNING}` });
     const runImage = plan.copyProject ? await bakeProject(ctx, plan, image, user, progress, hooks.signal) : image;
 
@@ -257,6 +270,7 @@ export async function launchPrepared(ctx: CoreContext, prepared: PreparedBottle,
       ...(egress?.apiKeyInBottle ? { apiKeyInBottle: egress.apiKeyInBottle } : {}),
       ...(process.getuid?.() === 0 ? { owner: ids } : {}),
     });
+    if (plan.claudeSetup) await inheritClaudeSetup({ from: plan.claudeSetup.from, to: ctx.store.claudeDir(plan.slug), items: plan.claudeSetup.items, ...(process.getuid?.() === 0 ? { owner: ids } : {}) });
 
     checkAborted(hooks.signal);
     progress({ stage: 'starting', message: `starting ${plan.containerName}` });
@@ -269,7 +283,7 @@ export async function launchPrepared(ctx: CoreContext, prepared: PreparedBottle,
       workdir: plan.workdir,
       // Non-secret only: the manifest's env, the proxy's variables, Claude's settings and, behind an
       // allow-list, the placeholder credential. Secret values reach Claude through its boot FIFO.
-      env: { ...plan.env, ...egress?.container.env, ...sessionEnv(plan), ...egress?.sessionEnv },
+      env: { ...plan.env, ...egress?.container.env, ...sessionEnv(plan), ...egress?.sessionEnv, PATH: await pathWithHelpers(ctx, runImage, plan.env.PATH) },
       mounts: plan.mounts.map(({ source, target, readonly, dangerousReason }) => ({ source, target, readonly, ...(dangerousReason ? { confirmedDangerous: true } : {}) })),
       network: egress ? { name: egress.container.networkMode, dns: egress.container.dns } : plan.network.mode === 'none' ? 'none' : 'open',
       memoryBytes: plan.resources.memory,
@@ -294,8 +308,10 @@ export async function launchPrepared(ctx: CoreContext, prepared: PreparedBottle,
     const session = await attaching;
     holdings.hold('session', () => session.kill());
     await deliverSecrets(ctx.docker, plan.containerName, user, secretValues(ctx, plan));
+    const channel = await openBottleChannel(ctx.store.bottleDir(plan.slug));
+    holdings.hold('channel', () => channel.dispose());
     await ctx.store.update(plan.slug, (record) => ({ ...record, status: 'running', image: runImage, owner: ctx.owner, confirmedPlan: confirmedPlanOf(plan) }));
-    return attach(ctx, plan, session, holdings, egress);
+    return attach(ctx, plan, session, holdings, channel, egress);
   } catch (error) {
     await undoLaunch(ctx, prepared, holdings);
     throw error instanceof Error && error.name === 'AbortError' ? new BottleError('cancelled', 'launch cancelled') : error;
@@ -352,7 +368,12 @@ export async function reattachBottle(
     holdings.hold('session', () => session.kill());
     holdings.hold('container', () => removeBottleContainer(ctx.docker, containerName));
     if (egress) holdings.hold('egress', () => egress.dispose());
-    return attach(ctx, plan, session, holdings, egress);
+    // Requests the bottle made while nobody held it are waiting in its channel: they come first.
+    const folders = channelFolders(ctx.store.bottleDir(slug));
+    await createChannelFolders(folders);
+    const channel = await openBottleChannel(ctx.store.bottleDir(slug));
+    holdings.hold('channel', () => channel.dispose());
+    return attach(ctx, plan, session, holdings, channel, egress);
   } catch (error) {
     await holdings.release();
     throw error;
@@ -360,7 +381,7 @@ export async function reattachBottle(
 }
 
 /** Ties the session's end to capture → teardown → settle, exactly once. */
-function attach(ctx: CoreContext, plan: BottlePlan, session: ClaudeSession, holdings: BottleHoldings, egress?: OpenedEgress): RunningBottle {
+function attach(ctx: CoreContext, plan: BottlePlan, session: ClaudeSession, holdings: BottleHoldings, channel: BottleChannel, egress?: OpenedEgress): RunningBottle {
   let stopRequested: { keep: boolean; reason: PreservedReason } | undefined;
   // A bottle with an allow-list whose sidecar this process could not reach still has one to remove.
   if (plan.network.mode === 'allow' && !holdings.holds('egress')) holdings.hold('egress', () => removeBottleEgress(ctx.docker, plan.slug));
@@ -368,6 +389,7 @@ function attach(ctx: CoreContext, plan: BottlePlan, session: ClaudeSession, hold
   return {
     plan,
     session,
+    channel,
     ...(egress ? { egress: egress.egress } : {}),
     outcome,
     async stop(options = {}) {
@@ -525,6 +547,12 @@ function openClaudeSession(
     cols: where.cols ?? 80,
     rows: where.rows ?? 24,
   });
+}
+
+/** The image's PATH (or the manifest's), with the helpers' folder last, so `bottle-request` is found by name. */
+async function pathWithHelpers(ctx: CoreContext, image: string, manifestPath: string | undefined): Promise<string> {
+  const fromImage = manifestPath ?? (await ctx.docker.getImage(image).inspect().then((info) => info.Config.Env?.find((entry) => entry.startsWith('PATH='))?.slice(5), () => undefined));
+  return `${fromImage || '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'}:${IN_BOTTLE.bin}`;
 }
 
 function sessionEnv(plan: BottlePlan): Record<string, string> {

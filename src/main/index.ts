@@ -167,6 +167,8 @@ async function decideQuit(service: BottleService, window: BrowserWindow | undefi
 
 function notify(notification: BottleNotification, request: (uiRequest: UiRequest) => void): void {
   if (!Notification.isSupported()) return;
+  // Claude waiting, or asking for a capability, is shown in the window; the desktop says so only when the window is not in front.
+  if (notification.kind === 'attention' && BrowserWindow.getFocusedWindow()) return;
   const native = new Notification({ title: notification.title, body: notification.body, urgency: notification.kind === 'crashed' || notification.kind === 'failed' ? 'critical' : 'normal' });
   native.on('click', () => request({ action: 'focus-bottle', slug: notification.slug }));
   native.show();

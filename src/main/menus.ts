@@ -91,7 +91,8 @@ export function trayMenuTemplate(state: TrayState, actions: MenuActions): MenuIt
   const running = (state.bottles?.sessions ?? []).filter((bottle) => bottle.status === 'running' || bottle.status === 'starting' || bottle.status === 'building');
   template.push({ type: 'separator' }, { label: running.length > 0 ? 'Running' : 'No running bottles', enabled: false });
   for (const bottle of running) {
-    template.push({ label: `${menuLabel(bottle.agent)} — ${bottle.slug.slice(bottle.agent.length + 1)}`, click: () => actions.request({ action: 'focus-bottle', slug: bottle.slug }) });
+    const waits = bottle.pendingRequests ? ' — asks for a capability' : bottle.attention?.state === 'waiting' ? ' — waiting for you' : '';
+    template.push({ label: `${menuLabel(bottle.agent)} — ${bottle.slug.slice(bottle.agent.length + 1)}${waits}`, click: () => actions.request({ action: 'focus-bottle', slug: bottle.slug }) });
   }
   const detached = (state.bottles?.detached ?? []).filter((bottle) => bottle.owner === 'dead');
   for (const bottle of detached) {

@@ -5,6 +5,8 @@ import { BottleService } from '../../src/app/bottleService';
 import { type Dispatch, createDispatcher } from '../../src/app/dispatch';
 import { findBottleContainers } from '../../src/core/docker/containers';
 import { LABELS } from '../../src/core/plan/plan';
+import { writeDecision } from '../../src/core/channel/controlChannel';
+import { channelFolders } from '../../src/core/channel/layout';
 import type { ApiResult, BottleNotification, BottleStatus, EventName, EventPayload } from '../../src/shared/contract';
 import { makeProject, testAgentManifest, type TestProject } from '../helpers/project';
 import { requireDocker } from '../helpers/requireDocker';
@@ -254,5 +256,68 @@ describe('the bottle service on a real Docker engine', () => {
     expect(result).toMatchObject({ ok: false, error: { kind: 'manifest', issues: [expect.objectContaining({ line: 3, keyPath: expect.stringContaining('agents.x') })] } });
     expect(await window.raw('projects.pickFolder')).toMatchObject({ ok: false, error: { kind: 'unsupported' } });
     expect(await window.raw('projects.open', { dir: 'relative/path' })).toMatchObject({ ok: false, error: { kind: 'usage' } });
+  });
+});
+
+describe('capability requests and attention in the window', () => {
+  function pushProject(): TestProject {
+    const shared = fs.mkdtempSync('/tmp/cb-shared-');
+    fs.chmodSync(shared, 0o755);
+    return makeProject(
+      testAgentManifest({ capabilities: { push: { description: 'push branches', secrets: ['PUSH_TOKEN'], mounts: [{ source: shared, target: '/mnt/shared', readonly: true }] } } }),
+      { secrets: { PUSH_TOKEN: 'push-token-value' } },
+    );
+  }
+
+  async function startTester(window: Window, p: TestProject): Promise<string> {
+    const prepared = await window.call<{ slug: string; rows: { label: string; lines: { text: string }[] }[] }>('bottles.prepare', { projectDir: p.root, agent: 'tester', copyProject: false, remoteControl: false });
+    expect(prepared.rows.find((row) => row.label === 'requestable')?.lines.map((line) => line.text).join('\n')).toContain('adds secrets PUSH_TOKEN');
+    await window.call('bottles.confirm', { slug: prepared.slug, cols: 100, rows: 30 });
+    await window.attach(prepared.slug);
+    await window.waitForScreen(prepared.slug, '> ');
+    return prepared.slug;
+  }
+
+  it('shows a request on the tab, and a grant relaunches the bottle in the same tab with the conversation', async () => {
+    project = pushProject();
+    service = newService(project);
+    const window = openWindow(service);
+    const slug = await startTester(window, project);
+    await window.call('terminal.input', { slug, data: 'request push to publish the \x1b[2Jbranch\r' });
+    await window.waitFor(() => window.events.some((e) => e.event === 'bottle.request'), 'the request');
+    const request = window.events.find((e) => e.event === 'bottle.request')?.payload as EventPayload<'bottle.request'>;
+    expect(request).toMatchObject({ slug, agent: 'tester', capability: 'push', known: true });
+    expect(request.reason).toBe('to publish the \\e[2Jbranch'); // the escape made visible
+    expect(request.rows[0]?.lines.map((line) => line.text).join('\n')).toMatch(/adds mount ro .* → \/mnt\/shared/);
+    expect(window.notifications.some((note) => note.title === 'tester asks for "push"')).toBe(true);
+    const listed = await window.call<{ requests: { id: string }[] }>('bottles.requests', { slug });
+    expect(listed.requests.map((entry) => entry.id)).toEqual([request.id]);
+    await window.waitFor(() => service?.['bottles'].get(slug)?.status.pendingRequests === 1, 'the pending count in the status');
+
+    await window.call('bottles.answerRequest', { slug, id: request.id, decision: 'grant' });
+    await window.waitForScreen(slug, 'previous: request push to publish');
+    await window.waitFor(() => window.statuses(slug).at(-1) === 'running', 'running again');
+    expect(window.statuses(slug)).not.toContain('preserved');
+    expect(window.events.some((e) => e.event === 'bottle.requestSettled' && (e.payload as { id: string }).id === request.id)).toBe(true);
+    await window.call('terminal.input', { slug, data: 'secret PUSH_TOKEN\r' });
+    await window.waitForScreen(slug, 'PUSH_TOKEN is set (16 chars)');
+  });
+
+  it('applies a decision made in another terminal, and the tab says when Claude waits', async () => {
+    project = pushProject();
+    service = newService(project);
+    const window = openWindow(service);
+    const slug = await startTester(window, project);
+    await window.call('terminal.input', { slug, data: 'hello\r' });
+    await window.waitFor(() => (service?.['bottles'].get(slug)?.status.attention?.state ?? '') === 'waiting' && window.events.some((e) => e.event === 'bottle.status' && (e.payload as BottleStatus).attention?.state === 'working'), 'working, then waiting');
+    const list = await window.call<{ sessions: { slug: string; attention?: { state: string } }[] }>('bottles.list');
+    expect(list.sessions.find((session) => session.slug === slug)?.attention?.state).toBe('waiting');
+
+    await window.call('terminal.input', { slug, data: 'request push please\r' });
+    await window.waitFor(() => window.events.some((e) => e.event === 'bottle.request'), 'the request');
+    const request = window.events.find((e) => e.event === 'bottle.request')?.payload as EventPayload<'bottle.request'>;
+    await writeDecision(channelFolders(project.ctx.store.bottleDir(slug)), request.id, 'denied');
+    await window.waitForScreen(slug, 'request exit 1');
+    expect(window.screen(slug)).toContain('the user denied "push"');
   });
 });

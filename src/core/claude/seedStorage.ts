@@ -54,10 +54,31 @@ export async function seedClaudeStorage(options: SeedOptions): Promise<void> {
 
   const settings = await readJsonObject(path.join(options.dir, CLAUDE_FILES.settings));
   settings.skipDangerousModePermissionPrompt = true;
+  addAttentionHooks(settings);
   await writeJsonAtomically(path.join(options.dir, CLAUDE_FILES.settings), settings, options.owner);
 }
 
 type JsonObject = Record<string, unknown>;
+
+/** The helper Claude's hooks run: it drops the hook's input into the control channel (docs/control-channel.md). */
+export const NOTIFY_COMMAND = '/claude-bottle/bin/bottle-notify';
+/** The hook events the tab's working / waiting / done state follows. */
+export const ATTENTION_HOOKS = ['SessionStart', 'UserPromptSubmit', 'Stop', 'Notification', 'SessionEnd'] as const;
+
+/**
+ * Adds the app's hook to each attention event, once, beside whatever hooks are there (Claude's
+ * own, or the user's inherited ones), replacing an earlier copy of the app's.
+ */
+function addAttentionHooks(settings: JsonObject): void {
+  const hooks = objectAt(settings, 'hooks');
+  const isOurs = (group: unknown): boolean =>
+    group !== null && typeof group === 'object' && Array.isArray((group as JsonObject).hooks) && ((group as JsonObject).hooks as unknown[]).some((hook) => hook !== null && typeof hook === 'object' && (hook as JsonObject).command === NOTIFY_COMMAND);
+  for (const event of ATTENTION_HOOKS) {
+    const current = Object.hasOwn(hooks, event) && Array.isArray(hooks[event]) ? (hooks[event] as unknown[]).filter((group) => !isOurs(group)) : [];
+    current.push({ hooks: [{ type: 'command', command: NOTIFY_COMMAND, timeout: 5 }] });
+    hooks[event] = current;
+  }
+}
 
 function objectAt(parent: JsonObject, key: string): JsonObject {
   const current = Object.hasOwn(parent, key) ? parent[key] : undefined;

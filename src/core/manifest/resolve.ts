@@ -125,6 +125,8 @@ function resolveAgent(ctx: Context, name: string, agent: AgentConfig, defaults: 
 
   const image = resolveImage(ctx, agent, at, dangerous);
   const resources = resolveResources(agent, defaults);
+  // The agent's list replaces the defaults' whole, as "network" does: [] takes nothing.
+  const claudeInherit = agent.claude?.inherit ?? defaults?.claude?.inherit ?? [];
   if (ctx.issues.length > before || image === undefined) return undefined;
   return {
     name,
@@ -143,6 +145,7 @@ function resolveAgent(ctx: Context, name: string, agent: AgentConfig, defaults: 
     capabilities,
     claudeArgs: agent.claude?.args ?? [],
     remoteControl: agent.claude?.remoteControl ?? false,
+    ...(claudeInherit.length > 0 ? { claudeInherit: [...claudeInherit] } : {}),
     dangerous,
   };
 }

@@ -104,9 +104,29 @@ export const capabilitySchema = z.strictObject({
   network: networkSchema.optional(),
 });
 
+/** The parts of the user's own Claude folder a bottle may take a copy of (docs/manifest.md). */
+export const CLAUDE_INHERIT_ITEMS = ['CLAUDE.md', 'settings.json', 'agents', 'commands', 'skills'] as const;
+
+const claudeInheritSchema = z
+  .array(z.enum(CLAUDE_INHERIT_ITEMS, { error: (issue) => `expected one of ${CLAUDE_INHERIT_ITEMS.map((item) => JSON.stringify(item)).join(', ')}, got ${typeof issue.input === 'string' ? JSON.stringify(issue.input.slice(0, 100)) : 'something else'}` }))
+  .superRefine((items, ctx) => {
+    // Checked here, not with .max(): zod would also apply that to a string given instead of a list.
+    if (!Array.isArray(items)) return;
+    if (items.length > CLAUDE_INHERIT_ITEMS.length) {
+      ctx.addIssue({ code: 'custom', message: `expected a list of at most ${CLAUDE_INHERIT_ITEMS.length} entries, each part once` });
+      return;
+    }
+    const seen = new Set<string>();
+    items.forEach((item, index) => {
+      if (seen.has(item)) ctx.addIssue({ code: 'custom', path: [index], message: `expected each part once; "${item}" is listed twice` });
+      seen.add(item);
+    });
+  });
+
 export const claudeSchema = z.strictObject({
   args: z.array(z.string()).max(MANIFEST_LIMITS.claudeArgs).optional(),
   remoteControl: z.boolean().optional(),
+  inherit: claudeInheritSchema.optional(),
 });
 
 export const projectModeSchema = z.enum(['mount-rw', 'mount-ro', 'copy', 'none']);
@@ -172,6 +192,7 @@ export const manifestSchema = z.strictObject({
     .strictObject({
       network: networkSchema.optional(),
       resources: resourcesSchema.optional(),
+      claude: z.strictObject({ inherit: claudeInheritSchema.optional() }).optional(),
     })
     .optional(),
   agents: z.record(z.string().regex(AGENT_NAME_PATTERN, 'expected an agent name of lowercase letters, digits, _ . - (matching ^[a-z0-9][a-z0-9_.-]{0,62}$)'), agentSchema),
@@ -184,3 +205,4 @@ export type NetworkConfig = z.infer<typeof networkSchema>;
 export type ResourcesConfig = z.infer<typeof resourcesSchema>;
 export type CapabilityConfig = z.infer<typeof capabilitySchema>;
 export type ProjectMode = z.infer<typeof projectModeSchema>;
+export type ClaudeInheritItem = (typeof CLAUDE_INHERIT_ITEMS)[number];

@@ -1,4 +1,4 @@
-import type { Manifest, ProjectMode } from './schema';
+import type { ClaudeInheritItem, Manifest, ProjectMode } from './schema';
 
 // What `loadManifest` hands to the rest of the core: the validated manifest with every relative
 // path made absolute, `~` expanded, defaults applied and dangerous sources checked.
@@ -68,6 +68,8 @@ export interface ResolvedAgent {
   capabilities: Record<string, ResolvedCapability>;
   claudeArgs: string[];
   remoteControl: boolean;
+  /** Parts of the user's own Claude folder copied in at launch; absent when none (docs/manifest.md). */
+  claudeInherit?: ClaudeInheritItem[];
   dangerous: boolean;
 }
 

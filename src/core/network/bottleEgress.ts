@@ -70,6 +70,11 @@ export interface BottleEgress {
   readonly exited: Promise<void>;
   /** Starts a proxy that died again, at the same address, with the same configuration. */
   restart(): Promise<void>;
+  /**
+   * Restarts the proxy with another allow-list (a granted capability's hosts), at the same
+   * address: for that moment the bottle has no way out, never a wider one.
+   */
+  reconfigure(allow: readonly string[]): Promise<void>;
   /** Resolves when the proxy listens; rejects (fail closed) when it could not start. */
   readonly ready: Promise<void>;
   /** Removes the sidecar and the network. Safe to call twice. */
@@ -191,6 +196,8 @@ function egressHandle(docker: Docker, setup: EgressSetup, proxyAddress: string, 
   const names = egressNames(setup.slug);
   let run: SidecarRun | undefined;
   let disposed = false;
+  let replacing = false;
+  let currentSetup = setup;
   const logListeners = new Set<(entry: EgressLogEntry) => void>();
   const exitListeners = new Set<() => void>();
   const wire = (current: SidecarRun): void => {
@@ -198,7 +205,7 @@ function egressHandle(docker: Docker, setup: EgressSetup, proxyAddress: string, 
       for (const listener of logListeners) listener(entry);
     });
     void current.logs.exited.then(() => {
-      if (run === current) for (const listener of exitListeners) listener();
+      if (run === current && !replacing) for (const listener of exitListeners) listener();
     });
   };
   const started = firstRun.then((first) => {
@@ -244,9 +251,27 @@ function egressHandle(docker: Docker, setup: EgressSetup, proxyAddress: string, 
       if (!state) throw new BottleError('network-failed', `the egress sidecar ${names.sidecar} is gone`, 'stop the bottle with "keep" and resume it');
       if (state.State.Running || !run) return;
       run.logs.dispose();
-      run = await runSidecar(docker, sidecar, setup, proxyAddress);
+      run = await runSidecar(docker, sidecar, currentSetup, proxyAddress);
       await run.ready;
       wire(run);
+    },
+    async reconfigure(allow) {
+      await started;
+      if (!run) throw new BottleError('network-failed', `the egress sidecar ${names.sidecar} is not running`);
+      const sidecar = docker.getContainer(names.sidecar);
+      replacing = true;
+      try {
+        const previous = run;
+        await removeQuietly(() => sidecar.kill());
+        await Promise.race([previous.logs.exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+        previous.logs.dispose();
+        currentSetup = { ...currentSetup, allow: [...allow] };
+        run = await runSidecar(docker, sidecar, currentSetup, proxyAddress);
+        await run.ready;
+        wire(run);
+      } finally {
+        replacing = false;
+      }
     },
     dispose: async () => {
       disposed = true;

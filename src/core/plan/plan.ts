@@ -1,8 +1,12 @@
+import { dirname } from 'node:path';
 import { LABELS } from '../labels';
 import { BottleError } from '../errors';
+import { channelFolders, IN_BOTTLE } from '../channel/layout';
 import type { ProjectMode } from '../manifest/schema';
 import type { ImageSource, LoadedManifest, NetworkPolicy, ResolvedAgent, ResolvedResources } from '../manifest/types';
 import { type CredentialKind, findClaudeCredential } from '../claude/credentials';
+import { type ClaudeSetupSurvey, surveyClaudeSetup, userClaudeFolder } from '../claude/inherit';
+import type { ClaudeInheritItem } from '../manifest/schema';
 import type { ResolvedUser } from '../docker/imageUser';
 import { containerNameFor } from './slug';
 
@@ -15,7 +19,7 @@ export interface LaunchOptions {
   remoteControl?: boolean;
 }
 
-export type MountOrigin = 'project' | 'manifest' | 'claude-storage' | `capability:${string}`;
+export type MountOrigin = 'project' | 'manifest' | 'claude-storage' | 'control-channel' | `capability:${string}`;
 
 export interface PlannedMount {
   source: string;
@@ -78,6 +82,13 @@ export interface BottlePlan {
   labels: Record<string, string>;
   claude: { args: string[]; remoteControl: boolean; configDir: string };
   grantedCapabilities: string[];
+  /** What the agent may ask for while it runs (`bottle-request`), and what each would add. */
+  requestable: RequestablePlan[];
+  /**
+   * Parts of the user's own Claude folder copied into the bottle's storage at launch, and what each
+   * holds now (docs/manifest.md); absent when the agent inherits nothing.
+   */
+  claudeSetup?: ClaudeSetupSurvey & { items: ClaudeInheritItem[] };
   /**
    * How Claude reaches its API. Behind an allow-list: through the egress proxy, which holds the
    * user's credential (named here by kind, source and last 4 characters only).
@@ -88,6 +99,15 @@ export interface BottlePlan {
   warnings: string[];
   /** A resume: what differs from the plan the user last confirmed (empty when nothing does). */
   changes: string[];
+}
+
+export interface RequestablePlan {
+  name: string;
+  description: string;
+  mounts: { source: string; target: string; readonly: boolean }[];
+  secrets: string[];
+  /** Hosts it adds to the allow-list; 'open' when it opens the network. */
+  hosts: string[] | 'open';
 }
 
 /** Claude's credential as the preflight names it: kind, variable, where it comes from, last 4 characters. */
@@ -136,6 +156,8 @@ export interface PlanInputs {
   secrets: SecretSource;
   grantedCapabilities?: string[];
   resume?: { continueConversation: boolean };
+  /** The user's own Claude folder, for "claude": { "inherit" }; default $CLAUDE_CONFIG_DIR or ~/.claude. */
+  userClaudeFolder?: string;
 }
 
 export function findAgent(loaded: LoadedManifest, agentName: string): ResolvedAgent {
@@ -164,7 +186,10 @@ export function rootWarning(user: string | undefined): string {
   return `the bottle runs as root ("user": ${JSON.stringify(user ?? '')}), allowed by "dangerous": true`;
 }
 
-/** Builds the plan. Pure: reads nothing from Docker and starts nothing. */
+/**
+ * Builds the plan. Reads nothing from Docker and starts nothing; the only files it looks at are the
+ * parts of the user's Claude folder the agent inherits (listed, not opened).
+ */
 export function preparePlan(inputs: PlanInputs): BottlePlan {
   const { loaded, slug, options } = inputs;
   const agent = findAgent(loaded, inputs.agentName);
@@ -211,6 +236,21 @@ export function preparePlan(inputs: PlanInputs): BottlePlan {
     if (capability.network) network = widenNetwork(network, capability.network);
   }
   mounts.push({ source: inputs.claudeStorage, target: CLAUDE_CONFIG_DIR_IN_BOTTLE, readonly: false, origin: 'claude-storage' });
+  // The control channel (docs/control-channel.md): the bottle's requests and Claude's hooks out,
+  // the app's answers and the helpers in, read-only.
+  const channel = channelFolders(dirname(inputs.claudeStorage));
+  mounts.push({ source: channel.channel, target: IN_BOTTLE.channel, readonly: false, origin: 'control-channel' });
+  mounts.push({ source: channel.answers, target: IN_BOTTLE.answers, readonly: true, origin: 'control-channel' });
+  mounts.push({ source: channel.bin, target: IN_BOTTLE.bin, readonly: true, origin: 'control-channel' });
+  const requestable = Object.values(agent.capabilities)
+    .filter((capability) => !granted.includes(capability.name))
+    .map((capability) => ({
+      name: capability.name,
+      description: capability.description,
+      mounts: capability.mounts.map(({ source, target, readonly }) => ({ source, target, readonly })),
+      secrets: [...capability.secrets],
+      hosts: capability.network?.mode === 'open' ? ('open' as const) : capability.network?.mode === 'allow' ? [...capability.network.hosts] : [],
+    }));
 
   const claudeApi = claudeApiAccess(network, inputs.secrets);
   if (claudeApi.via === 'proxy') {
@@ -234,6 +274,8 @@ export function preparePlan(inputs: PlanInputs): BottlePlan {
   }
   if (agent.user !== undefined && isRootUser(agent.user)) warnings.push(rootWarning(agent.user));
   if (agent.dangerous) warnings.push('this agent is marked "dangerous": true');
+
+  const claudeSetup = agent.claudeInherit ? { ...surveyClaudeSetup(inputs.userClaudeFolder ?? userClaudeFolder(), agent.claudeInherit), items: [...agent.claudeInherit] } : undefined;
 
   const remoteControl = options.remoteControl ?? agent.remoteControl;
   const continueConversation = inputs.resume?.continueConversation ?? false;
@@ -272,11 +314,13 @@ export function preparePlan(inputs: PlanInputs): BottlePlan {
       [LABELS.home]: inputs.stateRoot,
     },
     claude: {
-      args: claudeCommand(agent.claudeArgs, remoteControl, continueConversation),
+      args: claudeCommand(agent.claudeArgs, remoteControl, continueConversation, requestable),
       remoteControl,
       configDir: CLAUDE_CONFIG_DIR_IN_BOTTLE,
     },
     grantedCapabilities: granted,
+    requestable,
+    ...(claudeSetup ? { claudeSetup } : {}),
     claudeApi,
     dangerous: agent.dangerous,
     warnings,
@@ -284,14 +328,28 @@ export function preparePlan(inputs: PlanInputs): BottlePlan {
   };
 }
 
-export function claudeCommand(agentArgs: string[], remoteControl: boolean, continueConversation: boolean): string[] {
+export function claudeCommand(agentArgs: string[], remoteControl: boolean, continueConversation: boolean, requestable: readonly RequestablePlan[] = []): string[] {
   return [
     'claude',
     '--dangerously-skip-permissions',
     ...(remoteControl ? ['--remote-control'] : []),
     ...(continueConversation ? ['--continue'] : []),
+    ...(requestable.length > 0 ? ['--append-system-prompt', capabilityPrompt(requestable)] : []),
     ...agentArgs,
   ];
+}
+
+export const CAPABILITY_PROMPT_START = 'You run in a sandbox';
+
+/** Tells Claude the helper exists and what it may ask for (docs/control-channel.md). */
+export function capabilityPrompt(requestable: readonly RequestablePlan[]): string {
+  const lines = requestable.map((capability) => `- ${capability.name}: ${capability.description.replace(/\s+/g, ' ').slice(0, 300)}`);
+  return [
+    `${CAPABILITY_PROMPT_START} (a Claude Bottle) with limited access. When the task needs more, ask the user for one of these capabilities by running`,
+    '`bottle-request <capability> "<why you need it>"` (in /claude-bottle/bin). It waits for the answer: exit 0 means granted, and the sandbox then',
+    'restarts with it and this conversation continues; non-zero means denied or no answer, so carry on without it. Requestable:',
+    ...lines,
+  ].join('\n');
 }
 
 const CLAUDE_CREDENTIAL_VARIABLES = new Set(['ANTHROPIC_API_KEY', 'CLAUDE_CODE_OAUTH_TOKEN']);

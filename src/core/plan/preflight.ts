@@ -1,6 +1,8 @@
 import { homedir } from 'node:os';
 import { showUntrusted as u } from '../text/untrusted';
-import { type BottlePlan, isRootUser, type PlannedMount } from './plan';
+import { type BottlePlan, CAPABILITY_PROMPT_START, isRootUser, type PlannedMount, type RequestablePlan } from './plan';
+import { IN_BOTTLE } from '../channel/layout';
+import type { ClaudeSetupSurvey, FoundPart } from '../claude/inherit';
 
 // One renderer turns a plan into what a person reviews. The window draws the same rows as the
 // CLI prints, so the two can never disagree about what a bottle gets. Every value that came from
@@ -41,10 +43,14 @@ export function describePreflight(plan: BottlePlan): Preflight {
     { label: "Claude's API", lines: claudeApiLines(plan) },
     { label: 'limits', lines: [line(`memory ${formatBytes(plan.resources.memory)} · ${plan.resources.cpus} CPU${plan.resources.cpus === 1 ? '' : 's'} · ${plan.resources.pids} processes`)] },
     { label: 'hardening', lines: hardeningLines(plan) },
-    { label: 'claude', lines: [line(plan.claude.args.map((arg) => u(shellQuote(arg))).join(' ')), line("Claude's permission prompts are off; you accept this by confirming", 'warn')] },
+    { label: 'claude', lines: [line(plan.claude.args.map((arg) => (arg.startsWith(CAPABILITY_PROMPT_START) ? '<how to ask for the capabilities below>' : u(shellQuote(arg)))).join(' ')), line("Claude's permission prompts are off; you accept this by confirming", 'warn')] },
+    ...(plan.claudeSetup ? [{ label: 'Claude setup', lines: claudeSetupLines(plan.claudeSetup) }] : []),
   ];
   if (plan.grantedCapabilities.length > 0) {
     rows.push({ label: 'granted', lines: plan.grantedCapabilities.map((name) => line(u(name), 'warn')) });
+  }
+  if (plan.requestable.length > 0) {
+    rows.push({ label: 'requestable', lines: [line('the agent may ask for these while it runs (bottle-request); you decide each time', 'muted'), ...plan.requestable.flatMap(requestableLines)] });
   }
   if (plan.changes.length > 0) {
     rows.push({ label: 'CHANGED', lines: [line('since you last confirmed this bottle:', 'danger'), ...plan.changes.map((change) => line(change, 'danger'))] });
@@ -116,14 +122,28 @@ function projectLine(plan: BottlePlan): PreflightLine {
   }
 }
 
+/** One requestable capability: its name and description, then exactly what granting it adds. */
+export function requestableLines(capability: RequestablePlan): PreflightLine[] {
+  const lines = [line(`${u(capability.name)} — ${u(capability.description, 300)}`)];
+  for (const mount of capability.mounts) lines.push(line(`  adds mount ${mount.readonly ? 'ro' : 'rw'}  ${u(tildify(mount.source))} → ${u(mount.target)}`, mount.readonly ? 'normal' : 'warn'));
+  if (capability.secrets.length > 0) lines.push(line(`  adds secrets ${capability.secrets.map((name) => u(name)).join(', ')}`, 'warn'));
+  if (capability.hosts === 'open') lines.push(line('  opens the network (Docker\'s bridge, anything this machine can reach)', 'danger'));
+  else if (capability.hosts.length > 0) lines.push(...packList('  adds hosts ', capability.hosts.map((host) => u(host))).map((text) => line(text, 'warn')));
+  if (lines.length === 1) lines.push(line('  adds nothing', 'muted'));
+  return lines;
+}
+
 function mountLines(mounts: PlannedMount[]): PreflightLine[] {
-  const extra = mounts.filter((mount) => mount.origin !== 'project');
-  return extra.map((mount) => {
+  const extra = mounts.filter((mount) => mount.origin !== 'project' && mount.origin !== 'control-channel');
+  const channel = mounts.some((mount) => mount.origin === 'control-channel')
+    ? [line(`rw  control channel → ${IN_BOTTLE.channel}, ro answers and helpers → ${IN_BOTTLE.answers}, ${IN_BOTTLE.bin}  (requests and Claude's hooks to the app)`)]
+    : [];
+  return [...extra.map((mount) => {
     const mode = mount.readonly ? 'ro' : 'rw';
     const note = mount.origin === 'claude-storage' ? "  (Claude's storage, kept for resume)" : mount.origin.startsWith('capability:') ? `  (${u(mount.origin)})` : '';
     const tone: Tone = mount.dangerousReason ? 'danger' : mount.readonly || mount.origin === 'claude-storage' ? 'normal' : 'warn';
     return line(`${mode}  ${u(tildify(mount.source))} → ${u(mount.target)}${note}`, tone);
-  });
+  }), ...channel];
 }
 
 function envLines(env: Record<string, string>): PreflightLine[] {
@@ -204,6 +224,27 @@ const CLAUDE_CREDENTIALS = new Set(['ANTHROPIC_API_KEY', 'CLAUDE_CODE_OAUTH_TOKE
 
 function credentialOrigin(from: string): string {
   return from === 'app' ? 'stored in the app' : u(from);
+}
+
+/** Skipped files shown by name, the rest counted: the row stays short for a folder full of links. */
+const MAX_SKIPPED_SHOWN = 10;
+
+/** "from your Claude folder ~/.claude: CLAUDE.md, agents/ (3 files)", then what is missing or skipped. */
+function claudeSetupLines(setup: ClaudeSetupSurvey): PreflightLine[] {
+  const name = (part: FoundPart): string => (part.item.includes('.') ? part.item : `${part.item}/`);
+  const found = setup.parts.flatMap((part) => (part.state !== 'found' ? [] : part.item.includes('.') ? [name(part)] : [`${name(part)} (${part.files} file${part.files === 1 ? '' : 's'})`]));
+  const lines = [line(`from your Claude folder ${u(tildify(setup.from))}: ${found.length > 0 ? found.join(', ') : 'nothing'}`, found.length > 0 ? 'normal' : 'muted')];
+  const missing = setup.parts.filter((part) => part.state === 'missing').map(name);
+  if (missing.length > 0) lines.push(line(`missing there, not copied: ${missing.join(', ')}`, 'muted'));
+  for (const part of setup.parts) if (part.state === 'unusable') lines.push(line(`${name(part)} ${u(part.why)}: not copied`, 'warn'));
+  const skipped = setup.parts.flatMap((part) => (part.state === 'found' ? part.skipped : []));
+  for (const entry of skipped.slice(0, MAX_SKIPPED_SHOWN)) lines.push(line(`skipped ${u(entry.path)}: ${u(entry.why)}`, 'warn'));
+  if (skipped.length > MAX_SKIPPED_SHOWN) lines.push(line(`and ${skipped.length - MAX_SKIPPED_SHOWN} more skipped`, 'warn'));
+  if (setup.parts.some((part) => part.item === 'settings.json' && part.state === 'found')) {
+    lines.push(line("settings.json is merged without credentials, login helpers and anything that would undo the app's hooks or settings", 'muted'));
+  }
+  lines.push(line('copied at each launch over the earlier copies; never credentials, history or other sessions', 'muted'));
+  return lines;
 }
 
 function opensAnthropicDirectly(host: string): boolean {

@@ -176,6 +176,9 @@ export function App({ transport, registry, model }: { transport: Transport; regi
                     onStop={(keep) => void model.stop(tab.slug, keep)}
                     onResume={() => model.resume(tab.slug)}
                     {...(list.detached.some((bottle) => bottle.slug === tab.slug && bottle.owner === 'dead') ? { onReattach: () => void model.reattach(tab.slug) } : {})}
+                    requests={app.requests.bySlug[tab.slug] ?? []}
+                    answering={app.requests.answering}
+                    onAnswer={(id, decision) => void model.answerRequest(tab.slug, id, decision)}
                   />
                 );
               })}

@@ -33,6 +33,15 @@ export function baseName(path: string): string {
 }
 
 /** What a tab says about its bottle. */
+/** What Claude is doing, from its hooks, in the tab's words. */
+export const ATTENTION_LABELS = { working: 'working', waiting: 'waiting for you', done: 'done' } as const;
+
+/** `2026-12-04T06:03:00.000Z` → `06:03` in local time ('' when it is not a time). */
+export function clockTime(iso: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? '' : date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+}
+
 export function statusLabel(status: BottleStatus | undefined): string {
   if (!status) return 'attaching';
   switch (status.status) {
@@ -41,7 +50,8 @@ export function statusLabel(status: BottleStatus | undefined): string {
     case 'starting':
       return 'starting';
     case 'running':
-      return 'running';
+      if (status.pendingRequests) return 'asks for a capability';
+      return status.attention ? `${ATTENTION_LABELS[status.attention.state]} · ${clockTime(status.attention.since)}` : 'running';
     case 'exited':
       // The core says 'stopped' when someone pressed Stop (the exit code is then Docker's kill).
       return status.message === 'stopped' ? 'stopped' : `exited ${status.exitCode ?? 0}`;

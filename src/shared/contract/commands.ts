@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { type CommandName, LIMITS, isCommandName } from './names';
-import { AgentNameSchema, BottleListSchema, BottleStatusSchema, ColsSchema, DoctorCheckSchema, EgressEntrySchema, Empty, PathSchema, PreparedViewSchema, ProjectViewSchema, ProxyStateSchema, RecentProjectSchema, RowsSchema, SecretNameSchema, SlugSchema, text } from './views';
+import { AgentNameSchema, BottleListSchema, CapabilityRequestViewSchema, RequestIdSchema, BottleStatusSchema, ColsSchema, DoctorCheckSchema, EgressEntrySchema, Empty, PathSchema, PreparedViewSchema, ProjectViewSchema, ProxyStateSchema, RecentProjectSchema, RowsSchema, SecretNameSchema, SlugSchema, text } from './views';
 
 // Commands: window → core, request and response, each with a zod schema for its arguments and its
 // result; the main side validates every incoming message against them (src/app/dispatch.ts).
@@ -106,6 +106,16 @@ export const commands = {
   /** Starts a bottle's egress proxy again after it died (the bottle had no network meanwhile). */
   'bottles.restartProxy': {
     args: z.strictObject({ slug: SlugSchema }),
+    result: z.object({}),
+  },
+  /** The capability requests of a bottle waiting for an answer (a reloaded window asks). */
+  'bottles.requests': {
+    args: z.strictObject({ slug: SlugSchema }),
+    result: z.object({ requests: z.array(CapabilityRequestViewSchema).max(100) }),
+  },
+  /** Grants or denies a capability request; a grant relaunches the bottle in the same tab when it must. */
+  'bottles.answerRequest': {
+    args: z.strictObject({ slug: SlugSchema, id: RequestIdSchema, decision: z.enum(['grant', 'deny']) }),
     result: z.object({}),
   },
   /** Joins a bottle's terminal: recent output to replay, and its status. Resets flow control. */

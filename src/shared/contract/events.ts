@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { EventName } from './names';
-import { AgentNameSchema, BottleStatusSchema, EgressEntrySchema, ImageProgressSchema, PathSchema, ProxyStateSchema, SlugSchema, text } from './views';
+import { AgentNameSchema, BottleStatusSchema, CapabilityRequestViewSchema, RequestIdSchema, EgressEntrySchema, ImageProgressSchema, PathSchema, ProxyStateSchema, SlugSchema, text } from './views';
 
 // Events: core → window.
 
@@ -50,6 +50,10 @@ export const events = {
   'image.progress': ImageProgressSchema,
   /** New egress log entries of a bottle, batched; or its proxy died or came back. */
   'bottle.egress': z.object({ slug: SlugSchema, proxy: ProxyStateSchema, entries: z.array(EgressEntrySchema).max(1000) }),
+  /** A bottle asks for a capability (`bottle-request`). */
+  'bottle.request': CapabilityRequestViewSchema,
+  /** A request is no longer waiting: answered, or the agent stopped waiting. */
+  'bottle.requestSettled': z.object({ slug: SlugSchema, id: RequestIdSchema }),
 } as const satisfies Record<string, z.ZodType>;
 
 export type EventPayload<E extends EventName> = z.infer<(typeof events)[E]>;

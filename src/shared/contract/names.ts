@@ -20,6 +20,8 @@ export const COMMAND_NAME_LIST = [
   'bottles.egress',
   'bottles.allowHost',
   'bottles.restartProxy',
+  'bottles.requests',
+  'bottles.answerRequest',
   'terminal.attach',
   'terminal.input',
   'terminal.resize',
@@ -32,7 +34,7 @@ export const COMMAND_NAME_LIST = [
   'secrets.delete',
 ] as const;
 
-export const EVENT_NAME_LIST = ['bottle.status', 'terminal.data', 'bottles.changed', 'projects.changed', 'app.notification', 'ui.request', 'image.progress', 'bottle.egress'] as const;
+export const EVENT_NAME_LIST = ['bottle.status', 'terminal.data', 'bottles.changed', 'projects.changed', 'app.notification', 'ui.request', 'image.progress', 'bottle.egress', 'bottle.request', 'bottle.requestSettled'] as const;
 
 export type CommandName = (typeof COMMAND_NAME_LIST)[number];
 export type EventName = (typeof EVENT_NAME_LIST)[number];

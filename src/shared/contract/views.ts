@@ -154,10 +154,39 @@ export const LaunchProgressSchema = z.object({
 export type LaunchProgressView = z.infer<typeof LaunchProgressSchema>;
 
 /** The status of one bottle this process runs; also the payload of the `bottle.status` event. */
+/** What Claude is doing, from its hooks: working on a prompt, waiting for you, or done. */
+export const AttentionSchema = z.object({
+  state: z.enum(['working', 'waiting', 'done']),
+  since: text(40),
+  message: text(500).optional(),
+});
+export type AttentionView = z.infer<typeof AttentionSchema>;
+
+export const RequestIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,80}$/, 'must be a request id');
+
+/** A capability the agent asked for with `bottle-request`, with exactly what granting it adds. */
+export const CapabilityRequestViewSchema = z.object({
+  slug: SlugSchema,
+  id: RequestIdSchema,
+  agent: text(LIMITS.maxAgentChars),
+  capability: text(200),
+  /** In the agent's words, control characters made visible. */
+  reason: text(4000),
+  at: text(40),
+  expiresAt: text(40),
+  /** The preflight's own rows for what it would grant; `known: false` for a name the agent does not declare. */
+  rows: z.array(z.lazy(() => PreflightRowSchema)).max(10),
+  known: z.boolean(),
+});
+export type CapabilityRequestView = z.infer<typeof CapabilityRequestViewSchema>;
+
 export const BottleStatusSchema = z.object({
   slug: SlugSchema,
   agent: text(LIMITS.maxAgentChars),
   status: BottleStatusNameSchema,
+  attention: AttentionSchema.optional(),
+  /** Capability requests waiting for an answer. */
+  pendingRequests: z.number().int().min(0).max(1000).optional(),
   progress: LaunchProgressSchema.optional(),
   /** Set for exited and preserved. */
   exitCode: z.number().int().optional(),

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { seedClaudeStorage } from '../../../src/core/claude/seedStorage';
+import { ATTENTION_HOOKS, NOTIFY_COMMAND, seedClaudeStorage } from '../../../src/core/claude/seedStorage';
 import { describeCredential, findClaudeCredential, placeholderCredential } from '../../../src/core/claude/credentials';
 
 const dirs: string[] = [];
@@ -28,7 +28,10 @@ describe("seeding a bottle's Claude storage", () => {
       projects: { '/workspace': { hasTrustDialogAccepted: true } },
       customApiKeyResponses: { approved: [key.slice(-20)], rejected: [] },
     });
-    expect(readJson(path.join(dir, 'settings.json'))).toEqual({ skipDangerousModePermissionPrompt: true });
+    const settings = readJson(path.join(dir, 'settings.json'));
+    expect(settings.skipDangerousModePermissionPrompt).toBe(true);
+    // Each attention hook runs the helper that reports to the app (docs/control-channel.md).
+    for (const event of ATTENTION_HOOKS) expect((settings.hooks as Record<string, unknown>)[event], event).toEqual([{ hooks: [{ type: 'command', command: NOTIFY_COMMAND, timeout: 5 }] }]);
   });
 
   it("merges into what Claude wrote, keeping its own keys and the user's theme", async () => {
@@ -37,7 +40,18 @@ describe("seeding a bottle's Claude storage", () => {
     fs.writeFileSync(path.join(dir, 'settings.json'), JSON.stringify({ model: 'opus' }));
     await seedClaudeStorage({ dir, workdir: '/workspace', theme: 'dark' });
     expect(readJson(path.join(dir, '.claude.json'))).toMatchObject({ theme: 'light', numStartups: 7, projects: { '/workspace': { allowedTools: ['x'], hasTrustDialogAccepted: true } } });
-    expect(readJson(path.join(dir, 'settings.json'))).toEqual({ model: 'opus', skipDangerousModePermissionPrompt: true });
+    expect(readJson(path.join(dir, 'settings.json'))).toMatchObject({ model: 'opus', skipDangerousModePermissionPrompt: true });
+  });
+
+  it("adds its hooks once beside the user's own, however often it seeds", async () => {
+    const dir = tempDir();
+    const mine = { matcher: '', hooks: [{ type: 'command', command: 'echo mine' }] };
+    fs.writeFileSync(path.join(dir, 'settings.json'), JSON.stringify({ hooks: { Stop: [mine], PreToolUse: [mine] } }));
+    await seedClaudeStorage({ dir, workdir: '/workspace' });
+    await seedClaudeStorage({ dir, workdir: '/workspace' });
+    const hooks = readJson(path.join(dir, 'settings.json')).hooks as Record<string, unknown>;
+    expect(hooks.Stop).toEqual([mine, { hooks: [{ type: 'command', command: NOTIFY_COMMAND, timeout: 5 }] }]);
+    expect(hooks.PreToolUse).toEqual([mine]);
   });
 
   it('replaces a link or a FIFO the bottle left there, never writing through it or waiting on it', async () => {

@@ -355,6 +355,31 @@ const table: BadManifest[] = [
     text: reviewer('      "image": "ubuntu",', '      "claude": { "remoteControl": "yes" }'),
     line: 6, column: 36, keyPath: 'agents.reviewer.claude.remoteControl', says: 'expected true or false, got a string',
   },
+  {
+    name: 'claude.inherit naming a part of the Claude folder that cannot be inherited',
+    text: reviewer('      "image": "ubuntu",', '      "claude": { "inherit": ["CLAUDE.md", ".credentials.json"] }'),
+    line: 6, column: 44, keyPath: 'agents.reviewer.claude.inherit[1]', says: 'expected one of "CLAUDE.md", "settings.json", "agents", "commands", "skills", got ".credentials.json"',
+  },
+  {
+    name: 'claude.inherit naming a part twice',
+    text: reviewer('      "image": "ubuntu",', '      "claude": { "inherit": ["agents", "skills", "agents"] }'),
+    line: 6, column: 51, keyPath: 'agents.reviewer.claude.inherit[2]', says: 'expected each part once; "agents" is listed twice',
+  },
+  {
+    name: 'claude.inherit as a string',
+    text: reviewer('      "image": "ubuntu",', '      "claude": { "inherit": "CLAUDE.md" }'),
+    line: 6, column: 30, keyPath: 'agents.reviewer.claude.inherit', says: 'expected a list, got a string',
+  },
+  {
+    name: 'defaults.claude.inherit with an unknown part',
+    text: lines('{', '  "version": 1,', '  "defaults": { "claude": { "inherit": ["history"] } },', '  "agents": {}', '}'),
+    line: 3, column: 41, keyPath: 'defaults.claude.inherit[0]', says: 'expected one of "CLAUDE.md"',
+  },
+  {
+    name: 'defaults.claude with a key only an agent may set',
+    text: lines('{', '  "version": 1,', '  "defaults": { "claude": { "args": [] } },', '  "agents": {}', '}'),
+    line: 3, column: 29, keyPath: 'defaults.claude.args', says: 'unknown key "args"; allowed keys: inherit',
+  },
 
   // Scale and odd shapes (see scale-and-shape.test.ts for the sizes)
   {

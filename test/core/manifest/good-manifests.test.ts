@@ -67,6 +67,24 @@ describe('a good manifest loads into resolved agents', () => {
     expect(own?.resources).toEqual({ memory: 512 * MiB, cpus: 0.5, pids: 256 });
   });
 
+  it('takes claude.inherit from "defaults" unless the agent sets its own list, which replaces it whole', () => {
+    project = makeManifestProject(
+      JSON.stringify({
+        version: 1,
+        defaults: { claude: { inherit: ['CLAUDE.md', 'agents'] } },
+        agents: {
+          plain: { image: 'ubuntu' },
+          own: { image: 'ubuntu', claude: { inherit: ['skills', 'settings.json'] } },
+          none: { image: 'ubuntu', claude: { inherit: [] } },
+        },
+      }),
+    );
+    const [plain, own, none] = project.load().agents;
+    expect(plain?.claudeInherit).toEqual(['CLAUDE.md', 'agents']);
+    expect(own?.claudeInherit).toEqual(['skills', 'settings.json']);
+    expect(none && 'claudeInherit' in none).toBe(false);
+  });
+
   it('keeps every field the agent sets', () => {
     project = makeManifestProject(
       JSON.stringify({

@@ -1,6 +1,11 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { confirmedPlanOf, describeChanges } from '../../../src/core/plan/confirmedPlan';
 import type { LoadedManifest, ResolvedAgent } from '../../../src/core/manifest/types';
-import { CLAUDE_CONFIG_DIR_IN_BOTTLE, environmentSecrets, preparePlan, type PlanInputs } from '../../../src/core/plan/plan';
+import { capabilityPrompt, CLAUDE_CONFIG_DIR_IN_BOTTLE, environmentSecrets, preparePlan, type PlanInputs } from '../../../src/core/plan/plan';
 import { describePreflight, renderPreflight } from '../../../src/core/plan/preflight';
 import { PreflightRowSchema } from '../../../src/shared/contract';
 import { makeSlug } from '../../../src/core/plan/slug';
@@ -53,18 +58,29 @@ describe('the plan', () => {
     expect(plan.mounts).toEqual([
       { source: '/p', target: '/workspace', readonly: false, origin: 'project' },
       { source: '/state/state/reviewer-20261130T000000-abcd/claude', target: CLAUDE_CONFIG_DIR_IN_BOTTLE, readonly: false, origin: 'claude-storage' },
+      { source: '/state/state/reviewer-20261130T000000-abcd/channel', target: '/claude-bottle/channel', readonly: false, origin: 'control-channel' },
+      { source: '/state/state/reviewer-20261130T000000-abcd/answers', target: '/claude-bottle/answers', readonly: true, origin: 'control-channel' },
+      { source: '/state/state/reviewer-20261130T000000-abcd/bin', target: '/claude-bottle/bin', readonly: true, origin: 'control-channel' },
     ]);
     expect(plan.secrets).toEqual([{ name: 'API_TOKEN', available: true, from: 'environment', origin: 'agent' }]);
     expect(plan.labels).toMatchObject({ 'claude-bottle.slug': plan.slug, 'claude-bottle.agent': 'reviewer', 'claude-bottle.project': '/p' });
-    expect(plan.claude.args).toEqual(['claude', '--dangerously-skip-permissions', '--model', 'opus']);
+    // The agent can ask for "push": Claude is told how, after the app's own flags.
+    expect(plan.claude.args).toEqual(['claude', '--dangerously-skip-permissions', '--append-system-prompt', capabilityPrompt(plan.requestable), '--model', 'opus']);
+    expect(plan.claude.args[3]).toContain('- push: push branches');
+    expect(plan.requestable).toEqual([{ name: 'push', description: 'push branches', mounts: [{ source: '/home/u/.ssh', target: '/home/agent/.ssh', readonly: true }], secrets: ['GITHUB_TOKEN'], hosts: 'open' }]);
     expect(JSON.stringify(plan)).not.toContain('value-never-shown');
+    const preflight = renderPreflight(plan);
+    expect(preflight).toMatch(/push — push branches/);
+    expect(preflight).toMatch(/adds mount ro {2}\/home\/u\/\.ssh → \/home\/agent\/\.ssh/);
+    expect(preflight).toMatch(/adds secrets GITHUB_TOKEN/);
+    expect(preflight).toMatch(/<how to ask for the capabilities below>/);
   });
 
   it('copy-project replaces the project mount and remote control and --continue reach the command', () => {
     const plan = preparePlan(inputs(agent(), { options: { copyProject: true, remoteControl: true }, resume: { continueConversation: true } }));
     expect(plan.project).toBe('copy');
     expect(plan.mounts.some((mount) => mount.origin === 'project')).toBe(false);
-    expect(plan.claude.args).toEqual(['claude', '--dangerously-skip-permissions', '--remote-control', '--continue', '--model', 'opus']);
+    expect(plan.claude.args).toEqual(['claude', '--dangerously-skip-permissions', '--remote-control', '--continue', '--append-system-prompt', capabilityPrompt(plan.requestable), '--model', 'opus']);
   });
 
   it('a granted capability adds its mounts, secrets and network', () => {
@@ -130,7 +146,42 @@ describe('the plan', () => {
     expect(text).toMatch(/MISSING_ONE\s+MISSING/);
     expect(text).toContain('the Docker socket may be reachable');
     expect(text).toContain('! DANGEROUS mount /var/run/docker.sock');
-    expect(text).toContain("claude --dangerously-skip-permissions --model opus");
+    expect(text).toContain("claude --dangerously-skip-permissions --append-system-prompt <how to ask for the capabilities below> --model opus");
     expect(renderPreflight(preparePlan(inputs(dangerous)), { color: true })).toContain('\x1b[1;31m');
+  });
+
+  it("lists what is copied from the user's Claude folder: present parts with their file counts, missing ones, what is skipped", () => {
+    const from = fs.mkdtempSync(path.join(os.tmpdir(), 'cb-plan-claude-'));
+    try {
+      fs.writeFileSync(path.join(from, 'CLAUDE.md'), '# rules\n');
+      fs.mkdirSync(path.join(from, 'agents'));
+      for (const name of ['a.md', 'b.md', 'c.md']) fs.writeFileSync(path.join(from, 'agents', name), name);
+      fs.symlinkSync('/etc/passwd', path.join(from, 'agents', 'passwd.md'));
+      execFileSync('mkfifo', [path.join(from, 'agents', 'pipe.md')]);
+      fs.writeFileSync(path.join(from, '.credentials.json'), '{}');
+      const plan = preparePlan(inputs(agent({ claudeInherit: ['CLAUDE.md', 'agents', 'skills'] }), { userClaudeFolder: from }));
+      expect(plan.claudeSetup).toMatchObject({ from, items: ['CLAUDE.md', 'agents', 'skills'] });
+      const row = describePreflight(plan).rows.find((candidate) => candidate.label === 'Claude setup');
+      expect(PreflightRowSchema.safeParse(row).error?.issues ?? []).toEqual([]);
+      expect(row!.lines.map((entry) => entry.text)).toEqual([
+        `from your Claude folder ${from}: CLAUDE.md, agents/ (3 files)`,
+        'missing there, not copied: skills/',
+        'skipped agents/passwd.md: is a symbolic link; not followed',
+        'skipped agents/pipe.md: is a FIFO, not a regular file',
+        'copied at each launch over the earlier copies; never credentials, history or other sessions',
+      ]);
+      expect(renderPreflight(plan)).toMatch(/Claude setup\s+from your Claude folder/);
+    } finally {
+      fs.rmSync(from, { recursive: true, force: true });
+    }
+  });
+
+  it('has no Claude setup row for an agent that inherits nothing, and a resume names a part added to the list', () => {
+    const plain = preparePlan(inputs(agent()));
+    expect(plain.claudeSetup).toBeUndefined();
+    expect(describePreflight(plain).rows.map((row) => row.label)).not.toContain('Claude setup');
+    const widened = preparePlan(inputs(agent({ claudeInherit: ['settings.json'] }), { userClaudeFolder: '/nonexistent/claude' }));
+    expect(describePreflight(widened).rows.find((row) => row.label === 'Claude setup')!.lines[0]!.text).toBe('from your Claude folder /nonexistent/claude: nothing');
+    expect(describeChanges(confirmedPlanOf(plain), confirmedPlanOf(widened))).toEqual(['inherited from your Claude folder added: settings.json']);
   });
 });

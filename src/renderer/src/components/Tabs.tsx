@@ -23,7 +23,12 @@ export function Tabs({ tabs, activeSlug, onSelect, onClose }: Props) {
         const state = tab.status?.status ?? 'starting';
         const fraction = tab.status?.progress?.fraction;
         return (
-          <div key={tab.slug} className={`tab tab-${state}${tab.slug === activeSlug ? ' active' : ''}`} data-slug={tab.slug}>
+          <div
+            key={tab.slug}
+            className={`tab tab-${state}${tab.slug === activeSlug ? ' active' : ''}${tab.status?.pendingRequests ? ' tab-asks' : ''}${tab.status?.attention && state === 'running' ? ` tab-attention-${tab.status.attention.state}` : ''}`}
+            data-slug={tab.slug}
+            data-attention={state === 'running' ? (tab.status?.attention?.state ?? '') : ''}
+          >
             <button type="button" role="tab" aria-selected={tab.slug === activeSlug} className="tab-button" onClick={() => onSelect(tab.slug)} title={tab.slug}>
               <span className={`status-dot status-${state}`} aria-hidden="true" />
               <span className="tab-name">{tab.agent}</span>

@@ -1,8 +1,9 @@
 import { useEffect, useRef, useState } from 'react';
-import type { BottleStatus, SessionView } from '../../../shared/contract';
+import type { BottleStatus, CapabilityRequestView, SessionView } from '../../../shared/contract';
 import { formatUptime, isLive, statusLabel } from '../format';
 import type { TerminalController } from '../terminal/TerminalController';
 import { EgressStrip } from './EgressStrip';
+import { RequestDialog } from './RequestDialog';
 import { SearchBar } from './SearchBar';
 
 interface Props {
@@ -18,10 +19,15 @@ interface Props {
   onResume(): void;
   /** Set when the bottle's container runs on without a session here (Running lists it). */
   onReattach?: () => void;
+  /** Capability requests waiting, oldest first. */
+  requests?: readonly CapabilityRequestView[];
+  answering?: ReadonlySet<string>;
+  onAnswer?(id: string, decision: 'grant' | 'deny'): void;
 }
 
 /** One bottle's terminal, its search bar and the thin status bar under it. */
-export function TerminalPane({ controller, active, status, session, agent, searchOpen, stopping, onCloseSearch, onStop, onResume, onReattach }: Props) {
+export function TerminalPane({ controller, active, status, session, agent, searchOpen, stopping, onCloseSearch, onStop, onResume, onReattach, requests, answering, onAnswer }: Props) {
+  const request = requests?.[0];
   const hostRef = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
@@ -44,6 +50,7 @@ export function TerminalPane({ controller, active, status, session, agent, searc
   return (
     <section className={`terminal-pane${active ? ' active' : ''}`} data-slug={controller.slug} aria-hidden={!active} role="tabpanel">
       {searchOpen ? <SearchBar controller={controller} onClose={onCloseSearch} /> : null}
+      {request && onAnswer ? <RequestDialog request={request} more={(requests?.length ?? 1) - 1} answering={answering?.has(request.id) ?? false} onAnswer={(decision) => onAnswer(request.id, decision)} /> : null}
       {status?.status === 'building' || status?.status === 'starting' ? <LaunchBanner status={status} /> : null}
       {status?.status === 'failed' && status.error ? (
         <div className="terminal-failure" role="alert">

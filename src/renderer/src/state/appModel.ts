@@ -8,6 +8,7 @@ import { agentOfSlug, busySet, type BottlesState, initialBottles, listReceived, 
 import * as checks from './slices/checks';
 import * as preflight from './slices/preflight';
 import * as project from './slices/project';
+import * as requests from './slices/requests';
 import { hasTab, initialTabs, searchClosed, searchOpened, tabClosed, tabFocused, tabOpened, tabReopenable, type TabsState, tabsCycled, ZOOM, zoomed } from './slices/tabs';
 import { errorToast, notificationToast, type Toast, toastAdded, toastDismissed, TOASTS, type ToastsState } from './slices/toasts';
 
@@ -31,6 +32,7 @@ export interface AppState {
   preflight: preflight.PreflightState;
   checks: checks.ChecksState;
   toasts: ToastsState;
+  requests: requests.RequestsState;
 }
 
 export class AppModel {
@@ -64,6 +66,7 @@ export class AppModel {
       preflight: preflight.initialPreflight,
       checks: checks.initialChecks,
       toasts: [],
+      requests: requests.initialRequests,
     };
   }
 
@@ -105,6 +108,8 @@ export class AppModel {
       this.api.on('projects.changed', () => void this.refreshRecent()),
       this.api.on('app.notification', (note) => this.toast(notificationToast(note))),
       this.api.on('ui.request', (request) => this.handleUiRequest(request)),
+      this.api.on('bottle.request', (request) => this.update((state) => ({ requests: requests.requestReceived(state.requests, request) }))),
+      this.api.on('bottle.requestSettled', ({ slug, id }) => this.update((state) => ({ requests: requests.requestSettled(state.requests, slug, id) }))),
       this.api.on('image.progress', (progress) => this.update((state) => ({ checks: checks.imageProgressed(state.checks, progress) }))),
       this.registry.onSearchRequested((slug) => this.update((state) => ({ tabs: searchOpened(state.tabs, slug) }))),
       this.watchConnection(),
@@ -316,7 +321,28 @@ export class AppModel {
       this.registry.ensure(slug);
       void this.attachTab(slug);
     }
+    // Requests the window has not heard of (it reloaded while they waited): ask the core for them.
+    for (const session of list.sessions) {
+      const known = this.state.requests.bySlug[session.slug]?.length ?? 0;
+      if ((session.pendingRequests ?? 0) !== known) void this.loadRequests(session.slug);
+    }
   }
+
+  private async loadRequests(slug: string): Promise<void> {
+    const result = await this.api.bottles.requests({ slug });
+    if (result.ok) this.update((state) => ({ requests: requests.requestsLoaded(state.requests, slug, result.data.requests) }));
+  }
+
+  /** Grant or Deny in a bottle's request dialog. A grant may relaunch the bottle, in the same tab. */
+  answerRequest = async (slug: string, id: string, decision: 'grant' | 'deny'): Promise<void> => {
+    this.update((state) => ({ requests: requests.answeringSet(state.requests, id, true) }));
+    const result = await this.api.bottles.answerRequest({ slug, id, decision });
+    this.update((state) => ({ requests: requests.answeringSet(state.requests, id, false) }));
+    if (!result.ok) {
+      this.toastError(result.error);
+      void this.loadRequests(slug);
+    }
+  };
 
   private async attachTab(slug: string): Promise<void> {
     const result = await this.registry.attach(slug);
