@@ -113,6 +113,8 @@ export class AppSecretStore {
     try {
       return cipher.decrypt(data);
     } catch (error) {
+      // The keychain's own answer (locked, not running) says more than "cannot be decrypted".
+      if (error instanceof BottleError) throw error;
       throw new BottleError('state', `the stored value of ${name} cannot be decrypted (the OS keychain may have changed)`, `store ${name} again`, { cause: error });
     }
   }
@@ -127,6 +129,7 @@ export class AppSecretStore {
     try {
       encrypted = cipher.encrypt(value);
     } catch (error) {
+      if (error instanceof BottleError) throw error;
       throw new BottleError('internal', `the OS keychain could not encrypt ${name}`, undefined, { cause: error });
     }
     this.write({ version: 1, secrets: { ...current.secrets, [name]: encrypted.toString('base64') } });

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { BottleError } from '../../../src/core/errors';
 import { AppSecretStore, layeredSecrets } from '../../../src/core/secrets/appSecretStore';
 import { keychainCipher, type KeyKeeper, platformKeyKeeper, readingAlso } from '../../../src/core/secrets/keychainCipher';
 import { testCipher } from './testCipher';
@@ -55,7 +56,23 @@ describe('the keychain cipher', () => {
     keeper.key = 'ab'.repeat(32);
     expect(() => new AppSecretStore(root, keychainCipher(keeper)).get('ANTHROPIC_API_KEY')).toThrow(/cannot be decrypted/);
     keeper.key = 'not-a-key';
-    expect(() => new AppSecretStore(root, keychainCipher(keeper)).get('ANTHROPIC_API_KEY')).toThrow(/cannot be decrypted/);
+    expect(() => new AppSecretStore(root, keychainCipher(keeper)).get('ANTHROPIC_API_KEY')).toThrow(/the Claude Bottle key in the OS keychain is not one it made/);
+  });
+
+  it("a keychain that does not answer is named in the error, and nothing is stored", () => {
+    const root = home();
+    const locked: KeyKeeper = {
+      tool: 'sh',
+      find: () => {
+        throw new BottleError('unsupported', 'the OS keychain did not answer (secret-tool: Cannot autolaunch D-Bus without X11 $DISPLAY)');
+      },
+      store: () => undefined,
+    };
+    expect(() => new AppSecretStore(root, keychainCipher(locked, { PATH: '/bin' })).set('ANTHROPIC_API_KEY', SECRET)).toThrow(/OS keychain did not answer/);
+    expect(fs.existsSync(join(root, 'secrets.json'))).toBe(false);
+    const keeper = memoryKeeper();
+    new AppSecretStore(root, keychainCipher(keeper, { PATH: '/bin' })).set('ANTHROPIC_API_KEY', SECRET);
+    expect(() => new AppSecretStore(root, keychainCipher(locked, { PATH: '/bin' })).get('ANTHROPIC_API_KEY')).toThrow(/OS keychain did not answer/);
   });
 
   it('is unavailable where the keychain tool is missing, or on a platform with none', () => {
