@@ -97,6 +97,18 @@ describe('claude-bottle login and logout', () => {
     expect(credentials).toMatchObject({ status: 'ok', detail: 'ANTHROPIC_API_KEY stored in the app' });
   });
 
+  it('on an open network, the stored credential reaches Claude in a bottle whose manifest names none', async () => {
+    const s = setup(testAgentManifest({ network: 'open' }));
+    expect(piped(s, ['login'], API_KEY).code).toBe(0);
+    const run = runCliInTerminal(['start', '--yes', 'tester'], { env: s.env, cwd: s.project.root });
+    await run.waitFor(/\n> $/);
+    run.write('secret ANTHROPIC_API_KEY\r');
+    await run.waitFor(`ANTHROPIC_API_KEY is set (${API_KEY.length} chars)`);
+    run.write('exit\r');
+    expect(await run.exited).toBe(0);
+    expect(run.text()).not.toContain('Never-Printed');
+  });
+
   it('login --help says where a token comes from', () => {
     const s = setup();
     const help = piped(s, ['login', '--help']);
