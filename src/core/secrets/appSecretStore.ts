@@ -9,8 +9,9 @@ import type { SecretSource } from '../plan/plan';
 // Secrets stored in the app: `<state root>/secrets.json`, each value encrypted by a cipher the
 // desktop app gets from the OS keychain (Electron's safeStorage); the CLI and browser mode use a
 // key kept in the OS keychain through its own tool (keychainCipher.ts). Without a cipher the store
-// refuses to write and cannot read what was stored: it never falls back to plaintext. The file holds names in the clear and values only as ciphertext; nothing in
-// this module puts a value into an error message.
+// refuses to write and cannot read what was stored: it never falls back to plaintext. The file
+// holds names in the clear and values only as ciphertext; nothing in this module puts a value
+// into an error message.
 
 /** Encrypts values at rest. Electron's safeStorage is one; tests use their own. */
 export interface SecretCipher {

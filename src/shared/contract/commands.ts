@@ -155,8 +155,8 @@ export const commands = {
     result: z.object({ tag: text(300), claudeCodeVersion: text(100).optional() }),
   },
   /**
-   * The secrets stored in the app (desktop app only: encrypted with the OS keychain). Names only,
-   * never values. `available` is false in browser mode, where nothing can be stored.
+   * The secrets stored in the app (encrypted with the OS keychain). Names only, never values.
+   * `available` is false where no keychain is reachable (browser mode on a machine without one).
    */
   'secrets.list': {
     args: Empty,

@@ -21,7 +21,7 @@ import { errorToast, notificationToast, type Toast, toastAdded, toastDismissed, 
 export interface AppState {
   info: CommandResult<'app.info'> | null;
   connection: ConnectionState;
-  /** Secrets can be stored in the app (the desktop app with the OS keychain; never in browser mode). */
+  /** Secrets can be stored in the app (an OS keychain is reachable: the desktop app, or secret-tool / security). */
   secretsAvailable: boolean;
   /** Claude's credential as bottles will get it, by kind and last 4 characters; null when there is none. */
   credential: CommandResult<'secrets.list'>['claude'] | null;
