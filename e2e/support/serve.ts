@@ -8,7 +8,9 @@
 
 import fs from 'node:fs';
 import { BottleService } from '../../src/app/bottleService';
+import { openCliSecretStore } from '../../src/cli/secretStore';
 import { createCoreContext } from '../../src/core/context';
+import { layeredSecrets } from '../../src/core/secrets/appSecretStore';
 import { startServer } from '../../src/server/server';
 
 const leave = process.argv.includes('--leave');
@@ -18,8 +20,10 @@ const port = Number(process.env.E2E_SERVE_PORT ?? 0);
 const token = process.env.E2E_SERVE_TOKEN;
 
 const { version } = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-const ctx = createCoreContext();
-const service = new BottleService({ ctx, transport: 'browser', version, initialProject: null });
+// As `claude-bottle serve`: the app's secret store, usable where an OS keychain's tool is on PATH.
+const secretStore = openCliSecretStore();
+const ctx = createCoreContext({ secrets: layeredSecrets(secretStore, process.env) });
+const service = new BottleService({ ctx, secretStore, transport: 'browser', version, initialProject: null });
 const server = await startServer({ service, host: '127.0.0.1', port, ...(token ? { token } : {}), ...(rendererDir ? { rendererDir } : {}) });
 process.stdout.write(`${JSON.stringify({ url: server.url, origin: server.origin, port: server.port, token: server.token, pid: process.pid, stateRoot: ctx.store.root })}\n`);
 

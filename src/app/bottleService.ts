@@ -24,6 +24,7 @@ import { addAllowedHost } from '../core/manifest/edit';
 import { readEgressLog } from '../core/network/egressLogFile';
 import type { EgressLogEntry } from '../proxy/egressLog';
 import type { BottlePlan } from '../core/plan/plan';
+import { findClaudeCredential } from '../core/claude/credentials';
 import type { AppSecretStore } from '../core/secrets/appSecretStore';
 import { isValidSlug } from '../core/state/stateStore';
 import {
@@ -767,8 +768,19 @@ export class BottleService implements CommandTarget, Disposable {
 
   private listSecrets(): CommandResult<'secrets.list'> {
     const store = this.options.secretStore;
-    if (!store?.available) return { available: false, names: [] };
-    return { available: true, names: store.names() };
+    const claude = this.claudeCredentialView();
+    if (!store?.available) return { available: false, names: [], claude };
+    return { available: true, names: store.names(), claude };
+  }
+
+  /** The credential a bottle would get, named by kind and last 4 characters; none, or unreadable, is null. */
+  private claudeCredentialView(): CommandResult<'secrets.list'>['claude'] {
+    try {
+      const credential = findClaudeCredential(this.ctx.secrets);
+      return credential ? { kind: credential.kind, last4: credential.value.slice(-4), from: credential.from } : null;
+    } catch {
+      return null;
+    }
   }
 
   private writableSecretStore(name: string): AppSecretStore {

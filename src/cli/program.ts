@@ -1,5 +1,4 @@
 import { Command, CommanderError } from 'commander';
-import { createCoreContext } from '../core/context';
 import type { ContextFactory, Runner } from './command';
 import { registerLsCommand } from './commands/agents';
 import { registerDiscardCommand, registerPsCommand, registerStopCommand } from './commands/bottles';
@@ -7,14 +6,16 @@ import { registerRequestCommands } from './commands/requests';
 import { registerDoctorCommand } from './commands/doctor';
 import { registerInitCommand } from './commands/init';
 import { registerAttachCommand, registerResumeCommand, registerStartCommand } from './commands/launch';
+import { registerLoginCommand } from './commands/login';
 import { registerLogsCommand } from './commands/logs';
 import { registerServeCommand } from './commands/serve';
 import { registerUpdateClaudeCommand } from './commands/update';
 import { EXIT } from './exitCodes';
 import { reportError } from './output';
+import { createCliContext, openCliSecretStore } from './secretStore';
 
 /** Builds the `claude-bottle` program; `exit` receives the code each command ends with. */
-export function buildProgram(exit: (code: number) => void, context: ContextFactory = () => createCoreContext()): Command {
+export function buildProgram(exit: (code: number) => void, context: ContextFactory = createCliContext): Command {
   const run: Runner = async (action) => {
     try {
       exit(await action());
@@ -40,6 +41,7 @@ export function buildProgram(exit: (code: number) => void, context: ContextFacto
   registerDoctorCommand(program, run);
   registerServeCommand(program, context, run);
   registerUpdateClaudeCommand(program, context, run);
+  registerLoginCommand(program, () => openCliSecretStore(), run);
   return program;
 }
 

@@ -5,6 +5,7 @@ import { createDispatcher } from '../app/dispatch';
 import { createCoreContext } from '../core/context';
 import { findManifest } from '../core/manifest/discover';
 import { AppSecretStore, layeredSecrets } from '../core/secrets/appSecretStore';
+import { keychainCipher, readingAlso } from '../core/secrets/keychainCipher';
 import { defaultStateRoot } from '../core/state/stateRoot';
 import type { BottleList, BottleNotification, RecentProject, UiRequest } from '../shared/contract';
 import { registerIpcHandlers, sendEvent } from './ipc';
@@ -40,8 +41,9 @@ async function main(): Promise<void> {
   const tray = new Tray(trayIcon());
   tray.setToolTip('Claude Bottle');
 
-  // Secrets stored in the app (encrypted by the OS keychain) win over the environment.
-  const secretStore = new AppSecretStore(defaultStateRoot(), safeStorageCipher);
+  // Secrets stored in the app (encrypted by the OS keychain) win over the environment; what the
+  // CLI's login stored (its own key, also in the keychain) is read too.
+  const secretStore = new AppSecretStore(defaultStateRoot(), readingAlso(safeStorageCipher, keychainCipher()));
   const service = new BottleService({
     ctx: createCoreContext({ secrets: layeredSecrets(secretStore, process.env) }),
     secretStore,

@@ -6,6 +6,7 @@ import { startServer } from '../../server/server';
 import { EXIT } from '../exitCodes';
 import { paintDim } from '../output';
 import type { ContextFactory, Runner } from '../command';
+import { openCliSecretStore } from '../secretStore';
 
 // `claude-bottle serve`: the window's UI in a browser, for headless hosts (docs/window.md). It runs
 // the same BottleService as the desktop app, behind a loopback-only server that wants a token.
@@ -21,6 +22,8 @@ export function registerServeCommand(program: Command, context: ContextFactory, 
         const ctx = context();
         const service = new BottleService({
           ctx,
+          // The window's Sign in and Store… write here, as the CLI's login does.
+          secretStore: openCliSecretStore(ctx.store.root),
           transport: 'browser',
           version: program.version() ?? '0.0.0',
           initialProject: initialProject(flags.openProject),

@@ -251,7 +251,7 @@ function checkCredentials(env: NodeJS.ProcessEnv, secretNames: string[]): Doctor
     status: 'warn',
     title: 'No credentials for Claude',
     detail: `neither ${CLAUDE_CREDENTIAL_NAMES.join(' nor ')} is set; Claude will ask you to log in`,
-    fix: 'set ANTHROPIC_API_KEY (or CLAUDE_CODE_OAUTH_TOKEN) in your environment, or log in inside the bottle with /login',
+    fix: 'run `claude-bottle login` (or Sign in in the window), or set ANTHROPIC_API_KEY (or CLAUDE_CODE_OAUTH_TOKEN) in your environment',
   };
 }
 

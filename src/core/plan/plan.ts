@@ -36,7 +36,8 @@ export interface PlannedSecret {
   available: boolean;
   /** Where the value will come from, for the preflight ("environment", "app"). */
   from?: string;
-  origin: 'agent' | `capability:${string}`;
+  /** `claude`: Claude's own credential (a login or the environment), for an agent that names none. */
+  origin: 'agent' | 'claude' | `capability:${string}`;
 }
 
 export interface Hardening {
@@ -109,9 +110,19 @@ export interface RequestablePlan {
   hosts: string[] | 'open';
 }
 
-export type ClaudeApiAccess =
-  | { via: 'proxy'; credential?: { kind: CredentialKind; name: string; from: string; last4: string } }
-  | { via: 'bottle' };
+/** Claude's credential as the preflight names it: kind, variable, where it comes from, last 4 characters. */
+export interface CredentialSummary {
+  kind: CredentialKind;
+  name: string;
+  from: string;
+  last4: string;
+}
+
+/**
+ * Behind an allow-list the proxy holds the credential; otherwise (open network) the bottle gets the
+ * real one as a secret, and with no network at all Claude cannot reach its API.
+ */
+export type ClaudeApiAccess = { via: 'proxy'; credential?: CredentialSummary } | { via: 'bottle'; credential?: CredentialSummary };
 
 /** Where Claude's session files live inside the bottle (bind-mounted from the state folder). */
 export const CLAUDE_CONFIG_DIR_IN_BOTTLE = '/claude-bottle/claude-config';
@@ -248,8 +259,12 @@ export function preparePlan(inputs: PlanInputs): BottlePlan {
     for (let index = secrets.length - 1; index >= 0; index -= 1) {
       if (CLAUDE_CREDENTIAL_VARIABLES.has(secrets[index]?.name ?? '')) secrets.splice(index, 1);
     }
-    if (!claudeApi.credential) warnings.push('no Anthropic credential (ANTHROPIC_API_KEY or CLAUDE_CODE_OAUTH_TOKEN): Claude cannot log in from behind the allow-list');
+  } else if (network.mode === 'open' && claudeApi.credential && !secrets.some((secret) => CLAUDE_CREDENTIAL_VARIABLES.has(secret.name))) {
+    // On an open network Claude talks to its API itself: the stored (or environment's) credential
+    // serves an agent that names none of its own.
+    secrets.push(plannedSecret(claudeApi.credential.name, 'claude', inputs.secrets));
   }
+  if (!claudeApi.credential && network.mode !== 'none') warnings.push(NO_CREDENTIAL_WARNING);
 
   for (const mount of mounts) {
     if (mount.dangerousReason) warnings.push(`DANGEROUS mount ${mount.source} → ${mount.target}: ${mount.dangerousReason}`);
@@ -339,10 +354,13 @@ export function capabilityPrompt(requestable: readonly RequestablePlan[]): strin
 
 const CLAUDE_CREDENTIAL_VARIABLES = new Set(['ANTHROPIC_API_KEY', 'CLAUDE_CODE_OAUTH_TOKEN']);
 
+/** The preflight's red line when Claude has no credential at all: Claude would only fail to log in. */
+export const NO_CREDENTIAL_WARNING = 'no Anthropic credential: run `claude-bottle login` or Sign in (or set ANTHROPIC_API_KEY or CLAUDE_CODE_OAUTH_TOKEN); Claude cannot work without one';
+
 function claudeApiAccess(network: NetworkPolicy, secrets: SecretSource): ClaudeApiAccess {
-  if (network.mode !== 'allow') return { via: 'bottle' };
+  const via = network.mode === 'allow' ? 'proxy' : 'bottle';
   const credential = findClaudeCredential(secrets);
-  return credential ? { via: 'proxy', credential: { kind: credential.kind, name: credential.name, from: credential.from, last4: credential.value.slice(-4) } } : { via: 'proxy' };
+  return credential ? { via, credential: { kind: credential.kind, name: credential.name, from: credential.from, last4: credential.value.slice(-4) } } : { via };
 }
 
 function plannedSecret(name: string, origin: PlannedSecret['origin'], source: SecretSource): PlannedSecret {

@@ -40,7 +40,7 @@ export function describePreflight(plan: BottlePlan): Preflight {
     { label: 'env', lines: envLines(plan.env) },
     { label: 'secrets', lines: secretLines(plan) },
     { label: 'network', lines: networkLines(plan) },
-    ...(plan.claudeApi.via === 'proxy' ? [{ label: "Claude's API", lines: claudeApiLines(plan) }] : []),
+    { label: "Claude's API", lines: claudeApiLines(plan) },
     { label: 'limits', lines: [line(`memory ${formatBytes(plan.resources.memory)} · ${plan.resources.cpus} CPU${plan.resources.cpus === 1 ? '' : 's'} · ${plan.resources.pids} processes`)] },
     { label: 'hardening', lines: hardeningLines(plan) },
     { label: 'claude', lines: [line(plan.claude.args.map((arg) => (arg.startsWith(CAPABILITY_PROMPT_START) ? '<how to ask for the capabilities below>' : u(shellQuote(arg)))).join(' ')), line("Claude's permission prompts are off; you accept this by confirming", 'warn')] },
@@ -154,7 +154,7 @@ function envLines(env: Record<string, string>): PreflightLine[] {
 function secretLines(plan: BottlePlan): PreflightLine[] {
   if (plan.secrets.length === 0) return [line('(none)', 'muted')];
   return plan.secrets.map((secret) => {
-    const origin = secret.origin === 'agent' ? '' : ` (${u(secret.origin)})`;
+    const origin = secret.origin === 'agent' ? '' : secret.origin === 'claude' ? " (Claude's credential)" : ` (${u(secret.origin)})`;
     return secret.available ? line(`${u(secret.name)}  from the ${secret.from}${origin}`) : line(`${u(secret.name)}  MISSING${origin}`, 'danger');
   });
 }
@@ -206,12 +206,24 @@ function networkLines(plan: BottlePlan): PreflightLine[] {
   }
 }
 
+/** One row about Claude's credential for every bottle: which, from where, and how it reaches Claude. */
 function claudeApiLines(plan: BottlePlan): PreflightLine[] {
-  if (plan.claudeApi.via !== 'proxy') return [];
   const credential = plan.claudeApi.credential;
-  if (!credential) return [line('through the proxy, with no credential: none was found', 'danger')];
-  const kind = credential.kind === 'api-key' ? 'API key' : 'subscription token';
-  return [line(`through the proxy with your ${kind} …${credential.last4} (${credential.from})`, 'good'), line('the bottle holds only a placeholder; the proxy puts the real one in', 'muted')];
+  if (plan.network.mode === 'none') return [line('no network: Claude cannot reach its API, and gets no credential', 'muted')];
+  if (!credential) return [line('no Anthropic credential: run `claude-bottle login` or Sign in', 'danger')];
+  const which = `your ${credential.kind === 'api-key' ? 'API key' : 'subscription token'} …${credential.last4} (${credentialOrigin(credential.from)})`;
+  if (plan.claudeApi.via === 'proxy') {
+    return [line(`through the proxy with ${which}`, 'good'), line('the bottle holds only a placeholder; the proxy puts the real one in', 'muted')];
+  }
+  const own = plan.secrets.find((secret) => CLAUDE_CREDENTIALS.has(secret.name) && secret.origin !== 'claude');
+  if (own) return [line(`the agent's own ${u(own.name)} secret (see secrets), straight to the API: the agent can read it`, 'warn')];
+  return [line(`${which}, passed into the bottle as ${u(credential.name)}: on an open network the agent can read it`, 'warn')];
+}
+
+const CLAUDE_CREDENTIALS = new Set(['ANTHROPIC_API_KEY', 'CLAUDE_CODE_OAUTH_TOKEN']);
+
+function credentialOrigin(from: string): string {
+  return from === 'app' ? 'stored in the app' : u(from);
 }
 
 /** Skipped files shown by name, the rest counted: the row stays short for a folder full of links. */

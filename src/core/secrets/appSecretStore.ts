@@ -7,16 +7,19 @@ import { BottleError } from '../errors';
 import type { SecretSource } from '../plan/plan';
 
 // Secrets stored in the app: `<state root>/secrets.json`, each value encrypted by a cipher the
-// desktop app gets from the OS keychain (Electron's safeStorage). Without such a cipher (the CLI,
-// browser mode) the store refuses to write and cannot read what the app stored: it never falls
-// back to plaintext. The file holds names in the clear and values only as ciphertext; nothing in
-// this module puts a value into an error message.
+// desktop app gets from the OS keychain (Electron's safeStorage); the CLI and browser mode use a
+// key kept in the OS keychain through its own tool (keychainCipher.ts). Without a cipher the store
+// refuses to write and cannot read what was stored: it never falls back to plaintext. The file
+// holds names in the clear and values only as ciphertext; nothing in this module puts a value
+// into an error message.
 
 /** Encrypts values at rest. Electron's safeStorage is one; tests use their own. */
 export interface SecretCipher {
   isAvailable(): boolean;
   encrypt(plain: string): Buffer;
   decrypt(data: Buffer): string;
+  /** Whether `data` is this cipher's own output; left out, every value is taken as its own. */
+  canDecrypt?(data: Buffer): boolean;
 }
 
 export const SECRETS_FILE = 'secrets.json';
@@ -34,7 +37,7 @@ const SecretsFileSchema = z.object({
 type SecretsFile = z.infer<typeof SecretsFileSchema>;
 
 const NO_CIPHER_MESSAGE = 'storing secrets needs the desktop app (the OS keychain)';
-const NO_CIPHER_HINT = 'set the secret in the environment instead, or store it from the Claude Bottle desktop app';
+const NO_CIPHER_HINT = 'set the secret in the environment instead, store it from the Claude Bottle desktop app, or (for the CLI) install secret-tool with a running Secret Service';
 
 export function isValidSecretName(name: string): boolean {
   return name.length <= MAX_NAME_CHARS && SECRET_NAME_PATTERN.test(name);
@@ -86,6 +89,15 @@ export class AppSecretStore {
     return Object.hasOwn(this.read().secrets, name);
   }
 
+  /** Stored, and encrypted by a cipher this process has (the CLI cannot read what the desktop app stored). */
+  readable(name: string): boolean {
+    if (!isValidSecretName(name)) return false;
+    const stored = this.read().secrets;
+    if (!Object.hasOwn(stored, name)) return false;
+    const cipher = this.usableCipher();
+    return cipher !== undefined && (cipher.canDecrypt?.(Buffer.from(stored[name] as string, 'base64')) ?? true);
+  }
+
   /** The value, or undefined when not stored. Throws when this process cannot decrypt it. */
   get(name: string): string | undefined {
     if (!isValidSecretName(name)) return undefined;
@@ -95,9 +107,15 @@ export class AppSecretStore {
     if (!cipher) {
       throw new BottleError('unsupported', `${name} was stored by the desktop app, encrypted with the OS keychain: this process cannot read it`, `set ${name} in the environment, or start the bottle from the desktop app`);
     }
+    const data = Buffer.from(stored[name] as string, 'base64');
+    if (cipher.canDecrypt && !cipher.canDecrypt(data)) {
+      throw new BottleError('unsupported', `${name} was stored by the desktop app, encrypted with its own key: this process cannot read it`, `store ${name} again here, or start the bottle from the desktop app`);
+    }
     try {
-      return cipher.decrypt(Buffer.from(stored[name] as string, 'base64'));
+      return cipher.decrypt(data);
     } catch (error) {
+      // The keychain's own answer (locked, not running) says more than "cannot be decrypted".
+      if (error instanceof BottleError) throw error;
       throw new BottleError('state', `the stored value of ${name} cannot be decrypted (the OS keychain may have changed)`, `store ${name} again`, { cause: error });
     }
   }
@@ -112,6 +130,7 @@ export class AppSecretStore {
     try {
       encrypted = cipher.encrypt(value);
     } catch (error) {
+      if (error instanceof BottleError) throw error;
       throw new BottleError('internal', `the OS keychain could not encrypt ${name}`, undefined, { cause: error });
     }
     this.write({ version: 1, secrets: { ...current.secrets, [name]: encrypted.toString('base64') } });
@@ -180,7 +199,7 @@ export function layeredSecrets(app: AppSecretStore, env: NodeJS.ProcessEnv = pro
   const inApp = (name: string): boolean => {
     if (!app.available) return false;
     try {
-      return app.has(name);
+      return app.readable(name);
     } catch {
       return false;
     }

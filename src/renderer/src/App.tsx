@@ -9,6 +9,7 @@ import { PreflightDialog } from './components/PreflightDialog';
 import { PreservedList } from './components/PreservedList';
 import { ProjectPicker } from './components/ProjectPicker';
 import { RunningList } from './components/RunningList';
+import { SignInDialog, signInLabel } from './components/SignInDialog';
 import { Tabs } from './components/Tabs';
 import { TerminalPane } from './components/TerminalPane';
 import { Toasts } from './components/Toasts';
@@ -23,6 +24,7 @@ export function App({ transport, registry, model }: { transport: Transport; regi
   const { list, statuses, busy, sessionsBySlug } = app.bottles;
   const { open: tabs, active: activeSlug } = app.tabs;
   const [dragging, setDragging] = useState(false);
+  const [signingIn, setSigningIn] = useState(false);
   useEffect(() => model.start(), [model]);
   const missingManifestIn = project.error ? noManifestFolder(project.error) : undefined;
   const worst = worstCheck(app.checks);
@@ -85,6 +87,15 @@ export function App({ transport, registry, model }: { transport: Transport; regi
             Checks
           </button>
         </header>
+
+        <div className="sign-in-strip" aria-label="Anthropic credential">
+          {app.credential ? null : <span className="check-dot check-dot-warn" aria-hidden="true" />}
+          <span className={`sign-in-state${app.credential ? '' : ' tone-warn'}`}>{signInLabel(app.credential)}</span>
+          <span className="spacer" />
+          <button type="button" className="button button-small" onClick={() => setSigningIn(true)} title="Store an Anthropic API key or subscription token for every bottle">
+            {app.credential?.from === 'app' ? 'Account…' : 'Sign in'}
+          </button>
+        </div>
 
         <ProjectPicker
           transport={transport.kind}
@@ -190,6 +201,10 @@ export function App({ transport, registry, model }: { transport: Transport; regi
           onShowPlan={model.showPlanOnly}
           onClose={model.closePreflight}
         />
+      ) : null}
+
+      {signingIn ? (
+        <SignInDialog credential={app.credential} canStore={app.secretsAvailable} onSignIn={model.signIn} onSignOut={model.signOut} onClose={() => setSigningIn(false)} />
       ) : null}
 
       <Toasts toasts={app.toasts} onDismiss={model.dismissToast} />

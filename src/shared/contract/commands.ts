@@ -155,12 +155,17 @@ export const commands = {
     result: z.object({ tag: text(300), claudeCodeVersion: text(100).optional() }),
   },
   /**
-   * The secrets stored in the app (desktop app only: encrypted with the OS keychain). Names only,
-   * never values. `available` is false in browser mode, where nothing can be stored.
+   * The secrets stored in the app (encrypted with the OS keychain). Names only, never values.
+   * `available` is false where no keychain is reachable (browser mode on a machine without one).
    */
   'secrets.list': {
     args: Empty,
-    result: z.object({ available: z.boolean(), names: z.array(SecretNameSchema).max(1000) }),
+    result: z.object({
+      available: z.boolean(),
+      names: z.array(SecretNameSchema).max(1000),
+      /** Claude's credential as bottles will get it (stored, else the environment's): kind and last 4 only. */
+      claude: z.object({ kind: z.enum(['api-key', 'oauth']), last4: text(4), from: text(40) }).nullable().optional(),
+    }),
   },
   /** Stores one secret's value (refused where `secrets.list` says unavailable); the agents' missing secrets refresh. */
   'secrets.set': {

@@ -65,7 +65,7 @@ describe('doctor and credentials for Claude', () => {
     expect(credentials.status).toBe('warn');
     expect(credentials.detail).toContain('ANTHROPIC_API_KEY');
     expect(credentials.detail).toContain('CLAUDE_CODE_OAUTH_TOKEN');
-    expect(credentials.fix).toBe('set ANTHROPIC_API_KEY (or CLAUDE_CODE_OAUTH_TOKEN) in your environment, or log in inside the bottle with /login');
+    expect(credentials.fix).toBe('run `claude-bottle login` (or Sign in in the window), or set ANTHROPIC_API_KEY (or CLAUDE_CODE_OAUTH_TOKEN) in your environment');
     expect(formatDoctorReport(checks)).toContain('! No credentials for Claude');
     expect(JSON.stringify(checks)).not.toContain(SECRET);
   });

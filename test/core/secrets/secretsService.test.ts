@@ -54,7 +54,7 @@ async function missing(h: Harness): Promise<string[]> {
 describe('secrets through the service', () => {
   it('in the desktop app: stores a secret, lists its name only, and the agent no longer misses it', async () => {
     const h = harness('electron', true);
-    expect(await h.dispatch({ command: 'secrets.list', args: {} })).toEqual({ ok: true, data: { available: true, names: [] } });
+    expect(await h.dispatch({ command: 'secrets.list', args: {} })).toEqual({ ok: true, data: { available: true, names: [], claude: null } });
     expect(await missing(h)).toEqual(['API_TOKEN']);
 
     const before = h.events.length;
@@ -63,7 +63,7 @@ describe('secrets through the service', () => {
     expect(await missing(h)).toEqual([]);
 
     const listed = await h.dispatch({ command: 'secrets.list', args: {} });
-    expect(listed).toEqual({ ok: true, data: { available: true, names: ['API_TOKEN'] } });
+    expect(listed).toEqual({ ok: true, data: { available: true, names: ['API_TOKEN'], claude: null } });
     expect(JSON.stringify(listed)).not.toContain(SECRET);
     expect(h.store.get('API_TOKEN')).toBe(SECRET);
 
@@ -71,6 +71,18 @@ describe('secrets through the service', () => {
     expect(await h.dispatch({ command: 'secrets.delete', args: { name: 'API_TOKEN' } })).toEqual({ ok: true, data: { deleted: false } });
     expect(await missing(h)).toEqual(['API_TOKEN']);
     expect(h.events.join('\n')).not.toContain(SECRET);
+  });
+
+  it("signing in: the stored credential is listed by kind and last 4 only, and signing out forgets it", async () => {
+    const h = harness('browser', true);
+    const token = 'sk-ant-oat01-Window-Sign-In-never-leaves-Q7rs';
+    expect(await h.dispatch({ command: 'secrets.set', args: { name: 'CLAUDE_CODE_OAUTH_TOKEN', value: token } })).toEqual({ ok: true, data: {} });
+    const listed = await h.dispatch({ command: 'secrets.list', args: {} });
+    expect(listed).toEqual({ ok: true, data: { available: true, names: ['CLAUDE_CODE_OAUTH_TOKEN'], claude: { kind: 'oauth', last4: 'Q7rs', from: 'app' } } });
+    expect(JSON.stringify(listed)).not.toContain('never-leaves');
+    expect(await h.dispatch({ command: 'secrets.delete', args: { name: 'CLAUDE_CODE_OAUTH_TOKEN' } })).toEqual({ ok: true, data: { deleted: true } });
+    expect(await h.dispatch({ command: 'secrets.list', args: {} })).toEqual({ ok: true, data: { available: true, names: [], claude: null } });
+    expect(h.events.join('\n')).not.toContain('never-leaves');
   });
 
   it('refuses bad arguments before the service runs, and never echoes the value', async () => {
@@ -100,7 +112,7 @@ describe('secrets through the service', () => {
 
   it('in browser mode: unavailable, and storing is refused with a reason and nothing written', async () => {
     const h = harness('browser', false);
-    expect(await h.dispatch({ command: 'secrets.list', args: {} })).toEqual({ ok: true, data: { available: false, names: [] } });
+    expect(await h.dispatch({ command: 'secrets.list', args: {} })).toEqual({ ok: true, data: { available: false, names: [], claude: null } });
     const result = await h.dispatch({ command: 'secrets.set', args: { name: 'API_TOKEN', value: SECRET } });
     expect(result.ok).toBe(false);
     if (!result.ok) {

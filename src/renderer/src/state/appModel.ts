@@ -1,4 +1,5 @@
 import type { BottleApi, BottleStatus, CommandResult, ErrorInfo, RecentProject, UiRequest } from '../../../shared/contract';
+import { checkCredential, describeLogin, LOGIN_SECRET_NAME, type LoginKind } from '../../../shared/claudeCredential';
 import type { Connection, ConnectionState } from '../api/connection';
 import { isLive } from '../format';
 import type { TerminalRegistry } from '../terminal/registry';
@@ -20,8 +21,10 @@ import { errorToast, notificationToast, type Toast, toastAdded, toastDismissed, 
 export interface AppState {
   info: CommandResult<'app.info'> | null;
   connection: ConnectionState;
-  /** Secrets can be stored in the app (the desktop app with the OS keychain; never in browser mode). */
+  /** Secrets can be stored in the app (an OS keychain is reachable: the desktop app, or secret-tool / security). */
   secretsAvailable: boolean;
+  /** Claude's credential as bottles will get it, by kind and last 4 characters; null when there is none. */
+  credential: CommandResult<'secrets.list'>['claude'] | null;
   recent: RecentProject[];
   project: project.ProjectState;
   bottles: BottlesState;
@@ -55,6 +58,7 @@ export class AppModel {
       info: null,
       connection: connection.state,
       secretsAvailable: false,
+      credential: null,
       recent: [],
       project: project.initialProject,
       bottles: initialBottles,
@@ -239,8 +243,39 @@ export class AppModel {
 
   private async refreshSecretsAvailable(): Promise<void> {
     const result = await this.api.secrets.list();
-    this.update({ secretsAvailable: result.ok && result.data.available });
+    this.update({ secretsAvailable: result.ok && result.data.available, credential: result.ok ? (result.data.claude ?? null) : null });
   }
+
+  /**
+   * Signs in: stores a pasted API key or subscription token under the name the launch reads, and
+   * forgets the other kind (one login). Answers the error to show in the dialog, or null. The value
+   * goes to the core and is kept nowhere here.
+   */
+  signIn = async (raw: string, kind?: LoginKind): Promise<ErrorInfo | null> => {
+    const checked = checkCredential(raw, kind);
+    if (!checked.ok) return { kind: 'usage', message: `Not stored: ${checked.problem}`, ...(checked.unknownKind ? { hint: 'if it is one, say which kind it is' } : {}) };
+    const result = await this.api.secrets.set({ name: LOGIN_SECRET_NAME[checked.kind], value: checked.value });
+    if (!result.ok) return result.error;
+    await this.api.secrets.delete({ name: LOGIN_SECRET_NAME[checked.kind === 'api-key' ? 'oauth' : 'api-key'] });
+    await this.refreshSecretsAvailable();
+    this.toast({ tone: 'info', title: `Signed in (${describeLogin(checked.kind, checked.value)})`, body: 'Encrypted with the OS keychain; every bottle whose manifest names no credential of its own gets it.' });
+    const dir = project.currentDir(this.state.project);
+    if (dir) await this.openProject(dir);
+    return null;
+  };
+
+  /** Forgets both stored kinds; a credential in the environment stays (and the window says so). */
+  signOut = async (): Promise<ErrorInfo | null> => {
+    const removed: string[] = [];
+    for (const name of Object.values(LOGIN_SECRET_NAME)) {
+      const result = await this.api.secrets.delete({ name });
+      if (!result.ok) return result.error;
+      if (result.data.deleted) removed.push(name);
+    }
+    await this.refreshSecretsAvailable();
+    this.toast({ tone: 'info', title: 'Signed out', body: removed.length > 0 ? `Forgot the stored ${removed.join(' and ')}.` : 'No credential was stored in the app.' });
+    return null;
+  };
 
   /**
    * Stores a missing secret in the app, then re-reads the project so its badge goes. Answers the
