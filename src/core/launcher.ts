@@ -267,7 +267,7 @@ export async function launchPrepared(ctx: CoreContext, prepared: PreparedBottle,
       dir: ctx.store.claudeDir(plan.slug),
       workdir: plan.workdir,
       theme: userClaudeTheme(),
-      ...(egress?.apiKeyInBottle ? { apiKeyInBottle: egress.apiKeyInBottle } : {}),
+      ...(apiKeyInBottle(ctx, plan, egress) ? { apiKeyInBottle: apiKeyInBottle(ctx, plan, egress) } : {}),
       ...(process.getuid?.() === 0 ? { owner: ids } : {}),
     });
     if (plan.claudeSetup) await inheritClaudeSetup({ from: plan.claudeSetup.from, to: ctx.store.claudeDir(plan.slug), items: plan.claudeSetup.items, ...(process.getuid?.() === 0 ? { owner: ids } : {}) });
@@ -547,6 +547,15 @@ function openClaudeSession(
     cols: where.cols ?? 80,
     rows: where.rows ?? 24,
   });
+}
+
+/**
+ * The API key Claude will see in the bottle, so that its "use this API key?" question is answered:
+ * behind an allow-list the placeholder; otherwise the key itself, when the bottle is given one.
+ */
+function apiKeyInBottle(ctx: CoreContext, plan: BottlePlan, egress: OpenedEgress | undefined): string | undefined {
+  if (egress) return egress.apiKeyInBottle;
+  return plan.secrets.some((secret) => secret.name === 'ANTHROPIC_API_KEY') ? ctx.secrets.get('ANTHROPIC_API_KEY') : undefined;
 }
 
 /** The image's PATH (or the manifest's), with the helpers' folder last, so `bottle-request` is found by name. */
