@@ -60,6 +60,10 @@ describe('a full disk under the state root while a bottle ends', () => {
     await screen.waitFor('> ');
     running.session.write('remember the green door\r');
     await screen.waitFor('you said: remember the green door');
+    // Claude's hook events have been taken in (and their files removed) before the disk fills:
+    // removing one later would free the little space the test needs to stay full.
+    await expect.poll(() => running.channel.attention?.state, { timeout: 10_000 }).toBe('waiting');
+    await expect.poll(() => fs.readdirSync(join(ctx.store.bottleDir(running.plan.slug), 'channel')).length, { timeout: 10_000 }).toBe(0);
 
     fill(mounted);
     running.session.write('exit 3\r');

@@ -187,6 +187,35 @@ describe('the real Claude Code behind the proxy', () => {
     await resumed.stop();
   }, 20 * 60_000);
 
+  it('runs bottle-request itself; granted, the bottle relaunches and the resumed Claude carries the earlier turns', async () => {
+    const { tag } = await ensureBuiltinBaseImage(docker, { baseImage: DEBIAN_IMAGE });
+    const capabilities = { deploy: { description: 'deploy with a token', secrets: ['DEPLOY_TOKEN'], network: { allow: ['other.test'] } } };
+    project = makeProject({ version: 1, agents: { tester: { image: tag, network: { allow: [] }, capabilities } } }, { secrets: { ANTHROPIC_API_KEY: REAL_KEY, DEPLOY_TOKEN: 'deploy-token-value' } });
+    const { running } = await start(project, 'bypass permissions on');
+    const asked = new Promise<string>((resolve) => running.channel.onRequest((request) => resolve(request.id)));
+    // The stand-in API answers "run: <command>" with a Bash tool call: the real Claude runs the helper.
+    running.session.write('run: bottle-request deploy "the release is ready"');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    running.session.write('\r');
+    const id = await asked;
+    expect(running.channel.pending[0]).toMatchObject({ capability: 'deploy', reason: 'the release is ready' });
+    const granted = await grantRequest(project.ctx, running, id, { cols: 120, rows: 40 });
+    expect(granted.inPlace).toBe(false);
+    const after = recordOutput((listener) => granted.running.session.onData(listener));
+    await after.waitFor('bypass permissions on', 60_000);
+    expect(granted.running.plan.claude.args).toContain('--continue');
+    expect((await execIn(docker.getContainer(granted.running.plan.containerName), ['curl', '-s', 'http://other.test/granted'])).stdout).toContain('stand-in http other.test /granted');
+    granted.running.session.write('after the grant');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    granted.running.session.write('\r');
+    const carried = async (): Promise<boolean> =>
+      (await api.records()).some(
+        (record) => record.path === '/v1/messages' && record.messages.some((message) => message.content.includes('after the grant')) && record.messages.some((message) => message.content.includes('bottle-request deploy')),
+      );
+    await expect.poll(carried, { timeout: 60_000 }).toBe(true);
+    await granted.running.stop();
+  }, 20 * 60_000);
+
   it('lands on its prompt with a subscription token, which reaches the API as a bearer credential', async () => {
     const { tag } = await ensureBuiltinBaseImage(docker, { baseImage: DEBIAN_IMAGE });
     const token = 'sk-ant-oat01-the-users-real-token-0000';
