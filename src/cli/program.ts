@@ -3,6 +3,7 @@ import type { ContextFactory, Runner } from './command';
 import { registerLsCommand } from './commands/agents';
 import { registerDiscardCommand, registerPsCommand, registerStopCommand } from './commands/bottles';
 import { registerRequestCommands } from './commands/requests';
+import { registerPruneCommand } from './commands/prune';
 import { registerDoctorCommand } from './commands/doctor';
 import { registerInitCommand } from './commands/init';
 import { registerAttachCommand, registerResumeCommand, registerStartCommand } from './commands/launch';
@@ -36,6 +37,7 @@ export function buildProgram(exit: (code: number) => void, context: ContextFacto
   registerStopCommand(program, context, run);
   registerDiscardCommand(program, context, run);
   registerRequestCommands(program, context, run);
+  registerPruneCommand(program, context, run);
   registerLogsCommand(program, context, run);
   registerInitCommand(program, run);
   registerDoctorCommand(program, run);

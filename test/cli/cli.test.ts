@@ -18,7 +18,7 @@ const bottleContainers = (p: TestProject): string =>
 describe('claude-bottle on the command line', () => {
   it('every command has --help and a bad command is a usage error', async () => {
     project = makeProject(testAgentManifest());
-    for (const command of ['start', 'resume', 'ls', 'ps', 'stop', 'discard', 'init', 'doctor', 'serve', 'update-claude']) {
+    for (const command of ['start', 'resume', 'ls', 'ps', 'stop', 'discard', 'init', 'doctor', 'serve', 'update-claude', 'grant', 'deny', 'prune', 'attach']) {
       const run = cli([command, '--help'], project);
       expect(await run.exited).toBe(0);
       expect(run.text()).toContain(`Usage: claude-bottle ${command}`);

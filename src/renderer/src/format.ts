@@ -50,8 +50,8 @@ export function statusLabel(status: BottleStatus | undefined): string {
     case 'starting':
       return 'starting';
     case 'running':
-      if (status.pendingRequests) return 'asks for a capability';
-      return status.attention ? `${ATTENTION_LABELS[status.attention.state]} · ${clockTime(status.attention.since)}` : 'running';
+      if (status.pendingRequests) return 'running · asks for a capability';
+      return status.attention ? `running · ${[ATTENTION_LABELS[status.attention.state], clockTime(status.attention.since)].filter(Boolean).join(' ')}` : 'running';
     case 'exited':
       // The core says 'stopped' when someone pressed Stop (the exit code is then Docker's kill).
       return status.message === 'stopped' ? 'stopped' : `exited ${status.exitCode ?? 0}`;
