@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, WAIT } from './support/fixtures';
@@ -78,4 +79,22 @@ test('the checks panel lists every check, Docker reachable, and runs again on re
   await expect(panel).toHaveCount(0);
   await page.getByRole('button', { name: 'Checks' }).click();
   await expect(panel.locator('.check[data-check="docker"]')).toHaveAttribute('data-status', 'ok', { timeout: WAIT.short });
+});
+
+test('Find unused lists what no bottle owns, with why', async ({ app, page }) => {
+  const home = process.env.E2E_HOME ?? '';
+  const name = `claude-bottle-e2e-orphan-${process.pid}`;
+  execFileSync('docker', ['create', '--name', name, '--label', `claude-bottle.home=${home}`, '--label', 'claude-bottle.slug=gone-20260101T000000-0000', 'claude-bottle-test:latest', 'true'], { stdio: 'ignore' });
+  try {
+    await app.goto();
+    const panel = page.locator('.checks-panel');
+    if (!(await panel.isVisible())) await page.getByRole('button', { name: 'Checks' }).click();
+    const free = panel.getByTestId('free-space');
+    await free.getByRole('button', { name: 'Find unused…' }).click();
+    const row = free.locator('tr[data-kind="container"]', { hasText: name });
+    await expect(row).toContainText('no state folder owns it (bottle gone-20260101T000000-0000)', { timeout: WAIT.short });
+    await expect(free.getByRole('button', { name: /^Remove \d+$/ })).toBeEnabled();
+  } finally {
+    execFileSync('docker', ['rm', '-f', name], { stdio: 'ignore' });
+  }
 });

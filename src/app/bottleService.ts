@@ -43,6 +43,7 @@ import {
   LIMITS,
   type LaunchProgressView,
   type ProxyState,
+  type PruneItemView,
   type SessionView,
 } from '../shared/contract';
 import { SERVICE_LIMITS, TERMINAL_FLOW } from './constants';
@@ -55,6 +56,7 @@ import { denyRequest, findRequest, grantRequest } from '../core/capabilities/ans
 import type { CapabilityRequest } from '../core/channel/messages';
 import { requestableLines } from '../core/plan/preflight';
 import { showUntrusted } from '../core/text/untrusted';
+import { findPrunable, prune, type PruneItem } from '../core/prune';
 import { detachedView, imageLabel, networkLabel, preparedView, preservedView, projectView } from './views';
 
 // The long-lived side of the window: it outlives windows and reloads (Electron main, or `serve`).
@@ -186,6 +188,7 @@ export class BottleService implements CommandTarget, Disposable {
       'bottles.reattach': (args) => this.reattach(args.slug, { cols: args.cols ?? 80, rows: args.rows ?? 24 }, args.takeOver === true),
       'bottles.egress': (args) => this.egressOf(args.slug),
       'bottles.allowHost': (args) => this.allowHost(args.slug, args.host),
+      'app.prune': async (args) => this.prune(args.remove, args.images !== false),
       'bottles.requests': async (args) => ({ requests: [...(this.bottles.get(args.slug)?.requests.values() ?? [])] }),
       'bottles.answerRequest': async (args) => this.answerRequest(args.slug, args.id, args.decision),
       'bottles.restartProxy': async (args) => {
@@ -513,6 +516,19 @@ export class BottleService implements CommandTarget, Disposable {
     managed.channelWatch = undefined;
     for (const id of managed.requests.keys()) this.hub.emit('bottle.requestSettled', { slug: managed.slug, id });
     managed.requests.clear();
+  }
+
+  private async prune(remove: { kind: string; name: string }[] | undefined, images: boolean): Promise<CommandResult<'app.prune'>> {
+    const items = await findPrunable(this.ctx, { images });
+    const view = (item: PruneItem): PruneItemView => ({ kind: item.kind, name: clip(item.name, 1000), why: clip(item.why, 2000), ...(item.sizeBytes !== undefined ? { sizeBytes: item.sizeBytes } : {}) });
+    if (!remove) return { items: items.map(view), removed: 0, failures: [] };
+    // Only what the user saw and is still unowned now.
+    const confirmed = new Set(remove.map((item) => `${item.kind}\u0000${item.name}`));
+    const chosen = items.filter((item) => confirmed.has(`${item.kind}\u0000${item.name}`));
+    const results = await prune(this.ctx, chosen);
+    this.hub.emit('bottles.changed', {});
+    const failures = results.filter((result) => result.error).map((result) => ({ name: clip(result.item.name, 1000), error: clip(result.error ?? '') }));
+    return { items: (await findPrunable(this.ctx, { images })).map(view), removed: results.length - failures.length, failures };
   }
 
   private async answerRequest(slug: string, id: string, decision: 'grant' | 'deny'): Promise<CommandResult<'bottles.answerRequest'>> {

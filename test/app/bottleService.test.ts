@@ -321,3 +321,24 @@ describe('capability requests and attention in the window', () => {
     expect(window.screen(slug)).toContain('the user denied "push"');
   });
 });
+
+describe('Find unused in the window', () => {
+  it('lists what no bottle owns, and removes exactly the listed items still unowned', async () => {
+    project = makeProject(testAgentManifest());
+    service = newService(project);
+    const window = openWindow(service);
+    const labels = { [LABELS.home]: project.home, [LABELS.slug]: 'gone-20260101T000000-0000' };
+    const orphan = await project.ctx.docker.createContainer({ name: `claude-bottle-window-orphan-${process.pid}`, Image: 'claude-bottle-test:latest', Cmd: ['true'], Labels: labels });
+    const listed = await window.call<{ items: { kind: string; name: string }[] }>('app.prune', { images: false });
+    expect(listed.items).toEqual([expect.objectContaining({ kind: 'container', name: `claude-bottle-window-orphan-${process.pid}` })]);
+    // An item that was not listed is not removed, even if it is unowned by now.
+    const late = await project.ctx.docker.createContainer({ name: `claude-bottle-window-late-${process.pid}`, Image: 'claude-bottle-test:latest', Cmd: ['true'], Labels: labels });
+    const removed = await window.call<{ removed: number; items: { name: string }[] }>('app.prune', { images: false, remove: listed.items.map(({ kind, name }) => ({ kind, name })) });
+    expect(removed.removed).toBe(1);
+    await expect(orphan.inspect()).rejects.toThrow();
+    expect(removed.items.map((item) => item.name)).toEqual([`claude-bottle-window-late-${process.pid}`]);
+    await late.remove({ force: true });
+    const bad = await window.raw('app.prune', { remove: [{ kind: 'everything', name: '/' }] });
+    expect(bad.ok).toBe(false);
+  });
+});

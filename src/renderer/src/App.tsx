@@ -29,7 +29,15 @@ export function App({ transport, registry, model }: { transport: Transport; regi
   const missingManifestIn = project.error ? noManifestFolder(project.error) : undefined;
   const worst = worstCheck(app.checks);
   const checksPanel = (
-    <ChecksPanel state={app.checks} onRunAgain={() => void model.runChecks()} onDismiss={model.dismissChecks} onUpdateClaude={() => void model.updateClaude()} />
+    <ChecksPanel
+      state={app.checks}
+      onRunAgain={() => void model.runChecks()}
+      onDismiss={model.dismissChecks}
+      onUpdateClaude={() => void model.updateClaude()}
+      prune={app.prune}
+      onFindUnused={() => void model.findUnused()}
+      onRemoveUnused={() => void model.removeUnused()}
+    />
   );
 
   // Live bottles of this app: every tab's, and any session this window has no tab for.

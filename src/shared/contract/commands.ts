@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { type CommandName, LIMITS, isCommandName } from './names';
-import { AgentNameSchema, BottleListSchema, CapabilityRequestViewSchema, RequestIdSchema, BottleStatusSchema, ColsSchema, DoctorCheckSchema, EgressEntrySchema, Empty, PathSchema, PreparedViewSchema, ProjectViewSchema, ProxyStateSchema, RecentProjectSchema, RowsSchema, SecretNameSchema, SlugSchema, text } from './views';
+import { PruneItemSchema, AgentNameSchema, BottleListSchema, CapabilityRequestViewSchema, RequestIdSchema, BottleStatusSchema, ColsSchema, DoctorCheckSchema, EgressEntrySchema, Empty, PathSchema, PreparedViewSchema, ProjectViewSchema, ProxyStateSchema, RecentProjectSchema, RowsSchema, SecretNameSchema, SlugSchema, text } from './views';
 
 // Commands: window → core, request and response, each with a zod schema for its arguments and its
 // result; the main side validates every incoming message against them (src/app/dispatch.ts).
@@ -141,6 +141,14 @@ export const commands = {
     result: z.object({}),
   },
   /** The first-run checks: Docker, the docker CLI, disk, credentials, the base image. Docker being down is a failed check, not an error. */
+  /**
+   * Lists what no bottle owns (`remove` unset); with `remove`, removes those of the listed names
+   * that are still unowned, and nothing else.
+   */
+  'app.prune': {
+    args: z.strictObject({ remove: z.array(z.strictObject({ kind: PruneItemSchema.shape.kind, name: text(1000) })).max(10_000).optional(), images: z.boolean().optional() }),
+    result: z.object({ items: z.array(PruneItemSchema).max(10_000), removed: z.number().int().min(0), failures: z.array(z.object({ name: text(1000), error: text() })).max(10_000) }),
+  },
   'app.doctor': {
     args: Empty,
     result: z.object({ checks: z.array(DoctorCheckSchema).max(50) }),

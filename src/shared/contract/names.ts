@@ -28,6 +28,7 @@ export const COMMAND_NAME_LIST = [
   'terminal.close',
   'terminal.ack',
   'app.doctor',
+  'app.prune',
   'images.updateClaude',
   'secrets.list',
   'secrets.set',

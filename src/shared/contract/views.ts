@@ -272,6 +272,15 @@ export const BottleListSchema = z.object({
 });
 export type BottleList = z.infer<typeof BottleListSchema>;
 
+/** Something the app made that no bottle owns any more (`claude-bottle prune` lists the same). */
+export const PruneItemSchema = z.object({
+  kind: z.enum(['container', 'sidecar', 'network', 'image', 'volume', 'state']),
+  name: text(1000),
+  why: text(2000),
+  sizeBytes: z.number().min(0).optional(),
+});
+export type PruneItemView = z.infer<typeof PruneItemSchema>;
+
 /** One first-run check (`claude-bottle doctor` prints the same). */
 export const DoctorCheckSchema = z.object({
   id: z.enum(['docker', 'docker-cli', 'disk', 'credentials', 'base-image']),

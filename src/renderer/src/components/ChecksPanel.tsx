@@ -1,4 +1,5 @@
 import type { DoctorCheckView } from '../../../shared/contract';
+import type { PruneState } from '../state/slices/prune';
 import type { ChecksState } from '../state/slices/checks';
 import { ErrorView } from './ErrorView';
 
@@ -10,14 +11,19 @@ interface Props {
   onRunAgain(): void;
   onDismiss(): void;
   onUpdateClaude(): void;
+  prune?: PruneState;
+  onFindUnused?(): void;
+  onRemoveUnused?(): void;
 }
+
+
 
 /**
  * The first-run checks `claude-bottle doctor` prints — Docker, the docker command, disk,
  * credentials, the built-in image — each with what was found and the next step, and "Update
  * Claude Code" for the built-in image.
  */
-export function ChecksPanel({ state, onRunAgain, onDismiss, onUpdateClaude }: Props) {
+export function ChecksPanel({ state, onRunAgain, onDismiss, onUpdateClaude, prune, onFindUnused, onRemoveUnused }: Props) {
   const { checks, loading, error } = state;
   const failed = checks?.filter((check) => check.status === 'fail').length ?? 0;
   const warned = checks?.filter((check) => check.status === 'warn').length ?? 0;
@@ -57,7 +63,45 @@ export function ChecksPanel({ state, onRunAgain, onDismiss, onUpdateClaude }: Pr
       ) : null}
 
       <ImageUpdate state={state.update} onUpdate={onUpdateClaude} />
+      {prune && onFindUnused && onRemoveUnused ? <FreeSpace state={prune} onFind={onFindUnused} onRemove={onRemoveUnused} /> : null}
     </section>
+  );
+}
+
+/** What `claude-bottle prune` lists: things no bottle owns, removed only after they were shown. */
+function FreeSpace({ state, onFind, onRemove }: { state: PruneState; onFind(): void; onRemove(): void }) {
+  const { items, busy, note } = state;
+  return (
+    <div className="free-space" data-testid="free-space">
+      <div className="image-update-row">
+        <button type="button" className="button" onClick={onFind} disabled={busy}>
+          Find unused…
+        </button>
+        <span className="image-update-about">Containers, sidecars, networks, cached images and state folders no bottle owns. Preserved bottles are kept.</span>
+      </div>
+      {items && items.length === 0 ? <p role="status">Nothing unused.</p> : null}
+      {items && items.length > 0 ? (
+        <>
+          <table className="preflight-rows" aria-label="unused">
+            <tbody>
+              {items.map((item) => (
+                <tr key={`${item.kind} ${item.name}`} data-kind={item.kind}>
+                  <th scope="row">{item.kind}</th>
+                  <td>
+                    <div className="mono">{item.name}</div>
+                    <div className="tone-muted">{item.why}</div>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <button type="button" className="button button-danger" onClick={onRemove} disabled={busy}>
+            Remove {items.length}
+          </button>
+        </>
+      ) : null}
+      {note ? <p role="status">{note}</p> : null}
+    </div>
   );
 }
 

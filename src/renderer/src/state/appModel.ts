@@ -9,6 +9,7 @@ import * as checks from './slices/checks';
 import * as preflight from './slices/preflight';
 import * as project from './slices/project';
 import * as requests from './slices/requests';
+import { initialPrune, type PruneState } from './slices/prune';
 import { hasTab, initialTabs, searchClosed, searchOpened, tabClosed, tabFocused, tabOpened, tabReopenable, type TabsState, tabsCycled, ZOOM, zoomed } from './slices/tabs';
 import { errorToast, notificationToast, type Toast, toastAdded, toastDismissed, TOASTS, type ToastsState } from './slices/toasts';
 
@@ -33,6 +34,7 @@ export interface AppState {
   checks: checks.ChecksState;
   toasts: ToastsState;
   requests: requests.RequestsState;
+  prune: PruneState;
 }
 
 export class AppModel {
@@ -67,6 +69,7 @@ export class AppModel {
       checks: checks.initialChecks,
       toasts: [],
       requests: requests.initialRequests,
+      prune: initialPrune,
     };
   }
 
@@ -331,6 +334,26 @@ export class AppModel {
       if ((session.pendingRequests ?? 0) !== known) void this.loadRequests(session.slug);
     }
   }
+
+  /** "Find unused…": what no bottle owns, listed before anything is removed. */
+  findUnused = async (): Promise<void> => {
+    this.update({ prune: { items: this.state.prune.items, busy: true } });
+    const result = await this.api.app.prune({});
+    this.update({ prune: result.ok ? { items: result.data.items, busy: false } : { items: null, busy: false, note: result.error.message } });
+  };
+
+  /** "Remove N": exactly the listed items that are still unused. */
+  removeUnused = async (): Promise<void> => {
+    const shown = this.state.prune.items ?? [];
+    this.update({ prune: { items: shown, busy: true } });
+    const result = await this.api.app.prune({ remove: shown.map(({ kind, name }) => ({ kind, name })) });
+    if (!result.ok) {
+      this.update({ prune: { items: shown, busy: false, note: result.error.message } });
+      return;
+    }
+    const failed = result.data.failures.map((failure) => `${failure.name}: ${failure.error}`).join('; ');
+    this.update({ prune: { items: result.data.items, busy: false, note: `Removed ${result.data.removed}.${failed ? ` Could not remove ${failed}` : ''}` } });
+  };
 
   private async loadRequests(slug: string): Promise<void> {
     const result = await this.api.bottles.requests({ slug });
