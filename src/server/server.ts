@@ -63,6 +63,8 @@ export interface RunningServer {
 const LOOPBACK = '127.0.0.1';
 const TOKEN_PATTERN = /^[0-9a-f]{64}$/;
 
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const host = options.host ?? LOOPBACK;
   if (host !== LOOPBACK) throw new Error(`browser mode listens on ${LOOPBACK} only, not ${String(host)}`);
@@ -71,7 +73,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const rendererDir = options.rendererDir ?? findRendererDir();
   const dispatch = createDispatcher(options.service);
   const sockets = new Set<WebSocket>();
-  const wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.maxWireMessageBytes });
+  // UTF-8 is checked per request below: a bad frame gets an error answer, and the connection (the
+  // window's only one) goes on, where the protocol's own check would close it.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.maxWireMessageBytes, skipUTF8Validation: true });
 
   let origin = '';
   let port = 0;
@@ -155,9 +159,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const answer = async (raw: unknown, isBinary: boolean): Promise<WireResponse> => {
     if (isBinary) return wireError(null, 'requests are JSON text frames');
+    let text: string;
+    try {
+      text = STRICT_UTF8.decode(raw as Buffer);
+    } catch {
+      return wireError(null, 'a request must be UTF-8 text');
+    }
     let message: unknown;
     try {
-      message = JSON.parse(String(raw));
+      message = JSON.parse(text);
     } catch {
       return wireError(null, 'a request must be JSON: { "id", "command", "args" }');
     }
