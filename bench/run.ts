@@ -150,6 +150,33 @@ async function echoLatency(write: (data: string) => void, onData: (listener: (da
   return median(samples);
 }
 
+/** The CLI's own start: `--version` and `ps` against Node starting and doing nothing, interleaved. */
+function cliColdStart(rounds = 7): Record<string, unknown> {
+  const cli = join(import.meta.dirname, '../bin/claude-bottle.js');
+  const time = (args: string[], env: NodeJS.ProcessEnv = process.env): number => {
+    const started = performance.now();
+    execFileSync(process.execPath, args, { stdio: 'ignore', env });
+    return performance.now() - started;
+  };
+  const bare: number[] = [];
+  const version: number[] = [];
+  const ps: number[] = [];
+  const home = fs.mkdtempSync(join(os.tmpdir(), 'cb-bench-cli-'));
+  for (let round = 0; round < rounds; round += 1) {
+    bare.push(time(['-e', '']));
+    version.push(time([cli, '--version']));
+    ps.push(time([cli, 'ps'], { ...process.env, CLAUDE_BOTTLE_HOME: home }));
+  }
+  fs.rmSync(home, { recursive: true, force: true });
+  return {
+    nodeMs: Math.round(median(bare)),
+    versionMs: Math.round(median(version)),
+    versionOverNodeMs: Math.round(median(version) - median(bare)),
+    psMs: Math.round(median(ps)),
+    target: '--version ≤ 80 ms',
+  };
+}
+
 async function main(): Promise<void> {
   execFileSync('bash', [join(import.meta.dirname, '../scripts/test-image/build.sh')], { stdio: 'inherit' });
   const base = fs.mkdtempSync(join(os.tmpdir(), 'cb-bench-'));
@@ -215,6 +242,7 @@ async function main(): Promise<void> {
     launchWithAllowList: { noneMs: Math.round(median(withNone)), allowListMs: Math.round(median(withAllow)), ratio: +(median(withAllow) / median(withNone)).toFixed(3), target: '≤ 1.25' },
     egressProxy: await benchProxy(),
     screenMirror: await benchScreenMirror(),
+    cliColdStart: cliColdStart(),
   };
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 }
