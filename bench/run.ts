@@ -54,10 +54,23 @@ async function bareStart(): Promise<{ ms: number; cleanup: () => void; term: pty
   return { ms, term, cleanup: () => execFileSync('docker', ['rm', '-f', name], { stdio: 'ignore' }) };
 }
 
-async function bottleStart(project: string, home: string): Promise<{ ms: number; stop: () => Promise<unknown>; write: (d: string) => void; onData: (l: (d: string) => void) => void }> {
+/** Twenty bottles started at once: until all show Claude's first output, and this process's memory per bottle. */
+async function manyAtOnce(project: string, home: string, count = 20): Promise<Record<string, unknown>> {
+  globalThis.gc?.();
+  const rssBefore = process.memoryUsage().rss;
+  const started = performance.now();
+  const bottles = await Promise.all(Array.from({ length: count }, () => bottleStart(project, home)));
+  const allMs = performance.now() - started;
+  globalThis.gc?.();
+  const rssPerBottleMiB = (process.memoryUsage().rss - rssBefore) / count / 1024 / 1024;
+  await Promise.all(bottles.map((bottle) => bottle.stop()));
+  return { bottles: count, allShowingMs: Math.round(allMs), slowestSingleMs: Math.round(Math.max(...bottles.map((bottle) => bottle.ms))), hostRssPerBottleMiB: +rssPerBottleMiB.toFixed(1) };
+}
+
+async function bottleStart(project: string, home: string, options: { copyProject?: boolean } = {}): Promise<{ ms: number; stop: () => Promise<unknown>; write: (d: string) => void; onData: (l: (d: string) => void) => void }> {
   const ctx = createCoreContext({ stateRoot: home, secrets: environmentSecrets({}) });
   const started = performance.now();
-  const prepared = await prepareStart(ctx, { projectDir: project, agent: 'bench' });
+  const prepared = await prepareStart(ctx, { projectDir: project, agent: 'bench', ...(options.copyProject ? { options: { copyProject: true } } : {}) });
   const running = await launchPrepared(ctx, prepared, { cols: 120, rows: 40 });
   await waitForText((listener) => running.session.onData(listener), FIRST_OUTPUT);
   const ms = performance.now() - started;
@@ -192,6 +205,8 @@ async function main(): Promise<void> {
   }
   // No registry here: the egress sidecar's image builds FROM the local Debian when there is one.
   process.env.CLAUDE_BOTTLE_BASE_FROM ??= 'claude-bottle-debian:bookworm';
+  const copied: number[] = [];
+  const mounted: number[] = [];
   const withNone: number[] = [];
   const withAllow: number[] = [];
   const bare: number[] = [];
@@ -201,6 +216,7 @@ async function main(): Promise<void> {
   const app: number[] = [];
   const appEcho: number[] = [];
   let flood: Awaited<ReturnType<typeof floodThroughApp>> | undefined;
+  let many: Record<string, unknown> | undefined;
   try {
     for (let round = 0; round < ROUNDS; round += 1) {
       // Alternate so that caches warmed by one side help the other equally.
@@ -219,13 +235,19 @@ async function main(): Promise<void> {
       if (round === ROUNDS - 1) flood = await floodThroughApp(w);
       await w.stop();
       await w.dispose();
+      // An unchanged project: its copy is an image already built (the first round builds it).
+      const copy = await bottleStart(noneProject, join(base, 'home'), { copyProject: true });
+      if (round > 0) copied.push(copy.ms);
+      await copy.stop();
       const none = await bottleStart(noneProject, join(base, 'home'));
       withNone.push(none.ms);
+      if (round > 0) mounted.push(none.ms);
       await none.stop();
       const allow = await bottleStart(allowProject, join(base, 'home'));
       withAllow.push(allow.ms);
       await allow.stop();
     }
+    many = await manyAtOnce(noneProject, join(base, 'home'));
   } finally {
     // A failed round must not leave bottles running: remove whatever this run's state root labelled.
     const left = execFileSync('docker', ['ps', '-aq', '--filter', `label=claude-bottle.home=${join(base, 'home')}`]).toString().split('\n').filter(Boolean);
@@ -239,6 +261,8 @@ async function main(): Promise<void> {
     keystrokeEchoInTheWindow: { bareMs: +median(bareEcho).toFixed(2), appMs: +median(appEcho).toFixed(2), addedMs: +(median(appEcho) - median(bareEcho)).toFixed(2), target: 'a few ms at most' },
     floodInTheWindow: flood,
     keystrokeEcho: { bareMs: +median(bareEcho).toFixed(2), bottleMs: +median(bottleEcho).toFixed(2), addedMs: +(median(bottleEcho) - median(bareEcho)).toFixed(2), target: 'a few ms at most' },
+    copyProjectUnchanged: { mountedMs: Math.round(median(mounted)), copiedMs: Math.round(median(copied)), ratio: +(median(copied) / median(mounted)).toFixed(3), target: '≤ 1.05' },
+    twentyAtOnce: many,
     launchWithAllowList: { noneMs: Math.round(median(withNone)), allowListMs: Math.round(median(withAllow)), ratio: +(median(withAllow) / median(withNone)).toFixed(3), target: '≤ 1.25' },
     egressProxy: await benchProxy(),
     screenMirror: await benchScreenMirror(),
