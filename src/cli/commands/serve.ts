@@ -1,8 +1,6 @@
 import { resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
-import { BottleService } from '../../app/bottleService';
 import { findManifest } from '../../core/manifest/discover';
-import { startServer } from '../../server/server';
 import { EXIT } from '../exitCodes';
 import { paintDim } from '../output';
 import type { ContextFactory, Runner } from '../command';
@@ -19,6 +17,9 @@ export function registerServeCommand(program: Command, context: ContextFactory, 
     .option('--open-project <dir>', 'the project the page opens first (default: the current folder, if it is inside a project)')
     .action((flags: { port?: number; openProject?: string }) =>
       run(async () => {
+        // The window's side (service, terminals, screen mirrors, WebSocket server) loads only here:
+        // every other command starts without it.
+        const [{ BottleService }, { startServer }] = await Promise.all([import('../../app/bottleService'), import('../../server/server')]);
         const ctx = context();
         const service = new BottleService({
           ctx,
