@@ -54,6 +54,82 @@ async function bareStart(): Promise<{ ms: number; cleanup: () => void; term: pty
   return { ms, term, cleanup: () => execFileSync('docker', ['rm', '-f', name], { stdio: 'ignore' }) };
 }
 
+/** `claude-bottle start --yes` in a pty, as a person types it, to Claude's first output; the bottle is then stopped. */
+async function cliStart(project: string, home: string): Promise<number> {
+  const cli = join(import.meta.dirname, '../bin/claude-bottle.js');
+  const started = performance.now();
+  const term = pty.spawn(process.execPath, [cli, 'start', '--yes', 'bench'], { name: 'xterm-256color', cols: 120, rows: 40, cwd: project, env: { ...process.env, CLAUDE_BOTTLE_HOME: home } as Record<string, string> });
+  await waitForText((listener) => term.onData(listener), FIRST_OUTPUT);
+  const ms = performance.now() - started;
+  const exited = new Promise<void>((resolve) => term.onExit(() => resolve()));
+  term.write('exit\r');
+  await exited;
+  return ms;
+}
+
+/** Keystroke echo at the prompt, p50 and p99 over many keys. */
+async function echoPercentiles(write: (data: string) => void, onData: (listener: (data: string) => void) => void, count = 100): Promise<{ p50: number; p99: number }> {
+  let pending: ((data: string) => void) | undefined;
+  onData((data) => pending?.(data));
+  const samples: number[] = [];
+  for (let index = 0; index < count; index += 1) {
+    const key = String.fromCharCode(97 + (index % 26));
+    const echoed = new Promise<void>((resolve) => {
+      pending = (data) => {
+        if (data.includes(key)) resolve();
+      };
+    });
+    const sent = performance.now();
+    write(key);
+    await echoed;
+    samples.push(performance.now() - sent);
+    await new Promise((resolve) => setTimeout(resolve, TYPING_GAP_MS));
+  }
+  write('\x15');
+  const sorted = samples.sort((a, b) => a - b);
+  return { p50: +(sorted[Math.floor(count * 0.5)] as number).toFixed(2), p99: +(sorted[Math.min(count - 1, Math.floor(count * 0.99))] as number).toFixed(2) };
+}
+
+/**
+ * A process printing for a long time through the window's path: this process's resident memory
+ * before and during, and how fast typing is still answered (a probe key every second: Ctrl-C
+ * stops the flood, the key echoes, the flood starts again).
+ */
+async function longFlood(app: { write: (d: string) => void; onData: (l: (d: string) => void) => void }, seconds: number): Promise<Record<string, unknown>> {
+  globalThis.gc?.();
+  const rssBefore = process.memoryUsage().rss;
+  let peak = rssBefore;
+  let pending: ((data: string) => void) | undefined;
+  app.onData((data) => pending?.(data));
+  const echoes: number[] = [];
+  const until = performance.now() + seconds * 1000;
+  while (performance.now() < until) {
+    app.write('flood\r');
+    await new Promise((resolve) => setTimeout(resolve, 900));
+    peak = Math.max(peak, process.memoryUsage().rss);
+    const echoed = new Promise<void>((resolve) => {
+      pending = (data) => {
+        if (data.includes('PROBE')) resolve();
+      };
+    });
+    const sent = performance.now();
+    app.write('\x03');
+    app.write('PROBE');
+    await echoed;
+    echoes.push(performance.now() - sent);
+    app.write('\x15');
+  }
+  const sorted = echoes.sort((a, b) => a - b);
+  return {
+    seconds,
+    rssBeforeMiB: Math.round(rssBefore / 1024 / 1024),
+    rssPeakGrowthMiB: Math.round((peak - rssBefore) / 1024 / 1024),
+    echoDuringFloodP50Ms: Math.round(sorted[Math.floor(sorted.length / 2)] ?? 0),
+    echoDuringFloodP99Ms: Math.round(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] ?? 0),
+    target: 'growth < 50 MiB, echo p99 < 50 ms',
+  };
+}
+
 /** Twenty bottles started at once: until all show Claude's first output, and this process's memory per bottle. */
 async function manyAtOnce(project: string, home: string, count = 20): Promise<Record<string, unknown>> {
   globalThis.gc?.();
@@ -205,6 +281,9 @@ async function main(): Promise<void> {
   }
   // No registry here: the egress sidecar's image builds FROM the local Debian when there is one.
   process.env.CLAUDE_BOTTLE_BASE_FROM ??= 'claude-bottle-debian:bookworm';
+  const cli: number[] = [];
+  let echoAtPrompt: { bare: { p50: number; p99: number }; window: { p50: number; p99: number } } | undefined;
+  let flood60: Record<string, unknown> | undefined;
   const copied: number[] = [];
   const mounted: number[] = [];
   const withNone: number[] = [];
@@ -223,6 +302,7 @@ async function main(): Promise<void> {
       const b = await bareStart();
       bare.push(b.ms);
       bareEcho.push(await echoLatency((data) => b.term.write(data), (listener) => void b.term.onData(listener)));
+      const bareP = round === ROUNDS - 1 ? await echoPercentiles((data) => b.term.write(data), (listener) => void b.term.onData(listener)) : undefined;
       b.term.kill();
       b.cleanup();
       const c = await bottleStart(project, join(base, 'home'));
@@ -232,9 +312,15 @@ async function main(): Promise<void> {
       const w = await appStart(project, join(base, 'home'));
       app.push(w.ms);
       appEcho.push(await echoLatency(w.write, w.onData));
-      if (round === ROUNDS - 1) flood = await floodThroughApp(w);
+      if (round === ROUNDS - 1) {
+        const windowP = await echoPercentiles(w.write, w.onData);
+        if (bareP) echoAtPrompt = { bare: bareP, window: windowP };
+        flood = await floodThroughApp(w);
+        flood60 = await longFlood(w, Number(process.env.BENCH_FLOOD_SECONDS ?? 60));
+      }
       await w.stop();
       await w.dispose();
+      cli.push(await cliStart(project, join(base, 'home')));
       // An unchanged project: its copy is an image already built (the first round builds it).
       const copy = await bottleStart(noneProject, join(base, 'home'), { copyProject: true });
       if (round > 0) copied.push(copy.ms);
@@ -258,6 +344,9 @@ async function main(): Promise<void> {
     rounds: ROUNDS,
     startToFirstOutput: { bareMs: Math.round(median(bare)), bottleMs: Math.round(median(bottle)), ratio: +(median(bottle) / median(bare)).toFixed(3), target: '≤ 1.10' },
     startToFirstOutputInTheWindow: { bareMs: Math.round(median(bare)), appMs: Math.round(median(app)), ratio: +(median(app) / median(bare)).toFixed(3), target: '≤ 1.10' },
+    startThroughTheCli: { bareMs: Math.round(median(bare)), cliMs: Math.round(median(cli)), ratio: +(median(cli) / median(bare)).toFixed(3), target: '≤ 1.10' },
+    keystrokeEchoPercentiles: echoAtPrompt,
+    longFloodInTheWindow: flood60,
     keystrokeEchoInTheWindow: { bareMs: +median(bareEcho).toFixed(2), appMs: +median(appEcho).toFixed(2), addedMs: +(median(appEcho) - median(bareEcho)).toFixed(2), target: 'a few ms at most' },
     floodInTheWindow: flood,
     keystrokeEcho: { bareMs: +median(bareEcho).toFixed(2), bottleMs: +median(bottleEcho).toFixed(2), addedMs: +(median(bottleEcho) - median(bareEcho)).toFixed(2), target: 'a few ms at most' },
