@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { join } from 'node:path';
+import type { Locator, Page } from '@playwright/test';
 import { expect, test, WAIT } from './support/fixtures';
 
 // A newcomer's first minutes: a folder without a manifest gets one with a click, and the checks say
@@ -48,10 +49,8 @@ test('a folder without claude-bottle.json gets a starter with one click, and its
 
 test('the checks panel lists every check, Docker reachable, and runs again on request', async ({ app, page }) => {
   await app.goto();
-  const panel = page.locator('.checks-panel');
   // It opens by itself when something warns or fails (here: usually the base image not built yet).
-  if (!(await panel.isVisible())) await page.getByRole('button', { name: 'Checks' }).click();
-  await expect(panel).toBeVisible();
+  const panel = await openChecks(page);
   const checks = panel.locator('.check');
   await expect(checks).toHaveCount(5, { timeout: WAIT.short });
   const docker = panel.locator('.check[data-check="docker"]');
@@ -87,8 +86,7 @@ test('Find unused lists what no bottle owns, with why', async ({ app, page }) =>
   execFileSync('docker', ['create', '--name', name, '--label', `claude-bottle.home=${home}`, '--label', 'claude-bottle.slug=gone-20260101T000000-0000', 'claude-bottle-test:latest', 'true'], { stdio: 'ignore' });
   try {
     await app.goto();
-    const panel = page.locator('.checks-panel');
-    if (!(await panel.isVisible())) await page.getByRole('button', { name: 'Checks' }).click();
+    const panel = await openChecks(page);
     const free = panel.getByTestId('free-space');
     await free.getByRole('button', { name: 'Find unused…' }).click();
     const row = free.locator('tr[data-kind="container"]', { hasText: name });
@@ -98,3 +96,16 @@ test('Find unused lists what no bottle owns, with why', async ({ app, page }) =>
     execFileSync('docker', ['rm', '-f', name], { stdio: 'ignore' });
   }
 });
+
+/**
+ * Opens the checks panel. It also opens by itself once the checks come back with a warning, which
+ * can happen just after a click opened it (and the click then closes it): try until it stays open.
+ */
+async function openChecks(page: Page): Promise<Locator> {
+  const panel = page.locator('.checks-panel');
+  await expect(async () => {
+    if (!(await panel.isVisible())) await page.getByRole('button', { name: 'Checks' }).click();
+    await expect(panel).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout: WAIT.short });
+  return panel;
+}
