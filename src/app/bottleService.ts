@@ -45,7 +45,7 @@ import {
   type ProxyState,
   type PruneItemView,
   type SessionView,
-} from '../shared/contract';
+} from '#contract';
 import { SERVICE_LIMITS, TERMINAL_FLOW } from './constants';
 import { type EventListener, EventHub } from './events';
 import { RecentProjects } from './recentProjects';

@@ -1,5 +1,5 @@
 import { type ErrorInfo as CoreErrorInfo, toErrorInfo } from '../core/errors';
-import { type ApiResult, type CommandName, type ErrorInfo, LIMITS, commands, validateCommand } from '../shared/contract';
+import { type ApiResult, type CommandName, type ErrorInfo, LIMITS, commands, validateCommand } from '#contract';
 import type { CommandTarget } from './bottleService';
 
 // The one gate every message from a window passes (Electron IPC and the WebSocket alike): the
