@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Disposable } from '../lifecycle/disposable';
 import { readRegularFile } from '../fs/safeFiles';
+import { writeFileReplacing } from '../fs/writeReplacing';
 import { CHANNEL_FILE, CHANNEL_LIMITS, type ChannelFolders, REQUEST_ID } from './layout';
 import { type CapabilityRequest, CapabilityRequestSchema, CancelFileSchema, decodeHex, type HookEvent, HookEventSchema, RequestFileSchema } from './messages';
 
@@ -165,7 +166,7 @@ export class ControlChannel implements Disposable {
       at: new Date(now).toISOString(),
       expiresAt: new Date(now + parsed.data.timeoutSeconds * 1000).toISOString(),
     };
-    await writeFileAtomically(join(this.folders.pending, `${request.id}.json`), `${JSON.stringify(request)}\n`);
+    await writeFileReplacing(join(this.folders.pending, `${request.id}.json`), `${JSON.stringify(request)}\n`);
     this.handlers.onRequest?.(request);
   }
 }
@@ -192,18 +193,13 @@ export async function readPending(folders: ChannelFolders): Promise<CapabilityRe
 export async function answerRequest(folders: ChannelFolders, id: string, decision: Decision, message: string): Promise<void> {
   if (!REQUEST_ID.test(id)) throw new Error(`not a request id: ${id}`);
   // eslint-disable-next-line no-control-regex -- matching control characters is the point
-  await writeFileAtomically(join(folders.answers, id), `${decision}\n${message.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '')}\n`);
+  // Read by the bottle's user, whoever that is: the folder is mounted read-only.
+  await writeFileReplacing(join(folders.answers, id), `${decision}\n${message.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '')}\n`, { mode: 0o644 });
   await fs.rm(join(folders.pending, `${id}.json`), { force: true });
 }
 
 /** A decision made in another process, for the bottle's owner to apply. */
 export async function writeDecision(folders: ChannelFolders, id: string, decision: Decision): Promise<void> {
   if (!REQUEST_ID.test(id)) throw new Error(`not a request id: ${id}`);
-  await writeFileAtomically(join(folders.decisions, `${id}.txt`), `${decision}\n`);
-}
-
-async function writeFileAtomically(file: string, content: string): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
-  await fs.writeFile(tmp, content, { mode: 0o644 });
-  await fs.rename(tmp, file);
+  await writeFileReplacing(join(folders.decisions, `${id}.txt`), `${decision}\n`);
 }

@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import fsSync, { constants } from 'node:fs';
+import { writeFileReplacing } from '../fs/writeReplacing';
+import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -238,7 +238,7 @@ async function copyOne(source: string, relative: string, expect: { dev: number; 
   }
   // The survey checked the caps; files that grew since are caught here.
   addToTotals(totals, relative.includes(path.sep) ? 1 : 0, content.length, relative.split(path.sep)[0] as ClaudeInheritItem);
-  await writeAtomically(path.join(options.to, relative), content, executable ? 0o700 : 0o600, options.owner);
+  await writeFileReplacing(path.join(options.to, relative), content, { mode: executable ? 0o700 : 0o600, owner: options.owner });
   report.copied.push(relative);
 }
 
@@ -263,7 +263,7 @@ async function inheritSettings(source: string, options: InheritOptions, report: 
   }
   const target = path.join(options.to, CLAUDE_FILES.settings);
   const merged = mergeInheritedSettings(await readJsonObject(target), user);
-  await writeAtomically(target, Buffer.from(`${JSON.stringify(merged, null, 2)}\n`), 0o600, options.owner);
+  await writeFileReplacing(target, `${JSON.stringify(merged, null, 2)}\n`, { owner: options.owner });
   report.copied.push('settings.json');
 }
 
@@ -337,21 +337,3 @@ async function ensureFolder(dir: string, owner: InheritOptions['owner']): Promis
   if (owner) await fs.lchown(dir, owner.uid, owner.gid);
 }
 
-/** Written beside `file` (created exclusively, so no link is followed) and renamed over it. */
-async function writeAtomically(file: string, content: Buffer, mode: number, owner: InheritOptions['owner']): Promise<void> {
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.claude-bottle`);
-  const handle = await fs.open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
-  try {
-    await handle.writeFile(content);
-    await handle.chmod(mode);
-    if (owner) await handle.chown(owner.uid, owner.gid);
-  } catch (error) {
-    await handle.close();
-    await fs.rm(temp, { force: true });
-    throw error;
-  }
-  await handle.close();
-  // A folder the bottle made where a file goes is replaced too (rm never follows a link inside it).
-  if ((await fs.lstat(file).catch(() => undefined))?.isDirectory()) await fs.rm(file, { recursive: true, force: true });
-  await fs.rename(temp, file);
-}

@@ -1,8 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { readRegularFile } from '../fs/safeFiles';
+import { writeFileReplacing } from '../fs/writeReplacing';
 
 // Claude Code's storage in a bottle starts with just enough that Claude lands on its ready prompt:
 // onboarding done (which also skips its first-run connectivity check, which ignores
@@ -50,12 +48,12 @@ export async function seedClaudeStorage(options: SeedOptions): Promise<void> {
     responses.approved = approved;
     if (!Array.isArray(responses.rejected)) responses.rejected = [];
   }
-  await writeJsonAtomically(path.join(options.dir, CLAUDE_FILES.config), config, options.owner);
+  await writeFileReplacing(path.join(options.dir, CLAUDE_FILES.config), `${JSON.stringify(config, null, 2)}\n`, { owner: options.owner });
 
   const settings = await readJsonObject(path.join(options.dir, CLAUDE_FILES.settings));
   settings.skipDangerousModePermissionPrompt = true;
   addAttentionHooks(settings);
-  await writeJsonAtomically(path.join(options.dir, CLAUDE_FILES.settings), settings, options.owner);
+  await writeFileReplacing(path.join(options.dir, CLAUDE_FILES.settings), `${JSON.stringify(settings, null, 2)}\n`, { owner: options.owner });
 }
 
 type JsonObject = Record<string, unknown>;
@@ -101,21 +99,3 @@ export async function readJsonObject(file: string): Promise<JsonObject> {
   }
 }
 
-/**
- * Writes a new file beside `file` (created exclusively, so no link is followed) and renames it
- * over `file`: a link or FIFO the bottle put there is replaced, never written through.
- */
-async function writeJsonAtomically(file: string, value: JsonObject, owner?: { uid: number; gid: number }): Promise<void> {
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.claude-bottle`);
-  const handle = await fs.open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-  try {
-    await handle.writeFile(`${JSON.stringify(value, null, 2)}\n`);
-    if (owner) await handle.chown(owner.uid, owner.gid);
-  } catch (error) {
-    await handle.close();
-    await fs.rm(temp, { force: true });
-    throw error;
-  }
-  await handle.close();
-  await fs.rename(temp, file);
-}
