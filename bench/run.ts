@@ -70,24 +70,7 @@ async function cliStart(project: string, home: string): Promise<number> {
 
 /** Keystroke echo at the prompt, p50 and p99 over many keys. */
 async function echoPercentiles(write: (data: string) => void, onData: (listener: (data: string) => void) => void, count = 100): Promise<{ p50: number; p99: number }> {
-  let pending: ((data: string) => void) | undefined;
-  onData((data) => pending?.(data));
-  const samples: number[] = [];
-  for (let index = 0; index < count; index += 1) {
-    const key = String.fromCharCode(97 + (index % 26));
-    const echoed = new Promise<void>((resolve) => {
-      pending = (data) => {
-        if (data.includes(key)) resolve();
-      };
-    });
-    const sent = performance.now();
-    write(key);
-    await echoed;
-    samples.push(performance.now() - sent);
-    await new Promise((resolve) => setTimeout(resolve, TYPING_GAP_MS));
-  }
-  write('\x15');
-  const sorted = samples.sort((a, b) => a - b);
+  const sorted = (await echoSamples(write, onData, count)).sort((a, b) => a - b);
   return { p50: +(sorted[Math.floor(count * 0.5)] as number).toFixed(2), p99: +(sorted[Math.min(count - 1, Math.floor(count * 0.99))] as number).toFixed(2) };
 }
 
@@ -218,8 +201,13 @@ async function floodThroughApp(app: { write: (d: string) => void; onData: (l: (d
   return { charsPerSecond: Math.round(rate), heapGrowthMiB: +heapGrowthMiB.toFixed(1), echoDuringFloodMs: Math.round(echoMs) };
 }
 
-/** Time from a keystroke to its echo, over `count` keystrokes at the prompt. */
+/** Time from a keystroke to its echo, median over `count` keystrokes at the prompt. */
 async function echoLatency(write: (data: string) => void, onData: (listener: (data: string) => void) => void, count = 30): Promise<number> {
+  return median(await echoSamples(write, onData, count));
+}
+
+/** Each keystroke's time to its echo, typed at human speed; the line is cleared afterwards. */
+async function echoSamples(write: (data: string) => void, onData: (listener: (data: string) => void) => void, count: number): Promise<number[]> {
   let pending: ((data: string) => void) | undefined;
   onData((data) => pending?.(data));
   const samples: number[] = [];
@@ -237,7 +225,7 @@ async function echoLatency(write: (data: string) => void, onData: (listener: (da
     await new Promise((resolve) => setTimeout(resolve, TYPING_GAP_MS));
   }
   write('\x15'); // Ctrl-U: clear the line again
-  return median(samples);
+  return samples;
 }
 
 /** The CLI's own start: `--version` and `ps` against Node starting and doing nothing, interleaved. */

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -32,11 +33,19 @@ async function leftovers(p: TestProject): Promise<void> {
 }
 
 describe('prune', () => {
-  it('lists cached images no container uses, never one in use', async () => {
+  it('lists a cached image no container uses, and not once a container uses it', async () => {
     project = makeProject(testAgentManifest());
-    const images = (await findPrunable(project.ctx)).filter((item) => item.kind === 'image');
-    const inUse = new Set((await project.ctx.docker.listContainers({ all: true })).map((container) => container.Image));
-    for (const image of images) expect(inUse.has(image.name)).toBe(false);
+    const tag = `claude-bottle/copy-prune-test-${process.pid}:latest`;
+    execFileSync('docker', ['build', '-q', '-t', tag, '--label', 'claude-bottle.kind=copy-project', '--label', `claude-bottle.project=${project.root}`, '-'], { input: `FROM ${TEST_IMAGE_TAG}\n`, stdio: ['pipe', 'ignore', 'inherit'], env: { ...process.env, DOCKER_BUILDKIT: '0' } });
+    try {
+      const images = async (): Promise<string[]> => (await findPrunable(project!.ctx)).filter((item) => item.kind === 'image').map((item) => item.name);
+      expect(await images()).toContain(tag);
+      const user = await project.ctx.docker.createContainer({ Image: tag, Cmd: ['true'] });
+      expect(await images()).not.toContain(tag);
+      await user.remove({ force: true });
+    } finally {
+      execFileSync('docker', ['rmi', '-f', tag], { stdio: 'ignore' });
+    }
   });
 
   it('lists and removes only what no bottle owns; a running bottle and its network stay', async () => {

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { PreflightModel } from '../state/slices/preflight';
 import { ErrorView } from './ErrorView';
+import { PreflightRows } from './PreflightRows';
 
 interface Props {
   model: PreflightModel;
@@ -68,22 +69,7 @@ export function PreflightDialog({ model, onToggle, onConfirm, onCancel, onShowPl
             </pre>
           ) : view ? (
             <>
-              <table className="preflight-rows">
-                <tbody>
-                  {view.rows.map((row) => (
-                    <tr key={row.label} data-row={row.label}>
-                      <th scope="row">{row.label}</th>
-                      <td>
-                        {row.lines.map((line, index) => (
-                          <div key={index} className={`tone-${line.tone}`}>
-                            {line.text}
-                          </div>
-                        ))}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+              <PreflightRows rows={view.rows} />
               {view.warnings.length > 0 ? (
                 <ul className="preflight-warnings" aria-label="warnings">
                   {view.warnings.map((warning) => (

@@ -1,4 +1,5 @@
 import type { CapabilityRequestView } from '../../../shared/contract';
+import { PreflightRows } from './PreflightRows';
 
 interface Props {
   request: CapabilityRequestView;
@@ -23,22 +24,7 @@ export function RequestDialog({ request, more, answering, onAnswer }: Props) {
       <blockquote className="request-reason" aria-label="reason">
         {request.reason || '(no reason given)'}
       </blockquote>
-      <table className="preflight-rows">
-        <tbody>
-          {request.rows.map((row) => (
-            <tr key={row.label} data-row={row.label}>
-              <th scope="row">{row.label}</th>
-              <td>
-                {row.lines.map((line, index) => (
-                  <div key={index} className={`tone-${line.tone}`}>
-                    {line.text}
-                  </div>
-                ))}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <PreflightRows rows={request.rows} />
       <div className="request-note">Granting restarts the bottle with it (hosts only: in place); the conversation continues.</div>
       <div className="request-actions">
         <button type="button" className="button" disabled={answering} onClick={() => onAnswer('deny')}>
