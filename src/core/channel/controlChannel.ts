@@ -192,8 +192,8 @@ export async function readPending(folders: ChannelFolders): Promise<CapabilityRe
 
 export async function answerRequest(folders: ChannelFolders, id: string, decision: Decision, message: string): Promise<void> {
   if (!REQUEST_ID.test(id)) throw new Error(`not a request id: ${id}`);
-  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   // Read by the bottle's user, whoever that is: the folder is mounted read-only.
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   await writeFileReplacing(join(folders.answers, id), `${decision}\n${message.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '')}\n`, { mode: 0o644 });
   await fs.rm(join(folders.pending, `${id}.json`), { force: true });
 }
