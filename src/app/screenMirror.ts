@@ -2,6 +2,7 @@ import serializeModule from '@xterm/addon-serialize';
 import headlessModule from '@xterm/headless';
 import { clampSize } from '../core/session/claudeSession';
 import { TERMINAL_FLOW } from './constants';
+import { OpenSequence } from './openSequence';
 
 // Both packages are CommonJS without named ESM exports: Node hands them over as a default export.
 const { Terminal } = headlessModule;
@@ -30,6 +31,8 @@ export class ScreenMirror {
   /** Written to the terminal and not yet parsed, oldest first. */
   private readonly unparsed: string[] = [];
   private unparsedChars = 0;
+  /** The escape sequence the parsed output ends inside of, which the serializer cannot write. */
+  private readonly openSequence = new OpenSequence();
   private behind = false;
   private disposed = false;
   /** Modes the serializer does not carry, tracked from the output itself. */
@@ -85,30 +88,54 @@ export class ScreenMirror {
 
   /**
    * What a fresh terminal must be written to show this screen: the parsed state (scrollback, the
-   * alternate screen if it is on, cursor, modes), then whatever is still waiting to be parsed.
+   * alternate screen if it is on, cursor, modes), then the half of an escape sequence the parsed
+   * output ended in, then whatever is still waiting to be parsed.
    */
   serialize(): string {
     if (this.disposed) return '';
     let state = this.serializer.serialize({ scrollback: this.limits.mirrorScrollbackLines });
     if (this.sgrMouse && this.terminal.modes.mouseTrackingMode !== 'none') state += '\x1b[?1006h';
     state += this.scrollRegion();
+    state += this.savedCursor();
     if (this.cursorHidden) state += '\x1b[?25l';
-    return this.unparsed.length === 0 ? state : state + this.unparsed.join('');
+    return state + this.openSequence.tail + this.unparsed.join('');
   }
 
   /**
    * The scroll margins (DECSTBM) a full-screen program set, which the serializer leaves out: without
    * them what comes after the replay scrolls the whole screen, header and status line too. Setting
-   * them homes the cursor, so the cursor is put back after. xterm keeps the margins on its buffer,
-   * which the public API does not expose.
+   * them homes the cursor, so the cursor is put back after.
    */
   private scrollRegion(): string {
-    const buffer = (this.terminal as unknown as { _core?: { _bufferService?: { buffer?: { scrollTop?: number; scrollBottom?: number } } } })._core?._bufferService?.buffer;
+    const buffer = this.bufferInternals();
     const top = buffer?.scrollTop;
     const bottom = buffer?.scrollBottom;
     if (top === undefined || bottom === undefined || (top === 0 && bottom === this.terminal.rows - 1)) return '';
+    return `\x1b[${top + 1};${bottom + 1}r${this.cursorHere()}`;
+  }
+
+  /**
+   * The position a program saved with DECSC (ESC 7) to come back to with DECRC (ESC 8), which the
+   * serializer leaves out too: saved again from the same place, then the cursor is put back.
+   */
+  private savedCursor(): string {
+    const buffer = this.bufferInternals();
+    if (buffer?.savedX === undefined || buffer.savedY === undefined || buffer.ybase === undefined) return '';
+    const row = Math.min(Math.max(buffer.savedY - buffer.ybase, 0), this.terminal.rows - 1);
+    const col = Math.min(buffer.savedX, this.terminal.cols - 1);
+    if (row === 0 && col === 0) return ''; // where a fresh terminal's saved cursor already is
+    return `\x1b[${row + 1};${col + 1}H\x1b7${this.cursorHere()}`;
+  }
+
+  private cursorHere(): string {
     const cursor = this.terminal.buffer.active;
-    return `\x1b[${top + 1};${bottom + 1}r\x1b[${cursor.cursorY + 1};${cursor.cursorX + 1}H`;
+    return `\x1b[${cursor.cursorY + 1};${cursor.cursorX + 1}H`;
+  }
+
+  /** xterm keeps the margins and the saved cursor on its active buffer, which the public API does not expose. */
+  private bufferInternals(): { scrollTop?: number; scrollBottom?: number; savedX?: number; savedY?: number; ybase?: number } | undefined {
+    type Internals = { _core?: { _bufferService?: { buffer?: ReturnType<ScreenMirror['bufferInternals']> } } };
+    return (this.terminal as unknown as Internals)._core?._bufferService?.buffer;
   }
 
   /** Frees the terminal. Chunks xterm already queued are parsed into nothing and dropped. */
@@ -123,7 +150,9 @@ export class ScreenMirror {
   private parsed(): void {
     if (this.disposed) return;
     const chunk = this.unparsed.shift();
-    this.unparsedChars -= chunk?.length ?? 0;
+    if (chunk === undefined) return;
+    this.unparsedChars -= chunk.length;
+    this.openSequence.feed(chunk);
     if (this.behind && this.unparsedChars <= this.limits.mirrorLowWatermarkChars) this.setBehind(false);
   }
 
