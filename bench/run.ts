@@ -8,8 +8,11 @@ import { createDispatcher, type Dispatch } from '../src/app/dispatch';
 import { createCoreContext } from '../src/core/context';
 import { launchPrepared, prepareStart } from '../src/core/launcher';
 import { environmentSecrets } from '../src/core/plan/plan';
+import { ensureBuiltinBaseImage } from '../src/core/builtin/baseImage';
+import { benchCliLaunch } from './cliLaunch';
 import { benchProxy } from './proxy';
 import { benchScreenMirror } from './screenMirror';
+import { median, waitForText } from './support';
 import { benchWindowLaunch } from './window';
 
 // `npm run bench`: the performance targets (README, Performance), as ratios against bare Docker measured in the same
@@ -21,29 +24,6 @@ const FIRST_OUTPUT = 'Welcome to Claude Code';
 /** Time between keystrokes: fast human typing is ~10 keys a second; 30 ms is well above that rate. */
 const TYPING_GAP_MS = 30;
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-}
-
-function waitForText(subscribe: (listener: (data: string) => void) => void, text: string, timeoutMs = 30_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    let done = false;
-    const timer = setTimeout(() => reject(new Error(`no "${text}" within ${timeoutMs} ms; saw: ${seen.slice(-500)}`)), timeoutMs);
-    subscribe((data) => {
-      if (done) return; // listeners cannot be removed here: a finished one must cost nothing
-      seen = (seen + data).slice(-64 * 1024);
-      if (seen.includes(text)) {
-        done = true;
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
-}
-
 /** Bare Docker: `docker run -d` with the same hardening, then `docker exec -it … claude` in a pty. */
 async function bareStart(): Promise<{ ms: number; cleanup: () => void; term: pty.IPty }> {
   const name = `claude-bottle-bench-${process.pid}-${Date.now()}`;
@@ -53,19 +33,6 @@ async function bareStart(): Promise<{ ms: number; cleanup: () => void; term: pty
   await waitForText((listener) => term.onData(listener), FIRST_OUTPUT);
   const ms = performance.now() - started;
   return { ms, term, cleanup: () => execFileSync('docker', ['rm', '-f', name], { stdio: 'ignore' }) };
-}
-
-/** `claude-bottle start --yes` in a pty, as a person types it, to Claude's first output; the bottle is then stopped. */
-async function cliStart(project: string, home: string): Promise<number> {
-  const cli = join(import.meta.dirname, '../bin/claude-bottle.js');
-  const started = performance.now();
-  const term = pty.spawn(process.execPath, [cli, 'start', '--yes', 'bench'], { name: 'xterm-256color', cols: 120, rows: 40, cwd: project, env: { ...process.env, CLAUDE_BOTTLE_HOME: home } as Record<string, string> });
-  await waitForText((listener) => term.onData(listener), FIRST_OUTPUT);
-  const ms = performance.now() - started;
-  const exited = new Promise<void>((resolve) => term.onExit(() => resolve()));
-  term.write('exit\r');
-  await exited;
-  return ms;
 }
 
 /** Keystroke echo at the prompt, p50 and p99 over many keys. */
@@ -270,9 +237,48 @@ async function main(): Promise<void> {
   }
   // No registry here: the egress sidecar's image builds FROM the local Debian when there is one.
   process.env.CLAUDE_BOTTLE_BASE_FROM ??= 'claude-bottle-debian:bookworm';
-  const cli: number[] = [];
+  const report: Record<string, unknown> = { rounds: ROUNDS, machine: machine() };
+  try {
+    if (wanted('launch')) Object.assign(report, await launchRounds(project, noneProject, allowProject, join(base, 'home')));
+    if (wanted('many')) report.twentyAtOnce = await manyAtOnce(noneProject, join(base, 'home'));
+    if (wanted('window')) {
+      const windowLaunch: Record<string, unknown> = await benchWindowLaunch(project, join(base, 'home'), ROUNDS, FIRST_OUTPUT);
+      const bareMs = (report.startToFirstOutput as { bareMs?: number } | undefined)?.bareMs;
+      const windowMs = windowLaunch.confirmToFirstOutputMs;
+      report.startInTheBrowserWindow = bareMs && typeof windowMs === 'number' ? { bareMs, ...windowLaunch, ratio: +(windowMs / bareMs).toFixed(3), target: '≤ 1.10' } : windowLaunch;
+    }
+    if (wanted('cli')) {
+      const { tag: realClaudeImage } = await ensureBuiltinBaseImage(createCoreContext().docker, { baseImage: process.env.CLAUDE_BOTTLE_BASE_FROM });
+      report.startThroughTheCli = await benchCliLaunch(
+        [
+          { name: 'standInImage', manifestImage: IMAGE, image: IMAGE, firstScreen: FIRST_OUTPUT, seedBare: false, quit: 'exit\r' },
+          { name: 'realClaudeCode', manifestImage: 'builtin:base', image: realClaudeImage, firstScreen: 'bypass permissions on', seedBare: true, quit: '\x03\x03' },
+        ],
+        ROUNDS,
+      );
+    }
+  } finally {
+    // A failed round must not leave bottles running: remove whatever this run's state root labelled.
+    const left = execFileSync('docker', ['ps', '-aq', '--filter', `label=claude-bottle.home=${join(base, 'home')}`]).toString().split('\n').filter(Boolean);
+    if (left.length > 0) execFileSync('docker', ['rm', '-f', ...left], { stdio: 'ignore' });
+    fs.rmSync(base, { recursive: true, force: true });
+  }
+  if (wanted('proxy')) report.egressProxy = await benchProxy();
+  if (wanted('mirror')) report.screenMirror = await benchScreenMirror();
+  if (wanted('coldStart')) report.cliColdStart = cliColdStart();
+  writeReport(report);
+}
+
+/**
+ * The launch paths side by side, round after round, so that caches warmed by one side help the
+ * others equally: bare Docker, the core, the window's path, copy against mount, `"none"` against
+ * an allow-list; then echo and floods on the last round.
+ */
+async function launchRounds(project: string, noneProject: string, allowProject: string, home: string): Promise<Record<string, unknown>> {
   let echoAtPrompt: { bare: { p50: number; p99: number }; window: { p50: number; p99: number } } | undefined;
   let flood60: Record<string, unknown> | undefined;
+  let flood: Awaited<ReturnType<typeof floodThroughApp>> | undefined;
+  let firstCopyBuildMs: number | undefined;
   const copied: number[] = [];
   const mounted: number[] = [];
   const withNone: number[] = [];
@@ -283,73 +289,100 @@ async function main(): Promise<void> {
   const bottleEcho: number[] = [];
   const app: number[] = [];
   const appEcho: number[] = [];
-  let flood: Awaited<ReturnType<typeof floodThroughApp>> | undefined;
-  let many: Record<string, unknown> | undefined;
-  let windowLaunch: Record<string, unknown> | undefined;
-  try {
-    for (let round = 0; round < ROUNDS; round += 1) {
-      // Alternate so that caches warmed by one side help the other equally.
-      const b = await bareStart();
-      bare.push(b.ms);
-      bareEcho.push(await echoLatency((data) => b.term.write(data), (listener) => void b.term.onData(listener)));
-      const bareP = round === ROUNDS - 1 ? await echoPercentiles((data) => b.term.write(data), (listener) => void b.term.onData(listener)) : undefined;
-      b.term.kill();
-      b.cleanup();
-      const c = await bottleStart(project, join(base, 'home'));
-      bottle.push(c.ms);
-      bottleEcho.push(await echoLatency(c.write, c.onData));
-      await c.stop();
-      const w = await appStart(project, join(base, 'home'));
-      app.push(w.ms);
-      appEcho.push(await echoLatency(w.write, w.onData));
-      if (round === ROUNDS - 1) {
-        const windowP = await echoPercentiles(w.write, w.onData);
-        if (bareP) echoAtPrompt = { bare: bareP, window: windowP };
-        flood = await floodThroughApp(w);
-        flood60 = await longFlood(w, Number(process.env.BENCH_FLOOD_SECONDS ?? 60));
-      }
-      await w.stop();
-      await w.dispose();
-      cli.push(await cliStart(project, join(base, 'home')));
-      // An unchanged project: its copy is an image already built (the first round builds it).
-      const copy = await bottleStart(noneProject, join(base, 'home'), { copyProject: true });
-      if (round > 0) copied.push(copy.ms);
-      await copy.stop();
-      const none = await bottleStart(noneProject, join(base, 'home'));
-      withNone.push(none.ms);
-      if (round > 0) mounted.push(none.ms);
-      await none.stop();
-      const allow = await bottleStart(allowProject, join(base, 'home'));
-      withAllow.push(allow.ms);
-      await allow.stop();
+  for (let round = 0; round < ROUNDS; round += 1) {
+    const b = await bareStart();
+    bare.push(b.ms);
+    bareEcho.push(await echoLatency((data) => b.term.write(data), (listener) => void b.term.onData(listener)));
+    const bareP = round === ROUNDS - 1 ? await echoPercentiles((data) => b.term.write(data), (listener) => void b.term.onData(listener)) : undefined;
+    b.term.kill();
+    b.cleanup();
+    const c = await bottleStart(project, home);
+    bottle.push(c.ms);
+    bottleEcho.push(await echoLatency(c.write, c.onData));
+    await c.stop();
+    const w = await appStart(project, home);
+    app.push(w.ms);
+    appEcho.push(await echoLatency(w.write, w.onData));
+    if (round === ROUNDS - 1) {
+      const windowP = await echoPercentiles(w.write, w.onData);
+      if (bareP) echoAtPrompt = { bare: bareP, window: windowP };
+      flood = await floodThroughApp(w);
+      flood60 = await longFlood(w, Number(process.env.BENCH_FLOOD_SECONDS ?? 60));
     }
-    many = await manyAtOnce(noneProject, join(base, 'home'));
-    windowLaunch = await benchWindowLaunch(project, join(base, 'home'), ROUNDS, FIRST_OUTPUT);
-  } finally {
-    // A failed round must not leave bottles running: remove whatever this run's state root labelled.
-    const left = execFileSync('docker', ['ps', '-aq', '--filter', `label=claude-bottle.home=${join(base, 'home')}`]).toString().split('\n').filter(Boolean);
-    if (left.length > 0) execFileSync('docker', ['rm', '-f', ...left], { stdio: 'ignore' });
-    fs.rmSync(base, { recursive: true, force: true });
+    await w.stop();
+    await w.dispose();
+    // An unchanged project: its copy is an image already built (the first round builds it).
+    const copy = await bottleStart(noneProject, home, { copyProject: true });
+    if (round > 0) copied.push(copy.ms);
+    else firstCopyBuildMs = copy.ms;
+    await copy.stop();
+    const none = await bottleStart(noneProject, home);
+    withNone.push(none.ms);
+    if (round > 0) mounted.push(none.ms);
+    await none.stop();
+    const allow = await bottleStart(allowProject, home);
+    withAllow.push(allow.ms);
+    await allow.stop();
   }
-  const report = {
-    rounds: ROUNDS,
+  return {
     startToFirstOutput: { bareMs: Math.round(median(bare)), bottleMs: Math.round(median(bottle)), ratio: +(median(bottle) / median(bare)).toFixed(3), target: '≤ 1.10' },
     startToFirstOutputInTheWindow: { bareMs: Math.round(median(bare)), appMs: Math.round(median(app)), ratio: +(median(app) / median(bare)).toFixed(3), target: '≤ 1.10' },
-    startInTheBrowserWindow: windowLaunch && typeof windowLaunch.confirmToFirstOutputMs === 'number' ? { bareMs: Math.round(median(bare)), ...windowLaunch, ratio: +(windowLaunch.confirmToFirstOutputMs / median(bare)).toFixed(3), target: '≤ 1.10' } : windowLaunch,
-    startThroughTheCli: { bareMs: Math.round(median(bare)), cliMs: Math.round(median(cli)), ratio: +(median(cli) / median(bare)).toFixed(3), target: '≤ 1.10' },
-    keystrokeEchoPercentiles: echoAtPrompt,
-    longFloodInTheWindow: flood60,
-    keystrokeEchoInTheWindow: { bareMs: +median(bareEcho).toFixed(2), appMs: +median(appEcho).toFixed(2), addedMs: +(median(appEcho) - median(bareEcho)).toFixed(2), target: 'a few ms at most' },
-    floodInTheWindow: flood,
     keystrokeEcho: { bareMs: +median(bareEcho).toFixed(2), bottleMs: +median(bottleEcho).toFixed(2), addedMs: +(median(bottleEcho) - median(bareEcho)).toFixed(2), target: 'a few ms at most' },
-    copyProjectUnchanged: { mountedMs: Math.round(median(mounted)), copiedMs: Math.round(median(copied)), ratio: +(median(copied) / median(mounted)).toFixed(3), target: '≤ 1.05' },
-    twentyAtOnce: many,
+    keystrokeEchoInTheWindow: { bareMs: +median(bareEcho).toFixed(2), appMs: +median(appEcho).toFixed(2), addedMs: +(median(appEcho) - median(bareEcho)).toFixed(2), target: 'a few ms at most' },
+    keystrokeEchoPercentiles: echoAtPrompt,
+    floodInTheWindow: flood,
+    longFloodInTheWindow: flood60,
+    copyProjectUnchanged: { mountedMs: Math.round(median(mounted)), copiedMs: Math.round(median(copied)), ratio: +(median(copied) / median(mounted)).toFixed(3), firstBuildMs: firstCopyBuildMs === undefined ? undefined : Math.round(firstCopyBuildMs), target: '≤ 1.05' },
     launchWithAllowList: { noneMs: Math.round(median(withNone)), allowListMs: Math.round(median(withAllow)), ratio: +(median(withAllow) / median(withNone)).toFixed(3), target: '≤ 1.25' },
-    egressProxy: await benchProxy(),
-    screenMirror: await benchScreenMirror(),
-    cliColdStart: cliColdStart(),
   };
-  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+}
+
+/** `BENCH_ONLY=cli,proxy` runs those parts only; all of them by default. */
+function wanted(part: 'launch' | 'many' | 'window' | 'cli' | 'proxy' | 'mirror' | 'coldStart'): boolean {
+  const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim()).filter(Boolean);
+  return !only || only.length === 0 || only.includes(part);
+}
+
+function machine(): Record<string, unknown> {
+  const docker = (() => {
+    try {
+      return execFileSync('docker', ['version', '--format', '{{.Server.Version}}']).toString().trim();
+    } catch {
+      return 'unknown';
+    }
+  })();
+  return { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), os: `${os.type()} ${os.release()}`, node: process.version, docker, date: new Date().toISOString() };
+}
+
+/** The table on stdout, the whole report as JSON in `BENCH_OUT` (default out/bench/results.json). */
+function writeReport(report: Record<string, unknown>): void {
+  const rows = Object.entries(report).flatMap(([name, value]) => tableRows(name, value));
+  process.stdout.write(`${formatTable(['what', 'baseline', 'Claude Bottle', 'ratio', 'target'], rows)}\n`);
+  const file = process.env.BENCH_OUT ?? join(import.meta.dirname, '../out/bench/results.json');
+  fs.mkdirSync(join(file, '..'), { recursive: true });
+  fs.writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(`\nthe whole report: ${file}\n`);
+}
+
+/** One row per measurement with a baseline (`…Ms` pairs and a ratio); nested groups are walked. */
+function tableRows(name: string, value: unknown): string[][] {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return [];
+  const entry = value as Record<string, unknown>;
+  if (typeof entry.ratio !== 'number') {
+    const nested = Object.entries(entry).flatMap(([key, inner]) => tableRows(`${name}.${key}`, inner));
+    const numbers = Object.entries(entry).filter(([, v]) => typeof v === 'number');
+    return numbers.length === 0 ? nested : [[name, '', numbers.map(([key, v]) => `${key} ${String(v)}`).join(', '), '', String(entry.target ?? '')], ...nested];
+  }
+  const ms = Object.entries(entry).filter(([key, v]) => key.endsWith('Ms') && typeof v === 'number' && key !== 'firstBuildMs');
+  const [baseline, ours] = [ms[0], ms[1]];
+  const show = (pair: [string, unknown] | undefined) => (pair ? `${String(pair[1])} ms (${pair[0].replace(/Ms$/, '')})` : '');
+  return [[name, show(baseline), show(ours), `×${entry.ratio}`, String(entry.target ?? '')]];
+}
+
+function formatTable(header: string[], rows: string[][]): string {
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ');
+  return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
 }
 
 await main();

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import type Docker from 'dockerode';
 import { connectDocker, dockerCliEnv } from './docker/client';
 import { resolveDockerEndpoint } from './docker/endpoint';
+import { keepImageFactsUnder } from './docker/imagePasswd';
 import { ownStartTime, readProcStat } from './processIdentity';
 import { environmentSecrets, type SecretSource } from './plan/plan';
 import { defaultStateRoot } from './state/stateRoot';
@@ -48,9 +49,12 @@ export function createCoreContext(options: CoreContextOptions = {}): CoreContext
   const env = options.env ?? process.env;
   // One resolution for both clients, so the API and the terminals reach the same engine.
   const endpoint = resolveDockerEndpoint();
+  const docker = options.docker ?? connectDocker({ endpoint });
+  const store = new StateStore(options.stateRoot ?? defaultStateRoot(env));
+  keepImageFactsUnder(docker, store.imageFactsDir);
   return {
-    docker: options.docker ?? connectDocker({ endpoint }),
-    store: new StateStore(options.stateRoot ?? defaultStateRoot(env)),
+    docker,
+    store,
     secrets: options.secrets ?? environmentSecrets(env),
     dockerCliEnv: dockerCliEnv(process.env, endpoint),
     owner: currentOwner(),

@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
 import tar from 'tar-stream';
+import { ImageFactsCache, type ImageFileFacts } from './imageFactsCache';
 
 // What the app reads of an image's files — its /etc/passwd and /etc/group, whether it has bash —
 // without running anything (a created, never started container, and `getArchive`). Bounded: those
@@ -21,24 +22,40 @@ interface ImageFacts {
 
 /**
  * What the app needs to know of an image's files (its accounts, whether it has bash), read once
- * per image id from a created, never started container, and kept for the life of the process:
- * a launch must not pay a throwaway container each time.
+ * per image id from a created, never started container, and kept for the life of the process —
+ * and on disk when the client was given a cache (`keepImageFactsUnder`): a launch must not pay a
+ * throwaway container each time, nor each CLI process.
  */
 const factsByImageId = new Map<string, Promise<ImageFacts>>();
+const diskCacheOf = new WeakMap<Docker, ImageFactsCache>();
+
+/** Keep what is read of images through this client in `dir` too (the state root's cache). */
+export function keepImageFactsUnder(docker: Docker, dir: string): void {
+  diskCacheOf.set(docker, new ImageFactsCache(dir));
+}
 
 async function imageFacts(docker: Docker, image: string): Promise<ImageFacts> {
   const info = await docker.getImage(image).inspect();
   const id = info.Id;
   let facts = factsByImageId.get(id);
   if (!facts) {
-    facts = readImageFacts(docker, id).then((files) => ({ id, user: info.Config?.User ?? '', ...files }));
+    facts = cachedImageFacts(docker, id).then((files) => ({ id, user: info.Config?.User ?? '', ...files }));
     factsByImageId.set(id, facts);
     facts.catch(() => factsByImageId.delete(id));
   }
   return facts;
 }
 
-async function readImageFacts(docker: Docker, image: string): Promise<Omit<ImageFacts, 'id' | 'user'>> {
+async function cachedImageFacts(docker: Docker, id: string): Promise<ImageFileFacts> {
+  const disk = diskCacheOf.get(docker);
+  const kept = await disk?.read(id);
+  if (kept) return kept;
+  const facts = await readImageFacts(docker, id);
+  await disk?.write(id, facts);
+  return facts;
+}
+
+async function readImageFacts(docker: Docker, image: string): Promise<ImageFileFacts> {
   const container = await docker.createContainer({ Image: image, Entrypoint: ['/claude-bottle-never-runs'], Cmd: [], NetworkDisabled: true, HostConfig: { NetworkMode: 'none' } });
   try {
     const [passwd, group, shells] = await Promise.all([

@@ -45,9 +45,12 @@ export interface StopRequest {
  */
 export class StateStore {
   readonly stateDir: string;
+  /** What was read of images' files, by image id (src/core/docker/imageFactsCache.ts). */
+  readonly imageFactsDir: string;
 
   constructor(readonly root: string) {
     this.stateDir = join(root, 'state');
+    this.imageFactsDir = join(root, 'cache', 'image-facts');
   }
 
   bottleDir(slug: string): string {
