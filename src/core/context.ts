@@ -46,13 +46,14 @@ export interface CoreContextOptions {
 
 export function createCoreContext(options: CoreContextOptions = {}): CoreContext {
   const env = options.env ?? process.env;
-  // One resolution for both clients, so the API and the terminals reach the same engine.
-  const endpoint = resolveDockerEndpoint();
+  // One resolution for both clients, so the API and the terminals reach the same engine; from
+  // `env`, so a context given DOCKER_HOST talks to that engine whatever this process's own says.
+  const endpoint = resolveDockerEndpoint(env);
   return {
     docker: options.docker ?? connectDocker({ endpoint }),
     store: new StateStore(options.stateRoot ?? defaultStateRoot(env)),
     secrets: options.secrets ?? environmentSecrets(env),
-    dockerCliEnv: dockerCliEnv(process.env, endpoint),
+    dockerCliEnv: dockerCliEnv(env, endpoint),
     owner: currentOwner(),
   };
 }
