@@ -7,8 +7,11 @@ import { connectDocker, pingDocker } from '../../src/core/docker/client';
 
 // A Docker engine of the test's own, for faults that stop the engine: the shared one (which the
 // other tests and people use) is never stopped. It has its own socket, data and exec roots (so its
-// own containerd), no bridge and no iptables rules: its bottles use `"network": "none"`. Needs
-// root and `dockerd`; under CI=true an engine that cannot start fails the test, never skips it.
+// own containerd), and runs in a network namespace of its own, with no bridge and no iptables
+// rules: its bottles use `"network": "none"`. The namespace matters: a dockerd started with
+// `--bridge none` deletes the host's docker0, which the shared engine's bridge network needs.
+// Needs root, `dockerd` and `unshare`; under CI=true an engine that cannot start fails the test,
+// never skips it.
 
 export interface PrivateEngine {
   /** `unix:///tmp/cb-engine-…/docker.sock`, for DOCKER_HOST. */
@@ -68,9 +71,12 @@ function privateEngine(dir: string): PrivateEngine {
     },
     async start() {
       const out = fs.openSync(log, 'a');
+      // unshare execs dockerd in a new network namespace: the pid, and the signals, are dockerd's.
       const started = spawn(
-        'dockerd',
+        'unshare',
         [
+          '--net',
+          'dockerd',
           '--config-file', join(dir, 'daemon.json'),
           '--host', host,
           '--data-root', join(dir, 'data'),
