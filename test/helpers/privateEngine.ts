@@ -26,8 +26,8 @@ export interface PrivateEngine {
   loadImage(tag: string): void;
   /** `docker` CLI arguments against this engine: `docker(['ps', '-aq'])`. */
   docker(args: string[]): string;
-  /** Removes every container, stops dockerd, removes its folders. Never throws. */
-  dispose(): Promise<void>;
+  /** Removes every container (starting dockerd again if it is down), stops dockerd, removes its folders. Never throws. */
+  dispose(options?: { restart?: boolean }): Promise<void>;
 }
 
 export const PRIVATE_ENGINE_LIMITS = {
@@ -45,7 +45,7 @@ export async function startPrivateEngine(): Promise<PrivateEngine | undefined> {
     await engine.start();
     return engine;
   } catch (error) {
-    await engine.dispose();
+    await engine.dispose({ restart: false });
     const message = `a private Docker engine could not be started (needs root and dockerd): ${(error as Error).message}`;
     if (process.env.CI) throw new Error(message, { cause: error });
     process.stderr.write(`skipped: ${message}\n`);
@@ -116,19 +116,24 @@ function privateEngine(dir: string): PrivateEngine {
         await exited;
         throw new Error(`dockerd did not stop within ${PRIVATE_ENGINE_LIMITS.stopTimeoutMs / 1000} s of ${signal}:\n${tail(log)}`);
       }
+      await containerdGone(join(dir, 'exec', 'containerd', 'containerd.pid'));
     },
     loadImage(tag) {
       execFileSync('bash', ['-c', 'set -o pipefail; docker save "$1" | docker -H "$2" load', 'load', tag, host], { stdio: 'ignore', timeout: 60_000 });
     },
     docker,
-    async dispose() {
+    async dispose({ restart = true } = {}) {
       try {
-        if (engine.running) {
-          const ids = docker(['ps', '-aq']).split('\n').filter(Boolean);
-          if (ids.length > 0) docker(['rm', '-f', ...ids]);
+        // An engine a failed test left down still has containers (a killed one leaves them
+        // running under their shims): started again, it stops them, and they are removed.
+        if (!engine.running) {
+          if (!restart) throw new Error('it is not running');
+          await engine.start();
         }
-      } catch {
-        // The engine is down or broken: stopping it below is all that is left to do.
+        const ids = docker(['ps', '-aq']).split('\n').filter(Boolean);
+        if (ids.length > 0) docker(['rm', '-f', ...ids]);
+      } catch (error) {
+        process.stderr.write(`warning: the private engine's containers could not be removed: ${(error as Error).message}\n`);
       }
       await engine.stop('SIGTERM').catch(() => undefined);
       // A killed dockerd leaves its data root bind-mounted on itself (and overlay mounts below it).
@@ -142,6 +147,30 @@ function privateEngine(dir: string): PrivateEngine {
     },
   };
   return engine;
+}
+
+/**
+ * A killed dockerd's containerd dies with it, but stays a zombie until init reaps it; a dockerd
+ * started meanwhile finds its pid file, takes it for a running containerd, waits on it and gives
+ * up. So: wait until it has gone, and once it is only a zombie (it holds nothing), drop the pid file.
+ */
+async function containerdGone(pidFile: string): Promise<void> {
+  const pid = Number.parseInt(fs.existsSync(pidFile) ? fs.readFileSync(pidFile, 'utf8') : '', 10);
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  const deadline = Date.now() + PRIVATE_ENGINE_LIMITS.stopTimeoutMs;
+  while (Date.now() < deadline) {
+    let state: string | undefined;
+    try {
+      state = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '')[0];
+    } catch {
+      return;
+    }
+    if (state === 'Z' || state === 'X') {
+      fs.rmSync(pidFile, { force: true });
+      return;
+    }
+    await sleep(50);
+  }
 }
 
 /** Mount points under `dir`, deepest first. */
