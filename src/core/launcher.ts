@@ -421,9 +421,10 @@ async function finishSession(
   } catch (error) {
     snapshotError = error instanceof BottleError ? `${error.message}${error.hint ? `; ${error.hint}` : ''}` : (error as Error).message;
   }
-  // A session nobody stopped may have ended because the engine went (stopped, restarted, crashed):
-  // asked on a new connection first, since one kept open still answers while the engine stops.
-  const engineGone = stop ? undefined : await engineRefusesConnections(ctx.docker);
+  // A session nobody stopped that failed may have ended because the engine went (stopped,
+  // restarted, crashed): asked on a new connection, since one kept open still answers while the
+  // engine stops. See docs/operations.md.
+  const engineGone = stop || exitCode === 0 ? undefined : await engineRefusesConnections(ctx.docker);
   const engineStopped = engineGone ? `Docker stopped during the session (${dockerEndpoint(ctx.docker)}: ${engineGone})` : undefined;
   // Asked before the container goes: a SIGKILLed session (137) may have hit the memory limit.
   const outOfMemory = exitCode === 137 && !stop && !engineStopped && (await containerRanOutOfMemory(ctx.docker, plan.containerName).catch(() => false))
