@@ -46,7 +46,7 @@ export async function startPrivateEngine(): Promise<PrivateEngine | undefined> {
     return engine;
   } catch (error) {
     await engine.dispose({ restart: false });
-    const message = `a private Docker engine could not be started (needs root and dockerd): ${(error as Error).message}`;
+    const message = `a private Docker engine could not be started (needs root, dockerd and unshare): ${(error as Error).message}`;
     if (process.env.CI) throw new Error(message, { cause: error });
     process.stderr.write(`skipped: ${message}\n`);
     return undefined;
@@ -126,18 +126,21 @@ function privateEngine(dir: string): PrivateEngine {
       try {
         // An engine a failed test left down still has containers (a killed one leaves them
         // running under their shims): started again, it stops them, and they are removed.
-        if (!engine.running) {
-          if (!restart) throw new Error('it is not running');
-          await engine.start();
-        }
-        const ids = docker(['ps', '-aq']).split('\n').filter(Boolean);
+        if (!engine.running && restart) await engine.start();
+        const ids = engine.running ? docker(['ps', '-aq']).split('\n').filter(Boolean) : [];
         if (ids.length > 0) docker(['rm', '-f', ...ids]);
       } catch (error) {
         process.stderr.write(`warning: the private engine's containers could not be removed: ${(error as Error).message}\n`);
       }
       await engine.stop('SIGTERM').catch(() => undefined);
       // A killed dockerd leaves its data root bind-mounted on itself (and overlay mounts below it).
-      for (const mount of mountsUnder(dir)) execFileSync('umount', ['-l', mount], { stdio: 'ignore' });
+      for (const mount of mountsUnder(dir)) {
+        try {
+          execFileSync('umount', ['-l', mount], { stdio: 'ignore' });
+        } catch {
+          // Reported below, when its folder cannot be removed.
+        }
+      }
       try {
         fs.rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
       } catch (error) {
