@@ -4,6 +4,8 @@ import { type BottleContainer, findBottleContainers, removeBottleContainer, remo
 import { containerNameFor } from './plan/slug';
 import { IMAGE_LABELS } from './docker/images';
 import { BottleError, type ErrorInfo, toErrorInfo } from './errors';
+import { dockerEndpoint } from './docker/client';
+import { toBottleError } from './docker/dockerErrors';
 import { LABELS } from './plan/plan';
 import type { BottleRecord } from './state/bottleRecord';
 import type { CorruptState } from './state/stateStore';
@@ -55,12 +57,14 @@ export async function listBottles(ctx: CoreContext): Promise<BottleListing> {
     [containers, images] = await Promise.all([findBottleContainers(ctx.docker, { [LABELS.home]: ctx.store.root }), listCachedImages(ctx)]);
   } catch (error) {
     // The engine is gone: what the state folders know is still worth showing, with the reason.
-    dockerProblem = toErrorInfo(error);
+    dockerProblem = toErrorInfo(toBottleError(error, 'docker-unavailable', 'listing bottles', dockerEndpoint(ctx.docker)));
   }
   const bySlug = new Map(states.records.map((record) => [record.slug, record]));
   // A bottle's egress sidecar (and its self-check probe) carry its labels too, plus a role: they
-  // belong to the bottle and are removed with it, not listed as bottles of their own.
-  const live: LiveBottle[] = containers.filter((container) => container.labels[EGRESS_ROLE_LABEL] === undefined).map((container) => {
+  // belong to the bottle and are removed with it, not listed as bottles of their own. A container
+  // that no longer runs, of a bottle settled as preserved or whose process died (the engine went
+  // away under it), is listed with its record: resumable, and removed by that resume.
+  const live: LiveBottle[] = containers.filter((container) => container.labels[EGRESS_ROLE_LABEL] === undefined && !isLeftover(container, bySlug)).map((container) => {
     const slug = container.labels[LABELS.slug] ?? '';
     const record = bySlug.get(slug);
     return {
@@ -89,6 +93,15 @@ export async function listBottles(ctx: CoreContext): Promise<BottleListing> {
     ...(dockerProblem ? { dockerProblem } : {}),
   };
 }
+
+/** A stopped container whose bottle is preserved, or whose process died: not a live bottle. */
+function isLeftover(container: BottleContainer, records: Map<string, BottleRecord>): boolean {
+  const record = records.get(container.labels[LABELS.slug] ?? '');
+  if (!record || !STOPPED_STATES.has(container.state)) return false;
+  return record.status === 'preserved' || !isOwnerAlive(record.owner);
+}
+
+const STOPPED_STATES: ReadonlySet<string> = new Set(['exited', 'dead', 'created']);
 
 async function listCachedImages(ctx: CoreContext): Promise<CachedImage[]> {
   const images = await ctx.docker.listImages({ filters: { label: [IMAGE_LABELS.kind] } });

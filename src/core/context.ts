@@ -47,8 +47,9 @@ export interface CoreContextOptions {
 
 export function createCoreContext(options: CoreContextOptions = {}): CoreContext {
   const env = options.env ?? process.env;
-  // One resolution for both clients, so the API and the terminals reach the same engine.
-  const endpoint = resolveDockerEndpoint();
+  // One resolution for both clients, so the API and the terminals reach the same engine; from
+  // `env`, so a context given DOCKER_HOST talks to that engine whatever this process's own says.
+  const endpoint = resolveDockerEndpoint(env);
   const docker = options.docker ?? connectDocker({ endpoint });
   const store = new StateStore(options.stateRoot ?? defaultStateRoot(env));
   keepImageFactsUnder(docker, store.imageFactsDir);
@@ -56,7 +57,7 @@ export function createCoreContext(options: CoreContextOptions = {}): CoreContext
     docker,
     store,
     secrets: options.secrets ?? environmentSecrets(env),
-    dockerCliEnv: dockerCliEnv(process.env, endpoint),
+    dockerCliEnv: dockerCliEnv(env, endpoint),
     owner: currentOwner(),
   };
 }

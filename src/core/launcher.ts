@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { isBuiltinImage, ensureBuiltinBaseImage } from './builtin/baseImage';
 import { type CoreContext, isOwnerAlive } from './context';
-import { checkOwnership, createBottleContainer, removeBottleContainer } from './docker/containers';
-import { pingDocker } from './docker/client';
+import { checkOwnership, createBottleContainer, removeBottleContainer, removeStoppedContainer } from './docker/containers';
+import { dockerEndpoint, engineRefusesConnections, pingDocker } from './docker/client';
 import { buildCopyProjectImage, buildImage, ensureImage, IMAGE_LABELS, imageExists } from './docker/images';
 import type { BuildProgress } from './docker/progress';
 import { BottleError } from './errors';
@@ -72,6 +72,8 @@ export interface BottleOutcome {
   teardownError?: string;
   /** `out of memory (limit 4 GiB)` when the memory limit killed the session. */
   outOfMemory?: string;
+  /** Set when the Docker engine went away under the session (stopped, restarted, crashed): why, in words. */
+  engineStopped?: string;
 }
 
 export interface RunningBottle {
@@ -231,6 +233,8 @@ export async function launchPrepared(ctx: CoreContext, prepared: PreparedBottle,
     await ctx.store.update(plan.slug, (record) => ({ ...record, status: 'launching', owner: ctx.owner }));
     progress({ stage: 'checking', message: 'checking Docker' });
     await pingDocker(ctx.docker, { timeoutMs: 5_000 });
+    // A resume after the engine went away may find the last session's container still there, stopped.
+    if (plan.resume) await removeStoppedContainer(ctx.docker, plan.containerName, { slug: plan.slug, home: ctx.store.root });
 
     const image = await resolveImage(ctx, plan, progress, hooks.signal);
     // Numeric ids, resolved against the image: no spelling of root gets through, and they are the
@@ -417,8 +421,13 @@ async function finishSession(
   } catch (error) {
     snapshotError = error instanceof BottleError ? `${error.message}${error.hint ? `; ${error.hint}` : ''}` : (error as Error).message;
   }
+  // A session nobody stopped that failed may have ended because the engine went (stopped,
+  // restarted, crashed): asked on a new connection, since one kept open still answers while the
+  // engine stops. See docs/operations.md.
+  const engineGone = stop || exitCode === 0 ? undefined : await engineRefusesConnections(ctx.docker);
+  const engineStopped = engineGone ? `Docker stopped during the session (${dockerEndpoint(ctx.docker)}: ${engineGone})` : undefined;
   // Asked before the container goes: a SIGKILLed session (137) may have hit the memory limit.
-  const outOfMemory = exitCode === 137 && !stop && (await containerRanOutOfMemory(ctx.docker, plan.containerName).catch(() => false))
+  const outOfMemory = exitCode === 137 && !stop && !engineStopped && (await containerRanOutOfMemory(ctx.docker, plan.containerName).catch(() => false))
     ? `out of memory (limit ${formatBytes(plan.resources.memory)})`
     : undefined;
   let teardownError: string | undefined;
@@ -433,17 +442,22 @@ async function finishSession(
   // folder), then this process's claim: in that order, each even if one before it failed.
   const failures = await holdings.release();
   const container = failures.find((failure) => failure.holding === 'container');
-  if (container && !teardownError) teardownError = `the container could not be removed (${container.error.message})`;
-  const reason: PreservedReason | undefined = stop ? (stop.keep ? stop.reason : undefined) : exitCode !== 0 ? 'exit' : undefined;
+  if (container && !teardownError) {
+    // With the engine gone, the container is the engine's to stop; a resume or discard removes it.
+    teardownError = engineStopped
+      ? `${engineStopped}; its container ${plan.containerName} is removed when the bottle is resumed or discarded`
+      : `the container could not be removed (${container.error.message})`;
+  }
+  const reason: PreservedReason | undefined = stop ? (stop.keep ? stop.reason : undefined) : engineStopped ? 'interrupted' : exitCode !== 0 ? 'exit' : undefined;
   // A container we could not remove keeps its state, so that nothing is left that nothing lists.
   const preserve = reason !== undefined || teardownError !== undefined;
-  const base = { slug: plan.slug, exitCode, ...(transcript ? { transcript } : {}), ...(teardownError ? { teardownError } : {}), ...(outOfMemory ? { outOfMemory } : {}) };
+  const base = { slug: plan.slug, exitCode, ...(transcript ? { transcript } : {}), ...(teardownError ? { teardownError } : {}), ...(outOfMemory ? { outOfMemory } : {}), ...(engineStopped ? { engineStopped } : {}) };
   if (!preserve) {
     await ctx.store.remove(plan.slug).catch(() => undefined);
     return { ...base, preserved: false, summary: stop ? 'stopped' : `exited ${exitCode}` };
   }
   const finalReason = reason ?? 'interrupted';
-  const detail = outOfMemory && !teardownError ? outOfMemory : describeReason(finalReason, exitCode, teardownError);
+  const detail = outOfMemory && !teardownError ? outOfMemory : describeReason(finalReason, exitCode, teardownError ?? engineStopped);
   try {
     await ctx.store.update(plan.slug, (record) => {
       const { owner: _owner, ...rest } = record;
@@ -463,8 +477,9 @@ async function finishSession(
   return { ...base, preserved: true, reason: finalReason, summary: `preserved: ${detail}` };
 }
 
-function describeReason(reason: PreservedReason, exitCode: number, teardownError: string | undefined): string {
-  if (teardownError) return teardownError;
+/** `said`: what went wrong around the session (a teardown failure, the engine gone), told instead of the reason. */
+function describeReason(reason: PreservedReason, exitCode: number, said: string | undefined): string {
+  if (said) return said;
   switch (reason) {
     case 'exit':
       return `Claude exited with code ${exitCode}`;

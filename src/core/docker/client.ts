@@ -1,6 +1,7 @@
 // The connection to the Docker engine: which endpoint, whether it answers, and the environment
 // the `docker` CLI needs (for `docker exec -it` under node-pty) to reach the same engine.
 
+import { connect } from 'node:net';
 import Docker from 'dockerode';
 import { BottleError } from '../errors';
 import { startDeadline } from './deadline';
@@ -122,6 +123,34 @@ export async function pingDocker(docker: Docker, options: { timeoutMs?: number }
   } finally {
     deadline.dispose();
   }
+}
+
+/**
+ * Why the engine refuses a new connection now, or undefined when it takes one. A stopping engine
+ * closes its listener first and only then stops its containers, while connections already open
+ * (dockerode keeps them alive) still get answers: only a new connection tells that it is going.
+ * An ssh endpoint is not probed (undefined).
+ */
+export function engineRefusesConnections(docker: Docker, timeoutMs: number = CLIENT_DEFAULTS.pingTimeoutMs): Promise<string | undefined> {
+  const modem = docker.modem as unknown as { socketPath?: unknown; host?: unknown; port?: unknown; protocol?: unknown };
+  const target =
+    typeof modem.socketPath === 'string'
+      ? { path: modem.socketPath }
+      : typeof modem.host === 'string' && modem.protocol !== 'ssh'
+        ? { host: modem.host, port: Number(modem.port) || (modem.protocol === 'https' ? 2376 : 2375) }
+        : undefined;
+  if (!target) return Promise.resolve(undefined);
+  return new Promise((resolve) => {
+    const socket = connect(target);
+    const done = (reason: string | undefined): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(reason);
+    };
+    const timer = setTimeout(() => done(`no connection within ${timeoutMs} ms`), timeoutMs);
+    socket.once('connect', () => done(undefined));
+    socket.once('error', (error) => done(reasonFor(error)));
+  });
 }
 
 function reasonFor(error: unknown): string {

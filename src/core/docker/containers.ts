@@ -297,6 +297,26 @@ export async function removeOwnedContainer(docker: Docker, name: string, owner: 
   await removeBottleContainer(docker, info.Id);
 }
 
+/**
+ * Before a resume creates the bottle's container again: one left under its name, stopped (the
+ * engine went away before it could be removed), is removed once its labels show it is this
+ * bottle's. A running one is refused: its Claude is attached to, never replaced.
+ */
+export async function removeStoppedContainer(docker: Docker, name: string, owner: ContainerOwner): Promise<void> {
+  let info: Docker.ContainerInspectInfo;
+  try {
+    info = await docker.getContainer(name).inspect();
+  } catch (error) {
+    if (isNotFound(error)) return;
+    throw toBottleError(error, 'container-failed', `inspecting container ${name}`, dockerEndpoint(docker));
+  }
+  checkOwnership(name, info.Config.Labels, owner);
+  if (info.State.Running) {
+    throw new BottleError('usage', `bottle ${owner.slug} is still running in ${name}`, `attach to it: claude-bottle attach ${owner.slug} (or Re-attach in the window)`);
+  }
+  await removeBottleContainer(docker, info.Id);
+}
+
 export interface ContainerState {
   id: string;
   /** created | running | paused | restarting | removing | exited | dead */

@@ -7,6 +7,7 @@ export {
   dockerEndpoint,
   dockerHint,
   dockerSocketPath,
+  engineRefusesConnections,
   pingDocker,
   type ConnectOptions,
 } from './client';

@@ -17,6 +17,10 @@ export const ATTACH_DEFAULTS = {
   detachKeys: Array.from({ length: 8 }, () => 'ctrl-@').join(','),
   /** How long the main process may take to open its secrets FIFO. */
   secretsTimeoutMs: 15_000,
+  /** After the attach stream closes, how long Docker's wait may take to answer before the engine is asked again. */
+  waitGraceMs: 1_000,
+  /** How long that question may take: a local engine answers in milliseconds. */
+  askTimeoutMs: 5_000,
 } as const;
 
 export interface AttachSpec {
@@ -42,17 +46,13 @@ export async function attachClaudeSession(spec: AttachSpec): Promise<ClaudeSessi
     else for (const listener of listeners) listener(text);
   });
   stream.on('error', () => undefined);
-  const exited = container
-    .wait()
-    .then((result: { StatusCode?: number }) => result.StatusCode ?? 137)
-    .catch(() => 137) // removed while we waited: it was stopped
-    .then((code) => {
-      done = true;
-      const rest = decoder.end();
-      if (rest) for (const listener of listeners) listener(rest);
-      stream.destroy();
-      return code;
-    });
+  const exited = exitOf(container, stream).then((code) => {
+    done = true;
+    const rest = decoder.end();
+    if (rest) for (const listener of listeners) listener(rest);
+    stream.destroy();
+    return code;
+  });
   const initial = clampSize(spec.cols, spec.rows);
   await container.resize({ h: initial.rows, w: initial.cols }).catch(() => undefined);
   let size = initial;
@@ -96,6 +96,49 @@ export async function attachClaudeSession(spec: AttachSpec): Promise<ClaudeSessi
         .catch(() => undefined);
     },
   };
+}
+
+/**
+ * The main process's exit code. Docker's wait answers when it ends; but when the engine dies under
+ * the session, that answer never comes (dockerode does not notice a connection that drops after
+ * the response started), so the attach stream closing is watched too: if the wait has not
+ * answered shortly after, the engine is asked on a new connection, and one that is gone ends the
+ * session as killed (137). See docs/operations.md.
+ */
+function exitOf(container: Docker.Container, stream: Duplex): Promise<number> {
+  return new Promise((resolve) => {
+    let settled = false;
+    let grace: NodeJS.Timeout | undefined;
+    const waiting = new AbortController();
+    const settle = (code: number): void => {
+      if (settled) return;
+      settled = true;
+      if (grace) clearTimeout(grace);
+      waiting.abort();
+      resolve(code);
+    };
+    container
+      .wait({ abortSignal: waiting.signal } as object)
+      .then((result: { StatusCode?: number }) => settle(result.StatusCode ?? 137))
+      .catch(() => settle(137)); // removed while we waited: it was stopped
+    stream.once('close', () => {
+      if (settled) return;
+      grace = setTimeout(() => void exitAfterStreamClosed(container).then(settle), ATTACH_DEFAULTS.waitGraceMs);
+    });
+  });
+}
+
+/** The exit code as the engine tells it on a new request, once the attach stream has closed. */
+async function exitAfterStreamClosed(container: Docker.Container): Promise<number> {
+  const asking = AbortSignal.timeout(ATTACH_DEFAULTS.askTimeoutMs);
+  try {
+    const info = await container.inspect({ abortSignal: asking } as object);
+    if (!info.State.Running) return info.State.ExitCode;
+  } catch {
+    return 137; // the engine is gone (or the container with it)
+  }
+  // Still running, with nothing of its output reaching us: wait for its end on a new connection.
+  return container.wait().then((result: { StatusCode?: number }) => result.StatusCode ?? 137, () => 137);
 }
 
 /**

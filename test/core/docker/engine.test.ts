@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connectDocker, dockerCliEnv, ensureImage, imageExists, inspectImageUser, pingDocker } from '../../../src/core/docker';
+import { connectDocker, dockerCliEnv, engineRefusesConnections, ensureImage, imageExists, inspectImageUser, pingDocker } from '../../../src/core/docker';
 import { requireDocker } from '../../helpers/requireDocker';
 import { ensureTestImage, TEST_USER_IMAGE } from '../../helpers/testImage';
 import { failure, RUN_ID } from './fixtures';
@@ -31,6 +31,12 @@ describe('the Docker engine', () => {
     expect(Date.now() - started).toBeLessThan(2_000);
     // Every call on that client says the same, not a raw socket error.
     expect((await failure(ensureImage(nowhere, image))).kind).toBe('docker-unavailable');
+  });
+
+  it('refusing new connections is told apart from answering (a stopping engine still answers on open ones)', async () => {
+    expect(await engineRefusesConnections(docker)).toBeUndefined();
+    expect(await engineRefusesConnections(connectDocker({ socketPath: '/nonexistent/docker.sock' }))).toBe('no such socket (ENOENT)');
+    expect(await engineRefusesConnections(connectDocker({ host: 'tcp://127.0.0.1:1' }))).toBe('connection refused (ECONNREFUSED)');
   });
 
   it('is found through DOCKER_HOST, unix:// or tcp://', async () => {
