@@ -34,4 +34,21 @@ describe('the bundled claude-bottle', () => {
     const bad = run(['launch-everything']);
     expect(await bad.exited).toBe(64);
   });
+
+  it('loads what only `serve` needs from its chunk, and serves the window', async () => {
+    project = makeProject(testAgentManifest());
+    const serve = runCliInTerminal([], { env: project.env, cwd: project.root, command: [process.execPath, BIN, 'serve', '--port', '0'] });
+    try {
+      await serve.waitFor(/open: (http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+)/, 20_000);
+      const url = /open: (http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+)/.exec(serve.text())?.[1] as string;
+      const handOver = await fetch(url, { redirect: 'manual' }); // the token moves into a cookie
+      const cookie = handOver.headers.get('set-cookie')?.split(';')[0] ?? '';
+      const page = await fetch(new URL('/', url), { headers: { cookie } });
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<div id="root">');
+    } finally {
+      serve.write('\x03');
+      await serve.exited;
+    }
+  });
 });
