@@ -10,6 +10,7 @@ import { launchPrepared, prepareStart } from '../src/core/launcher';
 import { environmentSecrets } from '../src/core/plan/plan';
 import { benchProxy } from './proxy';
 import { benchScreenMirror } from './screenMirror';
+import { benchTerminalThroughput } from './terminalThroughput';
 import { benchWindowLaunch } from './window';
 
 // `npm run bench`: the performance targets (README, Performance), as ratios against bare Docker measured in the same
@@ -286,6 +287,7 @@ async function main(): Promise<void> {
   let flood: Awaited<ReturnType<typeof floodThroughApp>> | undefined;
   let many: Record<string, unknown> | undefined;
   let windowLaunch: Record<string, unknown> | undefined;
+  let throughput: Record<string, unknown> | undefined;
   try {
     for (let round = 0; round < ROUNDS; round += 1) {
       // Alternate so that caches warmed by one side help the other equally.
@@ -325,6 +327,7 @@ async function main(): Promise<void> {
     }
     many = await manyAtOnce(noneProject, join(base, 'home'));
     windowLaunch = await benchWindowLaunch(project, join(base, 'home'), ROUNDS, FIRST_OUTPUT);
+    throughput = await benchTerminalThroughput(noneProject, join(base, 'home'), Math.max(5, ROUNDS));
   } finally {
     // A failed round must not leave bottles running: remove whatever this run's state root labelled.
     const left = execFileSync('docker', ['ps', '-aq', '--filter', `label=claude-bottle.home=${join(base, 'home')}`]).toString().split('\n').filter(Boolean);
@@ -341,6 +344,7 @@ async function main(): Promise<void> {
     longFloodInTheWindow: flood60,
     keystrokeEchoInTheWindow: { bareMs: +median(bareEcho).toFixed(2), appMs: +median(appEcho).toFixed(2), addedMs: +(median(appEcho) - median(bareEcho)).toFixed(2), target: 'a few ms at most' },
     floodInTheWindow: flood,
+    terminalThroughputInTheBrowserWindow: throughput,
     keystrokeEcho: { bareMs: +median(bareEcho).toFixed(2), bottleMs: +median(bottleEcho).toFixed(2), addedMs: +(median(bottleEcho) - median(bareEcho)).toFixed(2), target: 'a few ms at most' },
     copyProjectUnchanged: { mountedMs: Math.round(median(mounted)), copiedMs: Math.round(median(copied)), ratio: +(median(copied) / median(mounted)).toFixed(3), target: '≤ 1.05' },
     twentyAtOnce: many,

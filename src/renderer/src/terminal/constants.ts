@@ -16,6 +16,7 @@ export const TERMINAL_CONSTANTS = {
   searchHighlightLimit: 1_000,
   fontSize: 13,
   lineHeight: 1.1,
+  fontFamily: '"JetBrains Mono", "SF Mono", Menlo, "DejaVu Sans Mono", "Liberation Mono", Consolas, monospace',
 } as const;
 
 /** What Claude Code's own `/terminal-setup` makes Shift+Enter send: ESC then CR (a newline in the prompt). */
