@@ -327,7 +327,8 @@ async function main(): Promise<void> {
     }
     many = await manyAtOnce(noneProject, join(base, 'home'));
     windowLaunch = await benchWindowLaunch(project, join(base, 'home'), ROUNDS, FIRST_OUTPUT);
-    throughput = await benchTerminalThroughput(noneProject, join(base, 'home'), Math.max(5, ROUNDS));
+    // 200 MB a round on each side: its own round count (BENCH_THROUGHPUT_ROUNDS, 5) keeps the run's length sane.
+    throughput = await benchTerminalThroughput(noneProject, join(base, 'home'));
   } finally {
     // A failed round must not leave bottles running: remove whatever this run's state root labelled.
     const left = execFileSync('docker', ['ps', '-aq', '--filter', `label=claude-bottle.home=${join(base, 'home')}`]).toString().split('\n').filter(Boolean);

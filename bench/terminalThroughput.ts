@@ -16,7 +16,8 @@ import { findRendererDir, startServer } from '../src/server/server';
 // marker parsed, interleaved, median of the rounds; the page's JS heap (CDP) and this process's
 // RSS (it is the server) are sampled meanwhile. Needs `npm run build` and /usr/bin/chromium.
 //
-// On its own: `node --import tsx bench/terminalThroughput.ts` (BENCH_THROUGHPUT_BYTES, BENCH_ROUNDS).
+// On its own: `node --import tsx bench/terminalThroughput.ts`; BENCH_THROUGHPUT_BYTES (200 MB) and
+// BENCH_THROUGHPUT_ROUNDS (5) shorten a quick run.
 
 const CHROMIUM = process.env.CLAUDE_BOTTLE_CHROMIUM ?? '/usr/bin/chromium';
 /** 200 MB, as the target says; a smaller size for quick runs through BENCH_THROUGHPUT_BYTES. */
@@ -182,11 +183,17 @@ function runBaseline(page: Page, bytes: number): Promise<Timed> {
   );
 }
 
-export async function benchTerminalThroughput(project: string, home: string, rounds: number, bytes: number = Number(process.env.BENCH_THROUGHPUT_BYTES ?? DEFAULT_BYTES)): Promise<Record<string, unknown> | { skipped: string }> {
+export async function benchTerminalThroughput(
+  project: string,
+  home: string,
+  rounds: number = Number(process.env.BENCH_THROUGHPUT_ROUNDS ?? 5),
+  bytes: number = Number(process.env.BENCH_THROUGHPUT_BYTES ?? DEFAULT_BYTES),
+): Promise<Record<string, unknown> | { skipped: string }> {
   if (!fs.existsSync(CHROMIUM)) return { skipped: `no Chromium at ${CHROMIUM}` };
   const rendererDir = findRendererDir();
   if (!rendererDir) return { skipped: 'the window is not built: run `npm run build`' };
   if (!Number.isInteger(bytes) || bytes < 1) throw new Error(`BENCH_THROUGHPUT_BYTES must be a positive integer, not ${bytes}`);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`BENCH_THROUGHPUT_ROUNDS must be a positive integer, not ${rounds}`);
   const service = new BottleService({ ctx: createCoreContext({ stateRoot: home, secrets: environmentSecrets({}) }), transport: 'browser', version: 'bench' });
   const server = await startServer({ service, rendererDir });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
@@ -265,7 +272,7 @@ if (process.argv[1] && import.meta.filename === fs.realpathSync(process.argv[1])
   fs.mkdirSync(project);
   fs.writeFileSync(join(project, 'claude-bottle.json'), JSON.stringify({ version: 1, agents: { bench: { image, network: 'none' } } }));
   try {
-    const result = await benchTerminalThroughput(project, join(base, 'home'), Number(process.env.BENCH_ROUNDS ?? 5));
+    const result = await benchTerminalThroughput(project, join(base, 'home'));
     process.stdout.write(`${JSON.stringify({ terminalThroughputInTheWindow: result }, null, 2)}\n`);
   } finally {
     const left = execFileSync('docker', ['ps', '-aq', '--filter', `label=claude-bottle.home=${join(base, 'home')}`]).toString().split('\n').filter(Boolean);
