@@ -13,6 +13,7 @@ import { benchCliLaunch } from './cliLaunch';
 import { benchProxy } from './proxy';
 import { benchScreenMirror } from './screenMirror';
 import { median, waitForText } from './support';
+import { benchTerminalThroughput } from './terminalThroughput';
 import { benchWindowLaunch } from './window';
 
 // `npm run bench`: the performance targets (README, Performance), as ratios against bare Docker measured in the same
@@ -249,6 +250,8 @@ async function main(): Promise<void> {
         return started.ms;
       });
     }
+    // 200 MB a round on each side: its own round count (BENCH_THROUGHPUT_ROUNDS, 5) keeps the run's length sane.
+    if (wanted('throughput')) report.terminalThroughputInTheBrowserWindow = await benchTerminalThroughput(noneProject, join(base, 'home'));
     if (wanted('cli')) {
       const { tag: realClaudeImage } = await ensureBuiltinBaseImage(createCoreContext().docker, { baseImage: process.env.CLAUDE_BOTTLE_BASE_FROM });
       report.startThroughTheCli = await benchCliLaunch(
@@ -340,7 +343,7 @@ async function launchRounds(project: string, noneProject: string, allowProject: 
 }
 
 /** `BENCH_ONLY=cli,proxy` runs those parts only; all of them by default. */
-function wanted(part: 'launch' | 'many' | 'window' | 'cli' | 'proxy' | 'mirror' | 'coldStart'): boolean {
+function wanted(part: 'launch' | 'many' | 'window' | 'throughput' | 'cli' | 'proxy' | 'mirror' | 'coldStart'): boolean {
   const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim()).filter(Boolean);
   return !only || only.length === 0 || only.includes(part);
 }

@@ -13,6 +13,8 @@
 #       exit [N]      exit with status N (0)
 #       secret NAME   says whether the variable NAME is set and its length, never its value
 #       flood         prints numbered lines until Ctrl-C, then returns to the prompt
+#       print N       prints exactly N bytes of coloured text lines (PRINT_LINE below, cut at N),
+#                     then a reset, a newline and `printed N bytes` (the throughput bench's end marker)
 #       whoami        prints `id`
 #       fetch URL     fetches URL with busybox wget (through $http_proxy when it is set), prints
 #                     the first line of the answer or `fetch failed`
@@ -126,6 +128,9 @@ flood() {
   echo "flood interrupted after $i lines"
 }
 
+# One line of `print`: coloured as Claude's output is, so the parser sees escape sequences too.
+PRINT_LINE="$(printf '\033[1;32m+\033[0m const answer = compute(42); \033[2m// the quick brown fox jumps over the lazy dog\033[0m')"
+
 run_hooks SessionStart
 while :; do
   printf '> '
@@ -162,6 +167,18 @@ while :; do
       esac
       ;;
     flood) flood ;;
+    "print "*)
+      count="${line#print }"
+      case "$count" in
+        *[!0-9]* | "") reply "usage: print N" ;;
+        *)
+          yes "$PRINT_LINE" | head -c "$count"
+          # The cut can fall inside an escape sequence: ESC ends it before the marker line.
+          printf '\033[0m\n'
+          echo "printed $count bytes"
+          ;;
+      esac
+      ;;
     whoami) reply "$(id)" ;;
     "fetch "*)
       if answer="$(timeout 10 wget -qO- "${line#fetch }" 2>&1)"; then

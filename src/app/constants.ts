@@ -4,12 +4,20 @@
 export const TERMINAL_FLOW = {
   /** A burst is gathered this long before it crosses to the window (its first chunk after a quiet spell goes at once, so echo is not delayed). */
   batchWindowMs: 5,
-  /** ...unless this much is waiting: a flood still goes out in bounded messages (200 KiB, as Hyper). */
-  batchMaxChars: 200 * 1024,
-  /** Pause the pty when the window has this much unacknowledged output (VS Code's number; xterm.js advises ≤ 500 KB for responsive typing). */
-  highWatermarkChars: 100_000,
-  /** Resume once the window has caught up to this. */
-  lowWatermarkChars: 5_000,
+  /** ...unless this much is waiting: a flood crosses in messages the window starts parsing while the next ones travel. */
+  batchMaxChars: 64 * 1024,
+  /**
+   * Pause the pty when the window has this much unacknowledged output. What a keystroke's echo waits
+   * behind in a flood: with the batch cap on top, about what the 100,000 + 200 KiB batches before
+   * allowed in flight (xterm.js advises ≤ 500 KB for responsive typing).
+   */
+  highWatermarkChars: 256_000,
+  /**
+   * Resume once the window is down to this: half the window, so the next output is on its way while
+   * the window parses the rest. Resuming near empty (5,000 before) left the window idle for each
+   * round trip (ack → pty → batch → WebSocket), about half the time in a flood (docs/terminal.md).
+   */
+  lowWatermarkChars: 128_000,
   /**
    * History the host's headless copy of each terminal keeps, and a re-attached window gets back
    * above the screen: Claude prints its conversation into the scrollback, so a reload should keep

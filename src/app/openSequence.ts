@@ -18,11 +18,23 @@ export class OpenSequence {
     return this.open;
   }
 
-  /** Follow one chunk, in the order the terminal parsed it. */
+  /**
+   * Follow one chunk, in the order the terminal parsed it. This sees all output (a flood too), so
+   * it skips what cannot matter: ESC starts a sequence whatever the state, so nothing before the
+   * chunk's last ESC decides what is open at its end; and in plain text after it only an 8-bit
+   * control can start one.
+   */
   feed(chunk: string): void {
     let start = this.state === State.Ground ? -1 : 0; // where, in this chunk, the open sequence began
     if (start === -1) this.open = '';
-    for (let i = 0; i < chunk.length; i += 1) {
+    const lastEscape = chunk.lastIndexOf('\x1b');
+    for (let i = Math.max(lastEscape, 0); i < chunk.length; i += 1) {
+      if (this.state === State.Ground && i > lastEscape) {
+        EIGHT_BIT_CONTROL.lastIndex = i;
+        const found = EIGHT_BIT_CONTROL.exec(chunk);
+        if (!found) break;
+        i = found.index;
+      }
       const code = chunk.charCodeAt(i);
       const before = this.state;
       this.state = next(before, code);
@@ -52,6 +64,8 @@ const CAN = 0x18;
 const SUB = 0x1a;
 const BEL = 0x07;
 const ST = 0x9c;
+/** The decoded U+0080–U+009F: outside a string sequence each one acts as ESC plus a letter. */
+const EIGHT_BIT_CONTROL = /[\x80-\x9f]/g;
 
 function next(state: State, code: number): State {
   if (code === ESC) return State.Escape;

@@ -80,6 +80,14 @@ describe('OpenSequence', () => {
     expect(tailAfter('\x9d0;eight-bit')).toBe('\x9d0;eight-bit');
   });
 
+  it('finds a sequence after long plain text, and an 8-bit control inside a string is text', () => {
+    expect(tailAfter(`${'plain ─ text '.repeat(5_000)}\x9b3`)).toBe('\x9b3');
+    expect(tailAfter(`\x1b[1mbold\x1b[0m ${'x'.repeat(5_000)}\x9d0;t`)).toBe('\x9d0;t');
+    expect(tailAfter('\x1b]0;a\x9bb')).toBe('\x1b]0;a\x9bb');
+    expect(tailAfter('\x1b]0;a', `${'y'.repeat(5_000)}\x9bb`)).toBe(`\x1b]0;a${'y'.repeat(5_000)}\x9bb`);
+    expect(tailAfter('\x1b[3', `8;5m${'z'.repeat(5_000)}`)).toBe('');
+  });
+
   it('drops an aborted sequence (CAN, SUB) and holds a lone high surrogate', () => {
     expect(tailAfter('\x1b[12\x18')).toBe('');
     expect(tailAfter('smile \ud83d')).toBe('\ud83d');

@@ -1,6 +1,7 @@
 import * as pty from 'node-pty';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TERMINAL_FLOW } from '../../src/app/constants';
+import { FLOW } from '../../src/shared/contract';
 import { SessionRegistry } from '../../src/app/sessionRegistry';
 import { type PtyLike, TerminalStream } from '../../src/app/terminalStream';
 
@@ -65,25 +66,37 @@ describe('a terminal stream', () => {
   });
 
   it('pauses the pty above the high watermark and resumes below the low one', () => {
+    const { highWatermarkChars: high, lowWatermarkChars: low } = TERMINAL_FLOW;
     const source = fakePty();
     let unacked = 0;
     const stream = new TerminalStream(source, (data) => (unacked += data.length));
     stream.attach();
-    const chunk = 'y\n'.repeat(10_000); // 20,000 characters per read
-    for (let i = 0; i < 5; i += 1) {
-      source.emit(chunk);
-      vi.advanceTimersByTime(TERMINAL_FLOW.batchWindowMs);
-    }
-    expect(unacked).toBe(100_000);
+    source.emit('y'.repeat(high));
+    vi.advanceTimersByTime(TERMINAL_FLOW.batchWindowMs);
+    expect(unacked).toBe(high);
     expect(source.paused).toBe(false); // not above yet
     source.emit('z');
     vi.advanceTimersByTime(TERMINAL_FLOW.batchWindowMs);
     expect(source.paused).toBe(true);
-    stream.acknowledge(90_000);
-    expect(source.paused).toBe(true); // 10,001 left: still behind
-    stream.acknowledge(5_002);
-    expect(stream.stats().unacknowledged).toBe(4_999);
+    stream.acknowledge(high + 1 - low);
+    expect(source.paused).toBe(true); // exactly the low watermark left: still behind
+    stream.acknowledge(1);
+    expect(stream.stats().unacknowledged).toBe(low - 1);
     expect(source.paused).toBe(false);
+    stream.dispose();
+  });
+
+  it('resumes while the window still has half its output to parse, so a flood never leaves it idle', () => {
+    const source = fakePty();
+    const stream = new TerminalStream(source, () => {});
+    stream.attach();
+    source.emit('f'.repeat(TERMINAL_FLOW.highWatermarkChars + 1));
+    expect(source.paused).toBe(true);
+    // The window has parsed a bit more than half of it: the next output leaves now, during the round trip.
+    stream.acknowledge(Math.ceil(TERMINAL_FLOW.highWatermarkChars / 2) + 2);
+    expect(source.paused).toBe(false);
+    // The renderer's ack step fits under the low watermark (what is left under one step is never acknowledged).
+    expect(FLOW.ackStepChars).toBeLessThanOrEqual(TERMINAL_FLOW.lowWatermarkChars / 4);
     stream.dispose();
   });
 
@@ -91,11 +104,13 @@ describe('a terminal stream', () => {
     const source = fakePty();
     const stream = new TerminalStream(source, () => {});
     stream.attach();
-    source.emit('q'.repeat(150_000));
+    const printed = TERMINAL_FLOW.highWatermarkChars + 50_000;
+    source.emit('q'.repeat(printed));
     vi.advanceTimersByTime(TERMINAL_FLOW.batchWindowMs);
     expect(source.paused).toBe(true);
     const replay = stream.attach(); // the window reloaded: what it never acknowledged is forgotten
-    // The screen and its scrollback, not the 150,000 characters printed: 80 columns, 24 rows + 1000 lines.
+    // The screen and its scrollback, not all the characters printed: 80 columns, 24 rows + 1000 lines.
+    expect(replay.length).toBeLessThan(printed);
     expect(replay).toContain('q'.repeat(80));
     expect(replay.length).toBeLessThanOrEqual((TERMINAL_FLOW.mirrorScrollbackLines + 24) * 82);
     expect(source.paused).toBe(false);

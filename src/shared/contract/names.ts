@@ -93,5 +93,5 @@ export const LIMITS = {
 /** Flow-control numbers the renderer needs to know (the core's full set is in src/app). */
 export const FLOW = {
   /** The renderer acknowledges written characters in steps of about this many. */
-  ackStepChars: 5_000,
+  ackStepChars: 16_000,
 } as const;

@@ -40,6 +40,7 @@ export class TerminalController {
   private readonly fit = new FitAddon();
   private readonly search = new SearchAddon({ highlightLimit: TERMINAL_CONSTANTS.searchHighlightLimit });
   private readonly disposables: IDisposable[] = [];
+  private readonly parsedListeners = new Set<(data: string) => void>();
   private webgl: WebglAddon | undefined;
   private opened = false;
   private unacked = 0;
@@ -61,7 +62,7 @@ export class TerminalController {
       scrollback: TERMINAL_CONSTANTS.scrollback,
       fontSize: TERMINAL_CONSTANTS.fontSize,
       lineHeight: TERMINAL_CONSTANTS.lineHeight,
-      fontFamily: '"JetBrains Mono", "SF Mono", Menlo, "DejaVu Sans Mono", "Liberation Mono", Consolas, monospace',
+      fontFamily: TERMINAL_CONSTANTS.fontFamily,
       cursorBlink: true,
       macOptionIsMeta: true,
       theme: prefersDark() ? DARK_THEME : LIGHT_THEME,
@@ -109,13 +110,21 @@ export class TerminalController {
     if (this.disposed || data.length === 0) return;
     const counted = this.ackEnabled;
     this.term.write(data, () => {
-      if (!counted || this.disposed) return;
+      if (this.disposed) return;
+      for (const listener of this.parsedListeners) listener(data);
+      if (!counted) return;
       this.unacked += data.length;
       while (this.unacked >= TERMINAL_CONSTANTS.ackStepChars) {
         this.unacked -= TERMINAL_CONSTANTS.ackStepChars;
         this.backend.ack(TERMINAL_CONSTANTS.ackStepChars);
       }
     });
+  }
+
+  /** Each piece of output once xterm has parsed it (the throughput bench times the output path with it). */
+  onParsed(listener: (data: string) => void): () => void {
+    this.parsedListeners.add(listener);
+    return () => this.parsedListeners.delete(listener);
   }
 
   /**
@@ -218,6 +227,7 @@ export class TerminalController {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.parsedListeners.clear();
     if (this.resizeTimer !== undefined) clearTimeout(this.resizeTimer);
     for (const disposable of this.disposables.splice(0)) disposable.dispose();
     this.webgl?.dispose();

@@ -5,9 +5,10 @@ export const TERMINAL_CONSTANTS = {
   /**
    * Characters are acknowledged to the core in steps of this size, from xterm's write callback,
    * i.e. once xterm has parsed them. The core pauses the pty while too many are unacknowledged, so
-   * a process printing forever cannot flood the window.
+   * a process printing forever cannot flood the window. Well below the core's low watermark (the
+   * remainder under one step is never acknowledged), and big enough that a flood costs few acks.
    */
-  ackStepChars: 5_000,
+  ackStepChars: 16_000,
   /** Column/row changes are sent after the layout has been still this long (a drag sends many). */
   resizeDebounceMs: 100,
   /** Lines kept above the screen: enough for a long Claude answer, bounded so memory stays flat. */
@@ -16,6 +17,7 @@ export const TERMINAL_CONSTANTS = {
   searchHighlightLimit: 1_000,
   fontSize: 13,
   lineHeight: 1.1,
+  fontFamily: '"JetBrains Mono", "SF Mono", Menlo, "DejaVu Sans Mono", "Liberation Mono", Consolas, monospace',
 } as const;
 
 /** What Claude Code's own `/terminal-setup` makes Shift+Enter send: ESC then CR (a newline in the prompt). */

@@ -10,6 +10,8 @@ export interface TerminalProbe {
   /** Resolves true once the text shows, even for a moment in a flood of output; false after the timeout. */
   waitFor(text: string, timeoutMs: number): Promise<boolean>;
   renderer(): 'webgl' | 'dom';
+  /** Calls back with each piece of output once xterm has parsed it; returns the unsubscribe. */
+  onParsed(listener: (data: string) => void): () => void;
   /** Columns and rows, and the first buffer line on screen (to find a cell on screen). */
   size(): { cols: number; rows: number; viewportY: number };
 }
@@ -70,6 +72,7 @@ export class TerminalRegistry {
         text: () => controller.text(),
         waitFor: (text: string, timeoutMs: number) => controller.waitForText(text, timeoutMs),
         renderer: () => controller.renderer,
+        onParsed: (listener: (data: string) => void) => controller.onParsed(listener),
         size: () => ({ ...controller.size(), viewportY: controller.term.buffer.active.viewportY }),
       }),
       configurable: true,
