@@ -1,4 +1,4 @@
-import { expect, makeProject, test } from './support/fixtures';
+import { expect, makeProject, type PageGlobals, test } from './support/fixtures';
 
 // What a person does in the terminal besides typing: a newline in Claude's prompt (Shift+Enter),
 // scrollback search (Ctrl+F), and links that open in a new browsing context.
@@ -7,6 +7,10 @@ test('Shift+Enter, search and links in the terminal', async ({ app, page }) => {
   await app.goto();
   await app.openProject(makeProject('terminal', { tester: { description: 'fake Claude' } }));
   const slug = await app.launch('tester');
+  // The WebGL renderer is loaded once the first output is drawn and the page is idle, not before
+  // the launch's first screen (docs/terminal.md).
+  await app.expectTerminal(slug, 'Welcome to Claude Code');
+  await expect.poll(() => page.evaluate((s) => (globalThis as unknown as PageGlobals).__bottleTerminals?.[s]?.renderer(), slug), { timeout: 5_000 }).toBe('webgl');
 
   // Shift+Enter sends ESC CR, what Claude Code's own terminal setup sends: the tty echoes the ESC as ^[.
   await app.type(slug, 'first line');

@@ -42,6 +42,10 @@ export class TerminalController {
   private readonly disposables: IDisposable[] = [];
   private readonly parsedListeners = new Set<(data: string) => void>();
   private webgl: WebglAddon | undefined;
+  /** Cancels the pending load of the WebGL renderer. */
+  private cancelWebgl: (() => void) | undefined;
+  private webglTried = false;
+  private scheduledFor: 'after-open' | 'after-output' | undefined;
   private opened = false;
   private unacked = 0;
   private resizeTimer: ReturnType<typeof setTimeout> | undefined;
@@ -92,13 +96,13 @@ export class TerminalController {
     }
   }
 
-  /** Puts the terminal into its element (once), tries the WebGL renderer, and fits it. */
+  /** Puts the terminal into its element (once), fits it, and schedules the WebGL renderer. */
   open(element: HTMLElement): void {
     if (this.disposed) return;
     if (!this.opened) {
       this.term.open(element);
       this.opened = true;
-      this.tryWebgl();
+      this.scheduleWebgl('after-open');
     } else if (this.term.element && this.term.element.parentElement !== element) {
       element.appendChild(this.term.element);
     }
@@ -111,6 +115,7 @@ export class TerminalController {
     const counted = this.ackEnabled;
     this.term.write(data, () => {
       if (this.disposed) return;
+      if (!this.webglTried) this.scheduleWebgl('after-output');
       for (const listener of this.parsedListeners) listener(data);
       if (!counted) return;
       this.unacked += data.length;
@@ -230,11 +235,39 @@ export class TerminalController {
     this.parsedListeners.clear();
     if (this.resizeTimer !== undefined) clearTimeout(this.resizeTimer);
     for (const disposable of this.disposables.splice(0)) disposable.dispose();
+    this.cancelWebgl?.();
     this.webgl?.dispose();
     this.term.dispose();
   }
 
+  /**
+   * The WebGL renderer comes after the first output is drawn, when the page is idle; a terminal
+   * that shows nothing gets it a while after opening (TERMINAL_CONSTANTS.webglAfterOpenMs). Until
+   * then xterm draws with its DOM renderer.
+   */
+  private scheduleWebgl(when: 'after-open' | 'after-output'): void {
+    if (this.webglTried || !this.opened) return;
+    if (when === 'after-output' && this.cancelWebgl && this.scheduledFor === 'after-output') return;
+    this.cancelWebgl?.();
+    this.scheduledFor = when;
+    const load = () => {
+      this.cancelWebgl = undefined;
+      if (!this.disposed && !this.webglTried) this.tryWebgl();
+    };
+    if (when === 'after-open') {
+      const timer = setTimeout(load, TERMINAL_CONSTANTS.webglAfterOpenMs);
+      this.cancelWebgl = () => clearTimeout(timer);
+    } else if (typeof requestIdleCallback === 'function') {
+      const handle = requestIdleCallback(load, { timeout: TERMINAL_CONSTANTS.webglIdleTimeoutMs });
+      this.cancelWebgl = () => cancelIdleCallback(handle);
+    } else {
+      const timer = setTimeout(load, 0);
+      this.cancelWebgl = () => clearTimeout(timer);
+    }
+  }
+
   private tryWebgl(): void {
+    this.webglTried = true;
     try {
       const webgl = new WebglAddon();
       this.term.loadAddon(webgl);

@@ -15,6 +15,15 @@ export const TERMINAL_CONSTANTS = {
   scrollback: 5_000,
   /** Highlight every search match up to this many; more is slow and not useful. */
   searchHighlightLimit: 1_000,
+  /**
+   * The WebGL renderer is loaded once the terminal's first output has been drawn and the page is
+   * idle (or this long after the terminal opened with none): creating its context and glyph atlas
+   * takes the main thread for tens of milliseconds (far more without a GPU), which at launch would
+   * delay Claude's first screen and compete with the container starting.
+   */
+  webglAfterOpenMs: 2_000,
+  /** ...and at most this long after the first output, if the page is never idle. */
+  webglIdleTimeoutMs: 500,
   fontSize: 13,
   lineHeight: 1.1,
   fontFamily: '"JetBrains Mono", "SF Mono", Menlo, "DejaVu Sans Mono", "Liberation Mono", Consolas, monospace',
