@@ -6,7 +6,7 @@ import { type CDPSession, chromium, type Page } from 'playwright';
 import { BottleService } from '../src/app/bottleService';
 import { createCoreContext } from '../src/core/context';
 import { environmentSecrets } from '../src/core/plan/plan';
-import { TERMINAL_CONSTANTS } from '../src/renderer/src/terminal/constants';
+import { BASE_TERMINAL_OPTIONS } from '../src/renderer/src/terminal/constants';
 import { findRendererDir, startServer } from '../src/server/server';
 
 // Terminal throughput in the browser window (docs/terminal.md): a bottle prints N bytes (the test
@@ -164,14 +164,7 @@ async function runPipeline(page: Page, service: BottleService, slug: string, byt
 }
 
 function runBaseline(page: Page, bytes: number): Promise<Timed> {
-  const terminalOptions = {
-    allowProposedApi: true,
-    scrollback: TERMINAL_CONSTANTS.scrollback,
-    fontSize: TERMINAL_CONSTANTS.fontSize,
-    lineHeight: TERMINAL_CONSTANTS.lineHeight,
-    fontFamily: TERMINAL_CONSTANTS.fontFamily,
-    cursorBlink: true,
-  };
+  const terminalOptions = BASE_TERMINAL_OPTIONS;
   return page.evaluate(
     async ([options]) => {
       const probes = (globalThis as unknown as { __bottleTerminals: Record<string, TerminalProbe> }).__bottleTerminals;

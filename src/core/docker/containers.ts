@@ -286,15 +286,8 @@ export function checkOwnership(name: string, labels: Record<string, string> | un
 
 /** Removes a bottle's container after checking it is that bottle's; a container that is gone is fine. */
 export async function removeOwnedContainer(docker: Docker, name: string, owner: ContainerOwner): Promise<void> {
-  let info: Docker.ContainerInspectInfo;
-  try {
-    info = await docker.getContainer(name).inspect();
-  } catch (error) {
-    if (isNotFound(error)) return;
-    throw toBottleError(error, 'container-failed', `inspecting container ${name}`, dockerEndpoint(docker));
-  }
-  checkOwnership(name, info.Config.Labels, owner);
-  await removeBottleContainer(docker, info.Id);
+  const info = await inspectOwnedContainer(docker, name, owner);
+  if (info) await removeBottleContainer(docker, info.Id);
 }
 
 /**
@@ -303,18 +296,25 @@ export async function removeOwnedContainer(docker: Docker, name: string, owner: 
  * bottle's. A running one is refused: its Claude is attached to, never replaced.
  */
 export async function removeStoppedContainer(docker: Docker, name: string, owner: ContainerOwner): Promise<void> {
-  let info: Docker.ContainerInspectInfo;
-  try {
-    info = await docker.getContainer(name).inspect();
-  } catch (error) {
-    if (isNotFound(error)) return;
-    throw toBottleError(error, 'container-failed', `inspecting container ${name}`, dockerEndpoint(docker));
-  }
-  checkOwnership(name, info.Config.Labels, owner);
+  const info = await inspectOwnedContainer(docker, name, owner);
+  if (!info) return;
   if (info.State.Running) {
     throw new BottleError('usage', `bottle ${owner.slug} is still running in ${name}`, `attach to it: claude-bottle attach ${owner.slug} (or Re-attach in the window)`);
   }
   await removeBottleContainer(docker, info.Id);
+}
+
+/** The container under `name` once its labels show it is `owner`'s; undefined when there is none. */
+async function inspectOwnedContainer(docker: Docker, name: string, owner: ContainerOwner): Promise<Docker.ContainerInspectInfo | undefined> {
+  let info: Docker.ContainerInspectInfo;
+  try {
+    info = await docker.getContainer(name).inspect();
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw toBottleError(error, 'container-failed', `inspecting container ${name}`, dockerEndpoint(docker));
+  }
+  checkOwnership(name, info.Config.Labels, owner);
+  return info;
 }
 
 export interface ContainerState {

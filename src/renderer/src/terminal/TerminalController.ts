@@ -4,7 +4,7 @@ import { SearchAddon, type ISearchOptions } from '@xterm/addon-search';
 import { Unicode11Addon } from '@xterm/addon-unicode11';
 import { WebLinksAddon } from '@xterm/addon-web-links';
 import { WebglAddon } from '@xterm/addon-webgl';
-import { SHIFT_ENTER_SEQUENCE, TERMINAL_CONSTANTS, isOpenableLink } from './constants';
+import { BASE_TERMINAL_OPTIONS, SHIFT_ENTER_SEQUENCE, TERMINAL_CONSTANTS, isOpenableLink } from './constants';
 import { DARK_THEME, LIGHT_THEME, prefersDark } from './themes';
 
 /** What a terminal needs from the bottle it shows. */
@@ -61,14 +61,7 @@ export class TerminalController {
     private readonly callbacks: TerminalCallbacks = {},
   ) {
     this.term = new Terminal({
-      // The Unicode 11 width tables and search decorations are "proposed" API in xterm.js.
-      allowProposedApi: true,
-      scrollback: TERMINAL_CONSTANTS.scrollback,
-      fontSize: TERMINAL_CONSTANTS.fontSize,
-      lineHeight: TERMINAL_CONSTANTS.lineHeight,
-      fontFamily: TERMINAL_CONSTANTS.fontFamily,
-      cursorBlink: true,
-      macOptionIsMeta: true,
+      ...BASE_TERMINAL_OPTIONS,
       theme: prefersDark() ? DARK_THEME : LIGHT_THEME,
       // OSC 8 hyperlinks: open only after the scheme is checked.
       linkHandler: { activate: (_event, uri) => this.openLink(uri), allowNonHttpProtocols: false },

@@ -29,6 +29,18 @@ export const TERMINAL_CONSTANTS = {
   fontFamily: '"JetBrains Mono", "SF Mono", Menlo, "DejaVu Sans Mono", "Liberation Mono", Consolas, monospace',
 } as const;
 
+/** The options every bottle's xterm is made with, before its theme and link handler (the throughput bench makes its baseline with them too). */
+export const BASE_TERMINAL_OPTIONS = {
+  // The Unicode 11 width tables and search decorations are "proposed" API in xterm.js.
+  allowProposedApi: true,
+  scrollback: TERMINAL_CONSTANTS.scrollback,
+  fontSize: TERMINAL_CONSTANTS.fontSize,
+  lineHeight: TERMINAL_CONSTANTS.lineHeight,
+  fontFamily: TERMINAL_CONSTANTS.fontFamily,
+  cursorBlink: true,
+  macOptionIsMeta: true,
+} as const;
+
 /** What Claude Code's own `/terminal-setup` makes Shift+Enter send: ESC then CR (a newline in the prompt). */
 export const SHIFT_ENTER_SEQUENCE = '\x1b\r';
 
