@@ -58,8 +58,13 @@ export class AppDriver {
   }
 
   async openProject(dir: string): Promise<void> {
-    await this.page.getByLabel('project folder').fill(dir);
-    await this.page.getByRole('button', { name: 'Open', exact: true }).click();
+    // Filled again if the field lost its text before the click: once in CI a just-loaded window
+    // dropped what was typed into it (not understood yet), and the click then waited on a disabled
+    // button for the whole test.
+    await expect(async () => {
+      await this.page.getByLabel('project folder').fill(dir);
+      await this.page.getByRole('button', { name: 'Open', exact: true }).click({ timeout: 2_000 });
+    }).toPass({ timeout: WAIT.short });
     await expect(this.page.locator('.project-root')).toHaveText(dir);
   }
 
