@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { readRegularFile } from '../core/fs/safeFiles';
-import { type RecentProject, RecentProjectSchema } from '../shared/contract';
+import { type RecentProject, RecentProjectSchema } from '#contract';
 import { SERVICE_LIMITS } from './constants';
 
 const FILE_NAME = 'recent-projects.json';

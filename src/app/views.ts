@@ -8,7 +8,7 @@ import type { LoadedManifest, ResolvedAgent } from '../core/manifest/types';
 import type { BottlePlan, SecretSource } from '../core/plan/plan';
 import { describePreflight } from '../core/plan/preflight';
 import type { BottleRecord } from '../core/state/bottleRecord';
-import { type AgentView, type DetachedView, LIMITS, type PreparedView, type PreservedView, type ProjectView } from '../shared/contract';
+import { type AgentView, type DetachedView, LIMITS, type PreparedView, type PreservedView, type ProjectView } from '#contract';
 
 // Core objects → the contract's views: plain data, secret names only, nothing the window must not see.
 

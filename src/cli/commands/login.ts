@@ -1,7 +1,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { BottleError } from '../../core/errors';
 import type { AppSecretStore } from '../../core/secrets/appSecretStore';
-import { aLoginKind, checkCredential, describeLogin, LOGIN_SECRET_NAME, type LoginKind } from '../../shared/claudeCredential';
+import { aLoginKind, checkCredential, describeLogin, LOGIN_SECRET_NAME, type LoginKind } from '#claude-credential';
 import type { Runner } from '../command';
 import { EXIT } from '../exitCodes';
 import { paintDim } from '../output';
