@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { AgentView, ErrorInfo } from '../../../shared/contract';
 import { Badges } from './Badges';
+import { InlineError } from './ErrorView';
 
 /** Storing a missing secret from an agent card; absent in browser mode (nothing can be stored there). */
 export type StoreSecret = (name: string, value: string) => Promise<ErrorInfo | null>;
@@ -69,12 +70,7 @@ function SecretForm({ name, onStore, onClose }: { name: string; onStore: StoreSe
         Value of <code>{name}</code>, kept encrypted by the OS keychain
       </label>
       <input id={inputId} className="secret-input mono" type="password" autoComplete="off" spellCheck={false} autoFocus value={value} onChange={(event) => setValue(event.target.value)} />
-      {error ? (
-        <p className="secret-error" role="alert">
-          {error.message}
-          {error.hint ? ` — ${error.hint}` : ''}
-        </p>
-      ) : null}
+      <InlineError error={error} />
       <div className="secret-actions">
         <button type="submit" className="button button-primary button-small" disabled={!value || sending}>
           Store

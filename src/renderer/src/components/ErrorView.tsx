@@ -35,3 +35,14 @@ export function ErrorView({ error, onRetry, compact = false }: { error: ErrorInf
     </section>
   );
 }
+
+/** A one-line error under a form field (storing a secret, signing in): the message and its hint. */
+export function InlineError({ error }: { error: Pick<ErrorInfo, 'message' | 'hint'> | null | undefined }) {
+  if (!error) return null;
+  return (
+    <p className="secret-error" role="alert">
+      {error.message}
+      {error.hint ? ` — ${error.hint}` : ''}
+    </p>
+  );
+}

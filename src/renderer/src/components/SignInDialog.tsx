@@ -2,6 +2,7 @@ import { useState, type KeyboardEvent } from 'react';
 import type { ErrorInfo } from '../../../shared/contract';
 import { loginKindLabel, type LoginKind } from '../../../shared/claudeCredential';
 import type { AppState } from '../state/appModel';
+import { InlineError } from './ErrorView';
 
 // Sign in: one Anthropic credential (an API key, or a subscription's long-lived token from
 // `claude setup-token`) stored in the app, for every bottle whose manifest names none of its own.
@@ -108,12 +109,7 @@ export function SignInDialog({ credential, canStore, onSignIn, onSignOut, onClos
               This app cannot store it: no OS keychain is reachable. Set ANTHROPIC_API_KEY or CLAUDE_CODE_OAUTH_TOKEN in the environment that starts Claude Bottle instead.
             </p>
           )}
-          {error ? (
-            <p className="secret-error" role="alert">
-              {error.message}
-              {error.hint ? ` — ${error.hint}` : ''}
-            </p>
-          ) : null}
+          <InlineError error={error} />
           <div className="modal-footer sign-in-actions">
             {credential?.from === 'app' ? (
               <button type="button" className="button button-danger-quiet" disabled={sending} onClick={() => run(onSignOut, false)}>

@@ -42,10 +42,10 @@ export class TerminalController {
   private readonly disposables: IDisposable[] = [];
   private readonly parsedListeners = new Set<(data: string) => void>();
   private webgl: WebglAddon | undefined;
-  /** Cancels the pending load of the WebGL renderer. */
-  private cancelWebgl: (() => void) | undefined;
+  /** The WebGL renderer's pending loads (docs/terminal.md): a while after opening, or once idle after the first output. */
+  private webglTimer: ReturnType<typeof setTimeout> | undefined;
+  private webglIdle: number | undefined;
   private webglTried = false;
-  private scheduledFor: 'after-open' | 'after-output' | undefined;
   private opened = false;
   private unacked = 0;
   private resizeTimer: ReturnType<typeof setTimeout> | undefined;
@@ -95,7 +95,7 @@ export class TerminalController {
     if (!this.opened) {
       this.term.open(element);
       this.opened = true;
-      this.scheduleWebgl('after-open');
+      this.webglTimer = setTimeout(() => this.tryWebgl(), TERMINAL_CONSTANTS.webglAfterOpenMs);
     } else if (this.term.element && this.term.element.parentElement !== element) {
       element.appendChild(this.term.element);
     }
@@ -108,7 +108,7 @@ export class TerminalController {
     const counted = this.ackEnabled;
     this.term.write(data, () => {
       if (this.disposed) return;
-      if (!this.webglTried) this.scheduleWebgl('after-output');
+      if (!this.webglTried && this.webglIdle === undefined) this.webglIdle = requestIdleCallback(() => this.tryWebgl(), { timeout: TERMINAL_CONSTANTS.webglIdleTimeoutMs });
       for (const listener of this.parsedListeners) listener(data);
       if (!counted) return;
       this.unacked += data.length;
@@ -228,39 +228,21 @@ export class TerminalController {
     this.parsedListeners.clear();
     if (this.resizeTimer !== undefined) clearTimeout(this.resizeTimer);
     for (const disposable of this.disposables.splice(0)) disposable.dispose();
-    this.cancelWebgl?.();
+    clearTimeout(this.webglTimer);
+    if (this.webglIdle !== undefined) cancelIdleCallback(this.webglIdle);
     this.webgl?.dispose();
     this.term.dispose();
   }
 
   /**
-   * The WebGL renderer comes after the first output is drawn, when the page is idle; a terminal
-   * that shows nothing gets it a while after opening (TERMINAL_CONSTANTS.webglAfterOpenMs). Until
-   * then xterm draws with its DOM renderer.
+   * Loads the WebGL renderer, once: after the first output is drawn and the page is idle, or a
+   * while after opening for a terminal that shows nothing. Until then xterm draws with its DOM renderer.
    */
-  private scheduleWebgl(when: 'after-open' | 'after-output'): void {
-    if (this.webglTried || !this.opened) return;
-    if (when === 'after-output' && this.cancelWebgl && this.scheduledFor === 'after-output') return;
-    this.cancelWebgl?.();
-    this.scheduledFor = when;
-    const load = () => {
-      this.cancelWebgl = undefined;
-      if (!this.disposed && !this.webglTried) this.tryWebgl();
-    };
-    if (when === 'after-open') {
-      const timer = setTimeout(load, TERMINAL_CONSTANTS.webglAfterOpenMs);
-      this.cancelWebgl = () => clearTimeout(timer);
-    } else if (typeof requestIdleCallback === 'function') {
-      const handle = requestIdleCallback(load, { timeout: TERMINAL_CONSTANTS.webglIdleTimeoutMs });
-      this.cancelWebgl = () => cancelIdleCallback(handle);
-    } else {
-      const timer = setTimeout(load, 0);
-      this.cancelWebgl = () => clearTimeout(timer);
-    }
-  }
-
   private tryWebgl(): void {
+    if (this.webglTried || this.disposed) return;
     this.webglTried = true;
+    clearTimeout(this.webglTimer);
+    if (this.webglIdle !== undefined) cancelIdleCallback(this.webglIdle);
     try {
       const webgl = new WebglAddon();
       this.term.loadAddon(webgl);
