@@ -11,7 +11,7 @@ import { findRendererDir, startServer } from '../src/server/server';
 
 // Terminal throughput in the browser window (docs/terminal.md): a bottle prints N bytes (the test
 // image's `print N`) and the window's xterm parses them, against the same bytes written straight
-// into a fresh xterm of the same size and options in the same page, with the write-callback flow
+// into a fresh xterm of the same size, options and renderer in the same page, with the write-callback flow
 // control xterm.js's guide recommends. Both are timed from the first chunk parsed to the end
 // marker parsed, interleaved, median of the rounds; the page's JS heap (CDP) and this process's
 // RSS (it is the server) are sampled meanwhile. Needs `npm run build` and /usr/bin/chromium.
@@ -67,7 +67,7 @@ window.__throughput = {
     });
   },
   async baseline(options) {
-    const { line, totalChars, marker, chunkChars, high, low, terminalOptions } = options;
+    const { line, totalChars, marker, chunkChars, high, low, terminalOptions, useWebgl } = options;
     const target = document.querySelector('.terminal-pane .xterm') || document.body;
     const rect = target.getBoundingClientRect();
     const host = document.createElement('div');
@@ -77,8 +77,10 @@ window.__throughput = {
     term.loadAddon(new Unicode11Addon.Unicode11Addon());
     term.unicode.activeVersion = '11';
     term.open(host);
-    let renderer = 'webgl';
-    try { term.loadAddon(new WebglAddon.WebglAddon()); } catch { renderer = 'dom'; }
+    let renderer = 'dom';
+    if (useWebgl) {
+      try { term.loadAddon(new WebglAddon.WebglAddon()); renderer = 'webgl'; } catch { renderer = 'dom'; }
+    }
     const unit = line + '\\r\\n';
     const chunk = unit.repeat(Math.max(1, Math.floor(chunkChars / unit.length)));
     const endText = '\\x1b[0m\\r\\n' + marker + '\\r\\n';
@@ -168,9 +170,11 @@ function runBaseline(page: Page, bytes: number): Promise<Timed> {
   return page.evaluate(
     async ([options]) => {
       const probes = (globalThis as unknown as { __bottleTerminals: Record<string, TerminalProbe> }).__bottleTerminals;
-      const size = Object.values(probes)[0]?.size() ?? { cols: 80, rows: 24 };
+      const probe = Object.values(probes)[0];
+      const size = probe?.size() ?? { cols: 80, rows: 24 };
       const throughput = (globalThis as unknown as { __throughput: { baseline(o: unknown): Promise<Timed> } }).__throughput;
-      return throughput.baseline({ ...options, terminalOptions: { ...options.terminalOptions, cols: size.cols, rows: size.rows } });
+      // The same renderer the window's terminal chose (WebGL only on a hardware GPU, docs/terminal.md).
+      return throughput.baseline({ ...options, useWebgl: probe?.renderer() === 'webgl', terminalOptions: { ...options.terminalOptions, cols: size.cols, rows: size.rows } });
     },
     [{ line: PRINT_LINE, totalChars: deliveredChars(bytes), marker: `printed ${bytes} bytes`, ...BASELINE_FLOW, terminalOptions }] as const,
   );

@@ -1,3 +1,4 @@
+import type { Page } from '@playwright/test';
 import { expect, makeProject, type PageGlobals, test } from './support/fixtures';
 
 // What a person does in the terminal besides typing: a newline in Claude's prompt (Shift+Enter),
@@ -7,10 +8,10 @@ test('Shift+Enter, search and links in the terminal', async ({ app, page }) => {
   await app.goto();
   await app.openProject(makeProject('terminal', { tester: { description: 'fake Claude' } }));
   const slug = await app.launch('tester');
-  // The WebGL renderer is loaded once the first output is drawn and the page is idle, not before
-  // the launch's first screen (docs/terminal.md).
+  // Once the first output is drawn the terminal picks its renderer (docs/terminal.md): this
+  // Chromium has no GPU, so WebGL would run in software, and the DOM renderer stays.
   await app.expectTerminal(slug, 'Welcome to Claude Code');
-  await expect.poll(() => page.evaluate((s) => (globalThis as unknown as PageGlobals).__bottleTerminals?.[s]?.renderer(), slug), { timeout: 5_000 }).toBe('webgl');
+  await expect.poll(() => rendererOf(page, slug), { timeout: 5_000 }).toEqual({ renderer: 'dom', reason: expect.stringMatching(/^WebGL runs in software \(.*SwiftShader.*\)/) });
 
   // Shift+Enter sends ESC CR, what Claude Code's own terminal setup sends: the tty echoes the ESC as ^[.
   await app.type(slug, 'first line');
@@ -48,3 +49,29 @@ test('Shift+Enter, search and links in the terminal', async ({ app, page }) => {
   await app.pane(slug).getByRole('button', { name: 'Stop', exact: true }).click();
   await expect(app.tab(slug)).toContainText('stopped');
 });
+
+test('on a hardware GPU the terminal switches to WebGL once its first output is drawn', async ({ app, page }) => {
+  // This machine has no GPU: the page is told the renderer's name a GPU would report. The WebGL
+  // renderer itself is the real one (it draws in software here).
+  await page.addInitScript(() => {
+    const UNMASKED_RENDERER_WEBGL = 0x9246;
+    const getParameter = WebGL2RenderingContext.prototype.getParameter;
+    WebGL2RenderingContext.prototype.getParameter = function (this: WebGL2RenderingContext, name: number): unknown {
+      return name === UNMASKED_RENDERER_WEBGL ? 'ANGLE (NVIDIA, NVIDIA GeForce RTX 4070 Direct3D11 vs_5_0 ps_5_0, D3D11)' : getParameter.call(this, name);
+    };
+  });
+  await app.goto();
+  await app.openProject(makeProject('terminal-webgl', { tester: { description: 'fake Claude' } }));
+  const slug = await app.launch('tester');
+  await app.expectTerminal(slug, 'Welcome to Claude Code');
+  await expect.poll(() => rendererOf(page, slug), { timeout: 5_000 }).toEqual({ renderer: 'webgl', reason: expect.stringContaining('hardware WebGL (ANGLE (NVIDIA') });
+  await app.type(slug, 'drawn by webgl\n');
+  await app.expectTerminal(slug, 'Claude: you said: drawn by webgl');
+});
+
+function rendererOf(page: Page, slug: string): Promise<{ renderer?: string; reason?: string }> {
+  return page.evaluate((s) => {
+    const probe = (globalThis as unknown as PageGlobals).__bottleTerminals?.[s];
+    return { renderer: probe?.renderer(), reason: probe?.rendererReason() };
+  }, slug);
+}

@@ -224,7 +224,7 @@ export { expect };
 export interface PageGlobals {
   /** The renderer's read-only terminal probe (src/renderer/src/terminal/registry.ts). */
   __bottleTerminals?: Readonly<
-    Record<string, { text(): string; waitFor(text: string, timeoutMs: number): Promise<boolean>; renderer(): string; size(): { cols: number; rows: number; viewportY: number } }>
+    Record<string, { text(): string; waitFor(text: string, timeoutMs: number): Promise<boolean>; renderer(): string; rendererReason(): string; size(): { cols: number; rows: number; viewportY: number } }>
   >;
   /** The Electron preload's API; absent in a browser. */
   bottle?: unknown;

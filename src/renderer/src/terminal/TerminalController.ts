@@ -6,6 +6,7 @@ import { WebLinksAddon } from '@xterm/addon-web-links';
 import { WebglAddon } from '@xterm/addon-webgl';
 import { BASE_TERMINAL_OPTIONS, SHIFT_ENTER_SEQUENCE, TERMINAL_CONSTANTS, isOpenableLink } from './constants';
 import { DARK_THEME, LIGHT_THEME, prefersDark } from './themes';
+import { webglVerdict } from './webglProbe';
 
 /** What a terminal needs from the bottle it shows. */
 export interface TerminalBackend {
@@ -54,6 +55,8 @@ export class TerminalController {
   /** Set while output flows in with no one connected (a replay): nothing to acknowledge. */
   private ackEnabled = true;
   renderer: 'webgl' | 'dom' = 'dom';
+  /** Why the terminal draws with its renderer (diagnostics and tests). */
+  rendererReason = 'the DOM renderer until the first output is drawn';
 
   constructor(
     readonly slug: string,
@@ -236,13 +239,17 @@ export class TerminalController {
 
   /**
    * Loads the WebGL renderer, once: after the first output is drawn and the page is idle, or a
-   * while after opening for a terminal that shows nothing. Until then xterm draws with its DOM renderer.
+   * while after opening for a terminal that shows nothing, and only on a hardware GPU. Until then,
+   * or for good, xterm draws with its DOM renderer.
    */
   private tryWebgl(): void {
     if (this.webglTried || this.disposed) return;
     this.webglTried = true;
     clearTimeout(this.webglTimer);
     if (this.webglIdle !== undefined) cancelIdleCallback(this.webglIdle);
+    const verdict = webglVerdict();
+    this.rendererReason = verdict.reason;
+    if (!verdict.use) return;
     try {
       const webgl = new WebglAddon();
       this.term.loadAddon(webgl);
@@ -254,12 +261,14 @@ export class TerminalController {
           webgl.dispose();
           if (this.webgl === webgl) this.webgl = undefined;
           this.renderer = 'dom';
+          this.rendererReason = 'the WebGL context was lost';
         }),
       );
     } catch {
-      // No WebGL2 (headless browsers, some VMs): xterm keeps its DOM renderer.
+      // WebGL2 refused after all: xterm keeps its DOM renderer.
       this.webgl = undefined;
       this.renderer = 'dom';
+      this.rendererReason = 'the WebGL renderer could not start';
     }
   }
 

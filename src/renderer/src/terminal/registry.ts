@@ -10,6 +10,8 @@ export interface TerminalProbe {
   /** Resolves true once the text shows, even for a moment in a flood of output; false after the timeout. */
   waitFor(text: string, timeoutMs: number): Promise<boolean>;
   renderer(): 'webgl' | 'dom';
+  /** Why it draws with that renderer (e.g. WebGL runs in software here). */
+  rendererReason(): string;
   /** Calls back with each piece of output once xterm has parsed it; returns the unsubscribe. */
   onParsed(listener: (data: string) => void): () => void;
   /** Columns and rows, and the first buffer line on screen (to find a cell on screen). */
@@ -72,6 +74,7 @@ export class TerminalRegistry {
         text: () => controller.text(),
         waitFor: (text: string, timeoutMs: number) => controller.waitForText(text, timeoutMs),
         renderer: () => controller.renderer,
+        rendererReason: () => controller.rendererReason,
         onParsed: (listener: (data: string) => void) => controller.onParsed(listener),
         size: () => ({ ...controller.size(), viewportY: controller.term.buffer.active.viewportY }),
       }),
