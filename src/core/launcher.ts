@@ -13,7 +13,7 @@ import type { ProjectMode } from './manifest/schema';
 import type { NetworkPolicy } from './manifest/types';
 import { type ConfirmedPlan, confirmedPlanOf, describeChanges } from './plan/confirmedPlan';
 import { containerNameFor, makeSlug } from './plan/slug';
-import { attachClaudeSession, deliverSecrets } from './session/attachedSession';
+import { attachClaudeSession, openSecretsDelivery, type SecretsDelivery } from './session/attachedSession';
 import { type ClaudeSession, startClaudeSession } from './session/claudeSession';
 import type { BottleRecord, PreservedReason } from './state/bottleRecord';
 import { hasConversation, snapshotTranscript } from './state/transcripts';
@@ -228,6 +228,7 @@ export async function launchPrepared(ctx: CoreContext, prepared: PreparedBottle,
   // Everything this launch acquires is held here and given back in one order if it fails.
   const holdings = new BottleHoldings(plan.slug);
   let egress: OpenedEgress | undefined;
+  let secretsDelivery: Promise<SecretsDelivery> | undefined;
   try {
     checkAborted(hooks.signal);
     await ctx.store.update(plan.slug, (record) => ({ ...record, status: 'launching', owner: ctx.owner }));
@@ -304,6 +305,9 @@ export async function launchPrepared(ctx: CoreContext, prepared: PreparedBottle,
     // and nothing in the bottle runs before it has passed.
     const attaching = attachClaudeSession({ docker: ctx.docker, container: plan.containerName, cols: hooks.cols ?? 80, rows: hooks.rows ?? 24 });
     attaching.catch(() => undefined);
+    // The exec that will carry the secrets opens meanwhile too; it writes nothing until told.
+    secretsDelivery = openSecretsDelivery(ctx.docker, plan.containerName, user);
+    secretsDelivery.catch(() => undefined);
     if (egress) {
       progress({ stage: 'network', message: "checking the bottle's network from inside it" });
       // The proxy boots while the self-check starts: the launch waits for the slower of the two.
@@ -311,12 +315,13 @@ export async function launchPrepared(ctx: CoreContext, prepared: PreparedBottle,
     }
     const session = await attaching;
     holdings.hold('session', () => session.kill());
-    await deliverSecrets(ctx.docker, plan.containerName, user, secretValues(ctx, plan));
+    await (await secretsDelivery).deliver(secretValues(ctx, plan));
     const channel = await openBottleChannel(ctx.store.bottleDir(plan.slug));
     holdings.hold('channel', () => channel.dispose());
     await ctx.store.update(plan.slug, (record) => ({ ...record, status: 'running', image: runImage, owner: ctx.owner, confirmedPlan: confirmedPlanOf(plan) }));
     return attach(ctx, plan, session, holdings, channel, egress);
   } catch (error) {
+    void secretsDelivery?.then((delivery) => delivery.abandon(), () => undefined);
     await undoLaunch(ctx, prepared, holdings);
     throw error instanceof Error && error.name === 'AbortError' ? new BottleError('cancelled', 'launch cancelled') : error;
   }

@@ -141,35 +141,57 @@ async function exitAfterStreamClosed(container: Docker.Container): Promise<numbe
   return container.wait().then((result: { StatusCode?: number }) => result.StatusCode ?? 137, () => 137);
 }
 
+/** The exec that hands a bottle's main process its secrets, opened ahead of the moment it does. */
+export interface SecretsDelivery {
+  /** Writes the secrets and resolves once the main process has read them (and becomes Claude). */
+  deliver(secrets: Record<string, string>): Promise<void>;
+  /** Closes the exec without handing anything over (a launch that failed first). */
+  abandon(): void;
+}
+
 /**
- * Hands the main process its secrets: `export NAME='value'` lines written into the FIFO it waits
- * on, through an exec whose standard input carries them (so no value is in an argv, an env of a
- * container config, or a file). Resolves once the process has read them and become Claude.
+ * Opens the exec whose standard input will carry the secrets: `export NAME='value'` lines written
+ * into the FIFO the main process waits on (so no value is in an argv, an env of a container config,
+ * or a file). Nothing is written until `deliver`, so the main process waits until then: the
+ * launcher opens this while it attaches and checks the network, and only the write is left on the
+ * way to Claude's first screen (docs/architecture.md).
  */
-export async function deliverSecrets(docker: Docker, containerName: string, user: string, secrets: Record<string, string>): Promise<void> {
+export async function openSecretsDelivery(docker: Docker, containerName: string, user: string): Promise<SecretsDelivery> {
   const script = 'f=/claude-bottle/run/secrets; i=0; while [ ! -p "$f" ]; do i=$((i+1)); [ "$i" -gt 300 ] && exit 3; sleep 0.05; done; cat > "$f"';
   const exec = await docker.getContainer(containerName).exec({ Cmd: ['sh', '-c', script], User: user, AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: false });
   const stream = (await exec.start({ hijack: true, stdin: true })) as unknown as Duplex;
-  const body = Object.entries(secrets)
-    .map(([name, value]) => `export ${name}='${value.replace(/'/g, `'\\''`)}'\n`)
-    .join('');
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new BottleError('container-failed', `the bottle's main process did not take its secrets within ${ATTACH_DEFAULTS.secretsTimeoutMs / 1000} s`)), ATTACH_DEFAULTS.secretsTimeoutMs);
-    stream.on('end', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    stream.on('close', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    stream.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    stream.resume();
-    stream.end(body);
+  const finished = new Promise<void>((resolve, reject) => {
+    stream.on('end', resolve);
+    stream.on('close', resolve);
+    stream.on('error', reject);
   });
-  const result = await exec.inspect();
-  if (result.ExitCode !== 0) throw new BottleError('container-failed', `handing the bottle its secrets failed (exit ${result.ExitCode}): the image needs sh, mkfifo and cat`);
+  finished.catch(() => undefined);
+  stream.resume();
+  return {
+    async deliver(secrets) {
+      const body = Object.entries(secrets)
+        .map(([name, value]) => `export ${name}='${value.replace(/'/g, `'\\''`)}'\n`)
+        .join('');
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new BottleError('container-failed', `the bottle's main process did not take its secrets within ${ATTACH_DEFAULTS.secretsTimeoutMs / 1000} s`)), ATTACH_DEFAULTS.secretsTimeoutMs);
+      });
+      try {
+        stream.end(body);
+        await Promise.race([finished, timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+      const result = await exec.inspect();
+      if (result.ExitCode !== 0) throw new BottleError('container-failed', `handing the bottle its secrets failed (exit ${result.ExitCode}): the image needs sh, mkfifo and cat`);
+    },
+    abandon() {
+      stream.destroy();
+    },
+  };
+}
+
+/** Opens the delivery and hands the secrets over at once. */
+export async function deliverSecrets(docker: Docker, containerName: string, user: string, secrets: Record<string, string>): Promise<void> {
+  await (await openSecretsDelivery(docker, containerName, user)).deliver(secrets);
 }
