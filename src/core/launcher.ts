@@ -25,7 +25,7 @@ import { imageHasClaudeShell, NO_SHELL_WARNING } from './docker/imagePasswd';
 import { launchUser, resolvePlanUser } from './plan/planUser';
 import { showUntrusted } from './text/untrusted';
 import { userClaudeTheme } from './claude/userConfig';
-import { type OpenedEgress, openBottleEgress, reconnectBottleEgress, removeBottleEgress, verifyBottleEgress } from './network/egressForBottle';
+import { type OpenedEgress, openBottleEgress, reconnectBottleEgress, removeBottleEgress, type BottleEgressCheck, prepareBottleEgressCheck } from './network/egressForBottle';
 import type { BottleEgress } from './network/bottleEgress';
 import { containerRanOutOfMemory } from './docker/oom';
 import { formatBytes } from './plan/preflight';
@@ -229,6 +229,7 @@ export async function launchPrepared(ctx: CoreContext, prepared: PreparedBottle,
   const holdings = new BottleHoldings(plan.slug);
   let egress: OpenedEgress | undefined;
   let secretsDelivery: Promise<SecretsDelivery> | undefined;
+  let egressCheck: BottleEgressCheck | undefined;
   try {
     checkAborted(hooks.signal);
     await ctx.store.update(plan.slug, (record) => ({ ...record, status: 'launching', owner: ctx.owner }));
@@ -279,6 +280,7 @@ export async function launchPrepared(ctx: CoreContext, prepared: PreparedBottle,
 
     checkAborted(hooks.signal);
     progress({ stage: 'starting', message: `starting ${plan.containerName}` });
+    const openedEgress = egress;
     // Marked only once the create succeeded: a failed launch removes what it made, never a
     // container that was already there under the same name.
     await createBottleContainer(ctx.docker, {
@@ -297,6 +299,8 @@ export async function launchPrepared(ctx: CoreContext, prepared: PreparedBottle,
       labels: plan.labels,
       allowDockerSocket: plan.hardening.dockerSocket,
       main: { command: plan.claude.args },
+      // The self-check's probe is created while the bottle's container starts (it runs once it has).
+      ...(openedEgress ? { onCreated: () => void (egressCheck = prepareBottleEgressCheck(ctx.docker, openedEgress, plan.containerName, plan.labels)) } : {}),
     });
     holdings.hold('container', () => removeBottleContainer(ctx.docker, plan.containerName));
     checkAborted(hooks.signal);
@@ -311,7 +315,8 @@ export async function launchPrepared(ctx: CoreContext, prepared: PreparedBottle,
     if (egress) {
       progress({ stage: 'network', message: "checking the bottle's network from inside it" });
       // The proxy boots while the self-check starts: the launch waits for the slower of the two.
-      await Promise.all([egress.egress.ready, verifyBottleEgress(ctx.docker, egress, plan.containerName, plan.labels)]);
+      const check = egressCheck ?? prepareBottleEgressCheck(ctx.docker, egress, plan.containerName, plan.labels);
+      await Promise.all([egress.egress.ready, check.verify()]);
     }
     const session = await attaching;
     holdings.hold('session', () => session.kill());
@@ -322,6 +327,8 @@ export async function launchPrepared(ctx: CoreContext, prepared: PreparedBottle,
     return attach(ctx, plan, session, holdings, channel, egress);
   } catch (error) {
     void secretsDelivery?.then((delivery) => delivery.abandon(), () => undefined);
+    // A probe created for a check that never ran (the launch stopped first) goes too.
+    await egressCheck?.discard();
     await undoLaunch(ctx, prepared, holdings);
     throw error instanceof Error && error.name === 'AbortError' ? new BottleError('cancelled', 'launch cancelled') : error;
   }

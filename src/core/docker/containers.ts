@@ -57,6 +57,8 @@ export interface ContainerSpec {
    * the app, and a re-attach finds the same Claude). Without it, the container idles for `exec`s.
    */
   main?: { command: string[] };
+  /** Called once the container exists, before it starts (what needs only its name can begin). */
+  onCreated?: () => void;
   signal?: AbortSignal;
   timeoutMs?: number;
 }
@@ -91,6 +93,7 @@ export async function createBottleContainer(docker: Docker, spec: ContainerSpec)
       createdUnseen = statusCodeOf(error) === undefined;
       throw toBottleError(error, 'container-failed', `creating container ${spec.name}`, dockerEndpoint(docker));
     }
+    spec.onCreated?.();
     try {
       await raceSignal(container.start({ abortSignal: deadline.signal }), deadline.signal, what);
     } catch (error) {

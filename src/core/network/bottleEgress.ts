@@ -409,7 +409,7 @@ function parseEntry(line: string): EgressLogEntry | undefined {
   }
 }
 
-async function dockerStep<T>(docker: Docker, what: string, step: () => Promise<T>): Promise<T> {
+export async function dockerStep<T>(docker: Docker, what: string, step: () => Promise<T>): Promise<T> {
   try {
     return await step();
   } catch (error) {
@@ -418,7 +418,7 @@ async function dockerStep<T>(docker: Docker, what: string, step: () => Promise<T
   }
 }
 
-async function removeQuietly(remove: () => Promise<unknown>): Promise<void> {
+export async function removeQuietly(remove: () => Promise<unknown>): Promise<void> {
   try {
     await remove();
   } catch (error) {
@@ -435,91 +435,3 @@ export function bottleNetworkSettings(egress: Pick<BottleEgress, 'networkName' |
   // address, where no DNS server listens, closes it: every lookup fails at once.
   return { networkMode: egress.networkName, dns: [egress.proxyAddress], env: proxyEnvironment(egress) };
 }
-
-export interface EgressCheck {
-  ok: boolean;
-  /** One line per check, for the launch log and the preflight. */
-  lines: string[];
-}
-
-export interface EgressCheckTargets {
-  /** A name that must not resolve from inside the bottle. */
-  probeName: string;
-  /** An address outside the bottle's network that a direct connection must not reach. */
-  direct: { host: string; port: number };
-}
-
-/**
- * The launch's self-check, run in the bottle's own network namespace (a probe container joined to
- * it, so it works whatever the bottle's image holds): a direct connection out fails, no name
- * resolves, and the proxy answers. Anything else stops the launch.
- */
-export async function checkEgress(docker: Docker, setup: { bottleContainer: string; image: string; egress: Pick<BottleEgress, 'proxyAddress' | 'proxyPort'>; targets: EgressCheckTargets; labels: Record<string, string> }): Promise<EgressCheck> {
-  const script = PROBE_SCRIPT.replace('__CONFIG__', JSON.stringify({ proxy: { host: setup.egress.proxyAddress, port: setup.egress.proxyPort }, timeoutMs: EGRESS_DEFAULTS.probeTimeoutMs, proxyDeadlineMs: EGRESS_DEFAULTS.readyTimeoutMs, ...setup.targets }));
-  const probe = await dockerStep(docker, 'creating the network self-check', () =>
-    docker.createContainer({
-      Image: setup.image,
-      Entrypoint: ['node', '-e', script],
-      Labels: { ...setup.labels, [EGRESS_ROLE_LABEL]: 'probe' },
-      HostConfig: { NetworkMode: `container:${setup.bottleContainer}`, CapDrop: ['ALL'], SecurityOpt: ['no-new-privileges'], ReadonlyRootfs: true, Memory: 128 * 1024 * 1024, PidsLimit: 32 },
-    }),
-  );
-  try {
-    await dockerStep(docker, 'running the network self-check', () => probe.start());
-    const waited = (await Promise.race([probe.wait(), new Promise((resolve) => setTimeout(() => resolve(undefined), EGRESS_DEFAULTS.readyTimeoutMs + 5_000))])) as { StatusCode: number } | undefined;
-    const logs = (await probe.logs({ stdout: true, stderr: true })) as unknown as Buffer;
-    const text = demuxed(logs);
-    const lines = text.split('\n').filter((line) => line.trim() !== '');
-    if (!waited) return { ok: false, lines: [...lines, `the self-check did not finish in ${(EGRESS_DEFAULTS.readyTimeoutMs + 5_000) / 1000} s`] };
-    return { ok: waited.StatusCode === 0, lines };
-  } finally {
-    await removeQuietly(() => probe.remove({ force: true }));
-  }
-}
-
-function demuxed(buffer: Buffer): string {
-  let out = '';
-  for (let offset = 0; offset + 8 <= buffer.length; ) {
-    const size = buffer.readUInt32BE(offset + 4);
-    out += buffer.subarray(offset + 8, offset + 8 + size).toString();
-    offset += 8 + size;
-  }
-  return out;
-}
-
-/** Runs with Node in the probe (the sidecar image); prints one line per check, exits 1 on a failure. */
-const PROBE_SCRIPT = `
-const net = require('net'); const dns = require('dns');
-const c = __CONFIG__;
-const tcp = (host, port, ms) => new Promise((resolve) => {
-  const s = net.connect({ host, port }); const t = setTimeout(() => { s.destroy(); resolve('timeout'); }, ms);
-  s.once('connect', () => { clearTimeout(t); s.destroy(); resolve('connected'); });
-  s.once('error', (e) => { clearTimeout(t); resolve(e.code || 'error'); });
-});
-const direct = tcp(c.direct.host, c.direct.port, c.timeoutMs).then((result) => {
-  const blocked = result === 'ENETUNREACH' || result === 'EHOSTUNREACH' || result === 'timeout';
-  return [blocked, 'direct connection to ' + c.direct.host + ':' + c.direct.port + ' ' + (blocked ? 'fails (' + result + ')' : 'WORKS (' + result + ')')];
-});
-const lookup = new Promise((resolve) => { const r = new dns.Resolver({ timeout: c.timeoutMs, tries: 1 }); r.resolve4(c.probeName, (e, a) => resolve(e ? (e.code || 'error') : 'resolved ' + a.join(','))); }).then((result) => {
-  const closed = !result.startsWith('resolved');
-  return [closed, 'DNS lookup of ' + c.probeName + ' ' + (closed ? 'fails (' + result + ')' : 'WORKS (' + result + ')')];
-});
-// The proxy may still be booting when the check starts (the two overlap): ask again until it
-// answers or the deadline passes.
-const deadline = Date.now() + c.proxyDeadlineMs;
-const askProxy = () => new Promise((resolve) => {
-  const s = net.connect(c.proxy.port, c.proxy.host, () => s.write('CONNECT claude-bottle-self-check.invalid:443 HTTP/1.1\\r\\n\\r\\n'));
-  let text = ''; const t = setTimeout(() => { s.destroy(); resolve('no answer'); }, Math.max(1, deadline - Date.now()));
-  s.on('data', (d) => { text += d; if (text.includes('\\r\\n')) { clearTimeout(t); s.destroy(); resolve(text.split('\\r\\n')[0]); } });
-  s.on('error', (e) => { clearTimeout(t); resolve(e.code || 'error'); });
-}).then((answer) => (answer === 'ECONNREFUSED' && Date.now() < deadline ? new Promise((r) => setTimeout(r, 20)).then(askProxy) : answer));
-const proxy = askProxy().then((answer) => {
-  const ok = /^HTTP\\/1\\.1 403/.test(answer);
-  return [ok, 'egress proxy at ' + c.proxy.host + ':' + c.proxy.port + ' ' + (ok ? 'answers' : 'does not answer (' + answer + ')')];
-});
-// The three checks run at once: the launch waits for the slowest, not their sum.
-Promise.all([direct, lookup, proxy]).then((results) => {
-  for (const [ok, line] of results) console.log((ok ? 'ok   ' : 'FAIL ') + line);
-  process.exit(results.every(([ok]) => ok) ? 0 : 1);
-});
-`;

@@ -3,7 +3,8 @@ import { credentialVariable, findClaudeCredential, placeholderCredential } from 
 import type { BuildProgress } from '../docker/progress';
 import { BottleError } from '../errors';
 import type { SecretSource } from '../plan/plan';
-import { type BottleEgress, bottleNetworkSettings, checkEgress, type EgressCheck, egressNames, type EgressSetup, reconnectEgress, startEgress } from './bottleEgress';
+import { type BottleEgress, bottleNetworkSettings, egressNames, type EgressSetup, reconnectEgress, startEgress } from './bottleEgress';
+import { createEgressProbe, type EgressCheck } from './egressSelfCheck';
 import { ensureEgressImage } from './egressImage';
 import { EgressLogFile } from './egressLogFile';
 import { parseCidr, toDotted } from './subnets';
@@ -113,22 +114,39 @@ function opened(egress: BottleEgress, slug: string, credential: ReturnType<typeo
   };
 }
 
+export interface BottleEgressCheck {
+  /** Runs the self-check once the bottle's container runs; a failure stops the launch (fail closed). */
+  verify(): Promise<EgressCheck>;
+  /** Removes the probe when the launch stopped before its check. */
+  discard(): Promise<void>;
+}
+
 /**
- * The self-check, once the bottle's container runs; a failure stops the launch (fail closed). It
- * may start while the proxy still boots: it waits for the proxy to answer.
+ * The self-check's probe, created as soon as the bottle's container exists (while it starts). It
+ * may run while the proxy still boots: it waits for the proxy to answer.
  */
-export async function verifyBottleEgress(docker: Docker, opened: OpenedEgress, bottleContainer: string, labels: Record<string, string>): Promise<EgressCheck> {
-  const check = await checkEgress(docker, {
-    bottleContainer,
-    image: opened.image,
-    egress: opened.egress,
-    // Nothing here leaves the machine: DNS goes to the proxy's address (no server there) and the
-    // direct target is the sidecar's own outside address.
-    targets: { probeName: 'claude-bottle-self-check.example', direct: { host: await outsideTarget(docker, opened.egress), port: opened.egress.proxyPort } },
-    labels,
-  });
-  if (!check.ok) throw new BottleError('network-failed', `the bottle's network failed its self-check:\n${check.lines.join('\n')}`, 'the bottle was not started; nothing was allowed out');
-  return check;
+export function prepareBottleEgressCheck(docker: Docker, opened: OpenedEgress, bottleContainer: string, labels: Record<string, string>): BottleEgressCheck {
+  const probe = (async () =>
+    createEgressProbe(docker, {
+      bottleContainer,
+      image: opened.image,
+      egress: opened.egress,
+      // Nothing here leaves the machine: DNS goes to the proxy's address (no server there) and the
+      // direct target is this machine's own address on the outside network.
+      targets: { probeName: 'claude-bottle-self-check.example', direct: { host: await outsideTarget(docker, opened.egress), port: opened.egress.proxyPort } },
+      labels,
+    }))();
+  probe.catch(() => undefined);
+  return {
+    async verify() {
+      const check = await (await probe).run();
+      if (!check.ok) throw new BottleError('network-failed', `the bottle's network failed its self-check:\n${check.lines.join('\n')}`, 'the bottle was not started; nothing was allowed out');
+      return check;
+    },
+    async discard() {
+      await (await probe.catch(() => undefined))?.discard();
+    },
+  };
 }
 
 /**

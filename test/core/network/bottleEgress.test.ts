@@ -2,7 +2,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Docker from 'dockerode';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type BottleEgress, bottleNetworkSettings, checkEgress, egressNames, startEgress } from '../../../src/core/network/bottleEgress';
+import { type BottleEgress, bottleNetworkSettings, egressNames, startEgress } from '../../../src/core/network/bottleEgress';
+import { checkEgress } from '../../../src/core/network/egressSelfCheck';
 import type { EgressLogEntry } from '../../../src/proxy/egressLog';
 import { ensureTestEgressImage } from '../../helpers/egressImage';
 import { type StandInInternet, startStandInInternet } from '../../helpers/standInInternet';
@@ -198,6 +199,53 @@ describe('a bottle with an allow-list', () => {
     expect(check.lines.join('\n')).toMatch(/ok {3}DNS lookup of allowed.test fails/);
     expect(check.lines.join('\n')).toMatch(/ok {3}egress proxy .* answers/);
     expect(check.ok).toBe(true);
+  });
+
+  it('fails the self-check when the bottle could connect out directly or resolve a name, and leaves no probe behind', async () => {
+    const bottle = await bottleBehindProxy(['allowed.test']);
+    // A leaky "bottle": on an ordinary network where the stand-in internet answers connections and
+    // names, and joined to the bottle's network so that the proxy itself is reachable.
+    const leaky = await docker.createContainer({
+      Image: testImage,
+      Entrypoint: ['sleep'],
+      Cmd: ['600'],
+      Labels: TEST_LABELS,
+      HostConfig: { NetworkMode: internet.network, Dns: [internet.address] },
+    });
+    disposables.push(async () => void (await leaky.remove({ force: true }).catch(() => undefined)));
+    await docker.getNetwork(bottle.egress.networkName).connect({ Container: leaky.id });
+    await leaky.start();
+    const check = await checkEgress(docker, {
+      bottleContainer: leaky.id,
+      image: egressImage,
+      egress: bottle.egress,
+      targets: { probeName: 'allowed.test', direct: { host: internet.address, port: 80 } },
+      labels: TEST_LABELS,
+    });
+    const text = check.lines.join('\n');
+    expect(text).toMatch(/FAIL direct connection to .* WORKS \(connected\)/);
+    expect(text).toMatch(new RegExp(`FAIL DNS lookup of allowed.test WORKS \\(resolved ${internet.address.replaceAll('.', '\\.')}\\)`));
+    expect(text).toMatch(/ok {3}egress proxy .* answers/);
+    expect(check.ok).toBe(false);
+    await expect.poll(async () => (await docker.listContainers({ all: true, filters: { label: ['claude-bottle.role=probe', `claude-bottle.test-run=${TEST_LABELS['claude-bottle.test-run']}`] } })).length).toBe(0);
+  });
+
+  it('fails the self-check when the proxy does not answer', async () => {
+    const bottle = await bottleBehindProxy(['allowed.test']);
+    await docker.getContainer(bottle.egress.sidecarName).kill();
+    await bottle.egress.exited;
+    const check = await checkEgress(docker, {
+      bottleContainer: bottle.container.id,
+      image: egressImage,
+      egress: bottle.egress,
+      targets: { probeName: 'allowed.test', direct: { host: internet.address, port: 80 } },
+      labels: TEST_LABELS,
+    });
+    const text = check.lines.join('\n');
+    expect(text).toMatch(/ok {3}direct connection .* fails/);
+    expect(text).toMatch(/ok {3}DNS lookup of allowed.test fails/);
+    expect(text).toMatch(/FAIL egress proxy .* does not answer/);
+    expect(check.ok).toBe(false);
   });
 
   it('swaps the placeholder for the real credential on the way to the API', async () => {
