@@ -75,6 +75,11 @@ export interface BottleEgress {
    * address: for that moment the bottle has no way out, never a wider one.
    */
   reconfigure(allow: readonly string[]): Promise<void>;
+  /**
+   * Resolves when the sidecar's container runs: its address is up on the bottle's network (the
+   * proxy may still be booting, and refuses until it listens). Rejects as `ready` does.
+   */
+  readonly running: Promise<void>;
   /** Resolves when the proxy listens; rejects (fail closed) when it could not start. */
   readonly ready: Promise<void>;
   /** Removes the sidecar and the network. Safe to call twice. */
@@ -217,9 +222,11 @@ function egressHandle(docker: Docker, setup: EgressSetup, proxyAddress: string, 
     wire(first);
     return first;
   });
+  const running = started.then(() => undefined);
   const ready = started.then((first) => first.ready);
   // The launcher awaits `ready`; a failure before it does is reported there, not as unhandled.
   started.catch(() => undefined);
+  running.catch(() => undefined);
   ready.catch(() => undefined);
   return {
     networkName: names.network,
@@ -241,6 +248,7 @@ function egressHandle(docker: Docker, setup: EgressSetup, proxyAddress: string, 
     get exited() {
       return run ? run.logs.exited : started.then((first) => first.logs.exited);
     },
+    running,
     get ready() {
       return run ? run.ready : ready;
     },

@@ -28,8 +28,11 @@ export interface EgressCheckSetup {
 }
 
 export interface EgressProbe {
-  /** Runs the check (the bottle's container must be running by now) and removes the probe. */
-  run(): Promise<EgressCheck>;
+  /**
+   * Runs the check (the bottle's container must be running by now) and removes the probe.
+   * `proxyUp` resolves when the sidecar's address is up (default: it is already).
+   */
+  run(options?: { proxyUp?: Promise<void> }): Promise<EgressCheck>;
   /** Removes a probe that will not run (the launch stopped before its check). */
   discard(): Promise<void>;
 }
@@ -38,8 +41,8 @@ export interface EgressProbe {
 const CHECK_DEADLINE_MS = EGRESS_DEFAULTS.readyTimeoutMs + 5_000;
 
 /** Creates and runs the self-check. */
-export async function checkEgress(docker: Docker, setup: EgressCheckSetup): Promise<EgressCheck> {
-  return (await createEgressProbe(docker, setup)).run();
+export async function checkEgress(docker: Docker, setup: EgressCheckSetup, options: { proxyUp?: Promise<void> } = {}): Promise<EgressCheck> {
+  return (await createEgressProbe(docker, setup)).run(options);
 }
 
 /**
@@ -65,6 +68,10 @@ export async function createEgressProbe(docker: Docker, setup: EgressCheckSetup)
       Labels: { ...setup.labels, [EGRESS_ROLE_LABEL]: 'probe' },
       AttachStdout: true,
       AttachStderr: true,
+      // Its standard input says when the sidecar's address is up (see PROBE_SCRIPT's proxy check).
+      AttachStdin: true,
+      OpenStdin: true,
+      StdinOnce: true,
       // Gone as soon as it exits: the launch does not wait for its removal.
       HostConfig: { NetworkMode: `container:${setup.bottleContainer}`, AutoRemove: true, CapDrop: ['ALL'], SecurityOpt: ['no-new-privileges'], ReadonlyRootfs: true, Memory: 128 * 1024 * 1024, PidsLimit: 32 },
     }),
@@ -72,13 +79,18 @@ export async function createEgressProbe(docker: Docker, setup: EgressCheckSetup)
   const remove = (): Promise<void> => removeQuietly(() => probe.remove({ force: true }));
   return {
     discard: remove,
-    async run() {
+    async run(options = {}) {
       let passed = false;
       try {
         // Attached before the start: its whole output arrives on this stream, which ends when it exits.
-        const stream = (await dockerStep(docker, 'attaching to the network self-check', () => probe.attach({ stream: true, stdout: true, stderr: true }))) as unknown as NodeJS.ReadableStream & { destroy(): void };
+        const stream = (await dockerStep(docker, 'attaching to the network self-check', () => probe.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true }))) as unknown as NodeJS.ReadWriteStream & { destroy(): void };
         const output = collect(stream);
         await dockerStep(docker, 'running the network self-check', () => probe.start());
+        // A sidecar that failed to start makes the proxy check fail (and the launch stops anyway).
+        (options.proxyUp ?? Promise.resolve()).then(
+          () => stream.write('up\n'),
+          () => stream.end(),
+        );
         let timer: NodeJS.Timeout | undefined;
         const finished = await Promise.race([output.ended.then(() => true), new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), CHECK_DEADLINE_MS)))]);
         clearTimeout(timer);
@@ -170,10 +182,17 @@ lookup() {
   esac
 }
 
-# The proxy may still be booting when the check starts (the two overlap): ask again while it
-# refuses, until it answers or the deadline passes.
+# The proxy may still be booting when the check starts (the two overlap). The launcher says "up" on
+# standard input once the sidecar's address is up: a connection sent there before would get no
+# answer at all (nobody answers ARP) and wait a whole second for TCP to try again. Then ask again
+# while the proxy refuses, until it answers or the deadline passes.
 proxy() {
-  local deadline=$(( started + CHECK_PROXY_DEADLINE_MS )) left out rc answer=''
+  local deadline=$(( started + CHECK_PROXY_DEADLINE_MS )) left out rc answer='' up=''
+  left=$(( deadline - $(now_ms) ))
+  if ! IFS= read -r -t "$(( left / 1000 )).$(printf '%03d' $(( left % 1000 )))" up || [[ $up != up ]]; then
+    echo "FAIL egress proxy at $CHECK_PROXY_HOST:$CHECK_PROXY_PORT does not answer (the sidecar did not start)"
+    return
+  fi
   while :; do
     left=$(( deadline - $(now_ms) ))
     if (( left <= 0 )); then answer=\${answer:-no answer}; break; fi

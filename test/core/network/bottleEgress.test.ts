@@ -248,6 +248,24 @@ describe('a bottle with an allow-list', () => {
     expect(check.ok).toBe(false);
   });
 
+  it("runs the proxy check only once the sidecar's address is up, and fails it when the sidecar did not start", async () => {
+    const bottle = await bottleBehindProxy(['allowed.test']);
+    const setup = {
+      bottleContainer: bottle.container.id,
+      image: egressImage,
+      egress: bottle.egress,
+      targets: { probeName: 'allowed.test', direct: { host: internet.address, port: 80 } },
+      labels: TEST_LABELS,
+    };
+    const late = await checkEgress(docker, setup, { proxyUp: new Promise((resolve) => setTimeout(resolve, 500)) });
+    expect(late.ok).toBe(true);
+    const notUp = Promise.reject(new Error('the sidecar could not start'));
+    notUp.catch(() => undefined);
+    const failed = await checkEgress(docker, setup, { proxyUp: notUp });
+    expect(failed.lines.join('\n')).toMatch(/FAIL egress proxy .* does not answer \(the sidecar did not start\)/);
+    expect(failed.ok).toBe(false);
+  });
+
   it('swaps the placeholder for the real credential on the way to the API', async () => {
     const bottle = await bottleBehindProxy([], { kind: 'api-key', value: 'sk-ant-api03-the-real-key' });
     const base = `http://${bottle.egress.proxyAddress}:${bottle.egress.proxyPort}`;
