@@ -139,7 +139,7 @@ export function prepareBottleEgressCheck(docker: Docker, opened: OpenedEgress, b
   probe.catch(() => undefined);
   return {
     async verify() {
-      // The probe starts as soon as the bottle runs; its proxy check waits until the sidecar's address is up.
+      // The probe starts as soon as the bottle runs; its lookup and proxy checks wait until the sidecar's address is up.
       const check = await (await probe).run({ proxyUp: opened.egress.running });
       if (!check.ok) throw new BottleError('network-failed', `the bottle's network failed its self-check:\n${check.lines.join('\n')}`, 'the bottle was not started; nothing was allowed out');
       return check;

@@ -68,7 +68,7 @@ export async function createEgressProbe(docker: Docker, setup: EgressCheckSetup)
       Labels: { ...setup.labels, [EGRESS_ROLE_LABEL]: 'probe' },
       AttachStdout: true,
       AttachStderr: true,
-      // Its standard input says when the sidecar's address is up (see PROBE_SCRIPT's proxy check).
+      // Its standard input says when the sidecar's address is up (see PROBE_SCRIPT).
       AttachStdin: true,
       OpenStdin: true,
       StdinOnce: true,
@@ -182,14 +182,11 @@ lookup() {
   esac
 }
 
-# The proxy may still be booting when the check starts (the two overlap). The launcher says "up" on
-# standard input once the sidecar's address is up: a connection sent there before would get no
-# answer at all (nobody answers ARP) and wait a whole second for TCP to try again. Then ask again
-# while the proxy refuses, until it answers or the deadline passes.
+# The proxy may still be booting when the check starts (the two overlap): ask again while it
+# refuses, until it answers or the deadline passes.
 proxy() {
-  local deadline=$(( started + CHECK_PROXY_DEADLINE_MS )) left out rc answer='' up=''
-  left=$(( deadline - $(now_ms) ))
-  if ! IFS= read -r -t "$(( left / 1000 )).$(printf '%03d' $(( left % 1000 )))" up || [[ $up != up ]]; then
+  local deadline=$(( started + CHECK_PROXY_DEADLINE_MS )) left out rc answer=''
+  if [[ $sidecar != up ]]; then
     echo "FAIL egress proxy at $CHECK_PROXY_HOST:$CHECK_PROXY_PORT does not answer (the sidecar did not start)"
     return
   fi
@@ -220,7 +217,14 @@ proxy() {
   fi
 }
 
-exec 3< <(direct) 4< <(lookup) 5< <(proxy)
+exec 3< <(direct)
+# The launcher says "up" on standard input once the sidecar's address is up. The lookup (Docker's
+# resolver forwards it to the proxy's address) and the proxy check wait for it: a packet sent to
+# that address before anyone answers ARP leaves the kernel waiting a whole second to ask again,
+# and holds every connection to it as long.
+sidecar=''
+IFS= read -r -t "$(( CHECK_PROXY_DEADLINE_MS / 1000 ))" sidecar || true
+exec 4< <(lookup) 5< <(proxy)
 failed=0
 for fd in 3 4 5; do
   IFS= read -r -u "$fd" line || line='FAIL a check gave no result'
