@@ -105,10 +105,9 @@ export async function createEgressProbe(docker: Docker, setup: EgressCheckSetup)
         passed = verdicts.length === 3 && verdicts.every((line) => line.startsWith('ok   '));
         return { ok: passed, lines };
       } finally {
-        // AutoRemove takes a probe that ran to its end; this takes any other (never started,
-        // timed out, cut off). After a pass the launch goes on without waiting for it.
-        const removing = remove();
-        if (!passed) await removing;
+        // A probe that passed printed its last line and exited: AutoRemove takes it. This takes
+        // any other (never started, timed out, cut off).
+        if (!passed) await remove();
       }
     },
   };

@@ -199,6 +199,8 @@ describe('a bottle with an allow-list', () => {
     expect(check.lines.join('\n')).toMatch(/ok {3}DNS lookup of allowed.test fails/);
     expect(check.lines.join('\n')).toMatch(/ok {3}egress proxy .* answers/);
     expect(check.ok).toBe(true);
+    // Docker removes a probe that ran to its end.
+    await expect.poll(async () => (await docker.listContainers({ all: true, filters: { label: ['claude-bottle.role=probe', `claude-bottle.test-run=${TEST_LABELS['claude-bottle.test-run']}`] } })).length).toBe(0);
   });
 
   it('fails the self-check when the bottle could connect out directly or resolve a name, and leaves no probe behind', async () => {
