@@ -141,7 +141,8 @@ function demuxed(buffer: Buffer): string {
 /**
  * The probe: bash in the sidecar's image, its settings in the environment (no value is ever parsed
  * as code). Each check prints one line, "ok   …" or "FAIL …"; the three run at once (the launch
- * waits for the slowest, not their sum) and are printed in a fixed order; it exits 1 on a failure.
+ * waits for the slowest, not their sum; the lookup and the proxy check from when the sidecar's
+ * address is up) and are printed in a fixed order; it exits 1 on a failure.
  * A connection or lookup that gets no answer within CHECK_SILENCE counts as blocked (see
  * EGRESS_DEFAULTS.probeTimeoutMs); `timeout` counts from before bash or getent start, so the
  * window is that long or a few milliseconds less of their own start-up, never more.
