@@ -12,11 +12,17 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   process.exit(0);
 }
 
-// The CLI as one bundled file (scripts/build-cli.mjs), which starts fastest; else electron-vite's build.
-const bundled = fileURLToPath(new URL('../out/cli/claude-bottle.mjs', import.meta.url));
-const built = existsSync(bundled) ? bundled : fileURLToPath(new URL('../out/main/cli.js', import.meta.url));
-if (!existsSync(built)) {
-  process.stderr.write('claude-bottle: not built yet: run `npm run build` (or use `npm run cli -- <args>`)\n');
-  process.exit(70);
+// The CLI as one bundled script (scripts/build-cli.mjs), run from a code cache, which starts
+// fastest; else electron-vite's build.
+const bundled = fileURLToPath(new URL('../out/cli/claude-bottle.cjs', import.meta.url));
+if (existsSync(bundled)) {
+  const { runBundle } = await import('./runBundle.js');
+  await runBundle(bundled, args);
+} else {
+  const built = fileURLToPath(new URL('../out/main/cli.js', import.meta.url));
+  if (!existsSync(built)) {
+    process.stderr.write('claude-bottle: not built yet: run `npm run build` (or use `npm run cli -- <args>`)\n');
+    process.exit(70);
+  }
+  await import(built);
 }
-await import(built);
