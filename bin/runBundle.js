@@ -1,3 +1,5 @@
+'use strict';
+
 // Runs the bundled CLI (out/cli/claude-bottle.cjs) from a V8 code cache: compiling the bundle is
 // the largest part of the CLI's own start, and Node 20 keeps no code cache for it (it has no
 // module.enableCompileCache). See docs/architecture.md, "How the CLI starts fast".
@@ -7,28 +9,28 @@
 // still read as harmless-if-wrong: named by a hash of the bundle and of Node's version, read only
 // when it is a regular file of this user that nobody else may write, never through a link, never
 // beyond a size cap; and V8 rejects data made by another V8, other flags or another source length.
-import { createHash } from 'node:crypto';
-import fs from 'node:fs';
-import { isAscii } from 'node:buffer';
-import { createRequire } from 'node:module';
-import { homedir } from 'node:os';
-import path from 'node:path';
-import vm from 'node:vm';
-import envPaths from 'env-paths';
+const { createHash } = require('node:crypto');
+const fs = require('node:fs');
+const { isAscii } = require('node:buffer');
+const { createRequire } = require('node:module');
+const { homedir } = require('node:os');
+const path = require('node:path');
+const vm = require('node:vm');
 
 /** A cache is a few MB; anything much larger is not one of ours. */
 const MAX_CACHE_BYTES = 64 * 1024 * 1024;
 const CACHE_NAME = /^([0-9a-f]{64})-[a-z-]+\.v8$/;
 
 /** Runs the bundle's `main(argv)`; returns what it returns. */
-export async function runBundle(bundle, argv) {
+function runBundle(bundle, argv) {
   const bytes = fs.readFileSync(bundle);
   // The build writes ASCII only; Latin-1 then reads it as it is, faster than decoding UTF-8.
   const source = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
   const cacheFile = codeCacheFile(bytes, argv[0]);
   const cachedData = cacheFile ? readCache(cacheFile) : undefined;
-  // Node's own CommonJS wrapper, on a line of its own so the bundle's line numbers stay right.
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {\n${source}\n})`, {
+  // Node's own CommonJS wrapper, on a line of its own so the bundle's line numbers stay right; strict,
+  // as the ES module bundle it replaces was.
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) { 'use strict';\n${source}\n})`, {
     filename: bundle,
     lineOffset: -1,
     ...(cachedData ? { cachedData } : {}),
@@ -37,19 +39,17 @@ export async function runBundle(bundle, argv) {
     // Made at exit, so that it holds the functions this command compiled as it ran, not only the top level.
     process.once('exit', () => writeCache(cacheFile, () => script.createCachedData()));
   }
-  const module = { exports: {} };
-  script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, path.dirname(bundle));
-  return module.exports.main(argv);
+  const bundleModule = { exports: {} };
+  script.runInThisContext()(bundleModule.exports, createRequire(bundle), bundleModule, bundle, path.dirname(bundle));
+  return bundleModule.exports.main(argv);
 }
 
 /**
- * `<state root>/cache/cli-code/<hash>-<command>.v8`, the state root as src/core/state/stateRoot.ts
- * finds it. One per command, since each holds what its first run compiled: `start` then finds what
- * `start` needs even if `--help` ran first.
+ * `<state root>/cache/cli-code/<hash>-<command>.v8`. One per command, since each holds what its
+ * first run compiled: `start` then finds what `start` needs even if `--help` ran first.
  */
 function codeCacheFile(bytes, command) {
-  const override = process.env.CLAUDE_BOTTLE_HOME;
-  const root = override ? (override.startsWith('~/') ? path.join(homedir(), override.slice(2)) : override) : envPaths('claude-bottle', { suffix: '' }).data;
+  const root = stateRoot(process.env);
   const key = createHash('sha256').update(`${process.version}\0${process.arch}\0`).update(bytes).digest('hex');
   const name = /^[a-z][a-z-]{0,19}$/.test(command ?? '') ? command : 'other';
   return path.join(root, 'cache', 'cli-code', `${key}-${name}.v8`);
@@ -101,3 +101,17 @@ function writeCache(file, make) {
     fs.rmSync(temporary, { force: true });
   }
 }
+
+/**
+ * The state root as src/core/state/stateRoot.ts finds it (env-paths' data folder), without loading
+ * an ES module; test/cli/codeCache.test.ts checks they agree.
+ */
+function stateRoot(env) {
+  const override = env.CLAUDE_BOTTLE_HOME;
+  if (override) return override.startsWith('~/') ? path.join(homedir(), override.slice(2)) : override;
+  if (process.platform === 'darwin') return path.join(homedir(), 'Library', 'Application Support', 'claude-bottle');
+  if (process.platform === 'win32') return path.join(env.LOCALAPPDATA || path.join(homedir(), 'AppData', 'Local'), 'claude-bottle', 'Data');
+  return path.join(env.XDG_DATA_HOME || path.join(homedir(), '.local', 'share'), 'claude-bottle');
+}
+
+module.exports = { runBundle, stateRoot };
