@@ -36,6 +36,9 @@ await build({
     loadedWhenCalled({ module: './session', from: '/dockerode/lib/', path: 'dockerode/lib/session.js' }),
     // docker-modem loads ssh2 at start for a DOCKER_HOST of ssh://, which most never use.
     loadedWhenCalled({ module: './ssh', from: '/docker-modem/lib/', path: 'docker-modem/lib/ssh.js' }),
+    // node-pty (a native module) drives only the `docker exec -it` of old bottles and `login`: a
+    // `start` attaches through the API and does not pay for loading it.
+    loadedWhenCalled({ module: 'node-pty', from: '/src/core/session/', path: 'node-pty', exports: ['spawn'] }),
   ],
 });
 
@@ -54,17 +57,20 @@ async function asciiOnly(file) {
 }
 
 /**
- * A module that exports one function, left out of the bundle and loaded from node_modules the first
- * time that function is called: its dependencies cost nothing to a command that never needs them.
+ * A module that exports one function (or the functions named in `exports`), left out of the bundle
+ * and loaded from node_modules the first time that function is called: its dependencies cost
+ * nothing to a command that never needs them.
  */
-function loadedWhenCalled({ module, from, path }) {
+function loadedWhenCalled({ module, from, path, exports }) {
   const namespace = `loaded-when-called:${path}`;
   return {
     name: namespace,
     setup(build) {
       build.onResolve({ filter: new RegExp(`^${module.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`) }, (args) => (args.importer.includes(from) ? { path, namespace } : undefined));
       build.onLoad({ filter: /.*/, namespace }, () => ({
-        contents: `module.exports = function loadedWhenCalled(...args) { return require(${JSON.stringify(path)})(...args); };`,
+        contents: exports
+          ? exports.map((name) => `exports.${name} = function loadedWhenCalled(...args) { return require(${JSON.stringify(path)}).${name}(...args); };`).join('\n')
+          : `module.exports = function loadedWhenCalled(...args) { return require(${JSON.stringify(path)})(...args); };`,
         loader: 'js',
       }));
     },
