@@ -19,7 +19,8 @@ const vm = require('node:vm');
 
 /** A cache is a few MB; anything much larger is not one of ours. */
 const MAX_CACHE_BYTES = 64 * 1024 * 1024;
-const CACHE_NAME = /^([0-9a-f]{64})-[a-z-]+\.v8$/;
+/** A cache, or one left half-written by a process that died: `<hash>-<command>.v8[.<pid>.tmp]`. */
+const CACHE_NAME = /^([0-9a-f]{64})-[a-z-]+\.v8(\.\d+\.tmp)?$/;
 
 /** Runs the bundle's `main(argv)`; returns what it returns. */
 function runBundle(bundle, argv) {
