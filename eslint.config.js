@@ -24,8 +24,8 @@ export default tseslint.config(
     },
   },
   {
-    // Plain CommonJS scripts that run inside test containers (no build step).
-    files: ['**/*.cjs'],
+    // Plain CommonJS scripts that run inside test containers (no build step), and the CLI's bin/.
+    files: ['**/*.cjs', 'bin/**/*.js'],
     languageOptions: { sourceType: 'commonjs', globals: { ...globals.node } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

@@ -1,7 +1,4 @@
-import { runCli } from './program';
+import { main } from './main';
 
-// The `claude-bottle` command. Exits only after stdout has drained, so piped output is complete.
-const code = await runCli(process.argv.slice(2));
-process.exitCode = code;
-if (process.stdout.writableNeedDrain) process.stdout.once('drain', () => process.exit(code));
-else process.exit(code);
+// The `claude-bottle` command, from source (`npm run cli`) and electron-vite's build.
+await main(process.argv.slice(2));

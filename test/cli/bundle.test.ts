@@ -4,11 +4,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { makeProject, testAgentManifest, type TestProject } from '../helpers/project';
 import { runCliInTerminal } from '../helpers/terminal';
 
-// The CLI users run is the bundled one (`npm run build` → out/cli/claude-bottle.mjs, which
+// The CLI users run is the bundled one (`npm run build` → out/cli/claude-bottle.cjs, which
 // bin/claude-bottle.js prefers): the tests above run it from source, this one runs the bundle.
 
 const BIN = fileURLToPath(new URL('../../bin/claude-bottle.js', import.meta.url));
-const BUNDLE = fileURLToPath(new URL('../../out/cli/claude-bottle.mjs', import.meta.url));
+const BUNDLE = fileURLToPath(new URL('../../out/cli/claude-bottle.cjs', import.meta.url));
 
 let project: TestProject | undefined;
 afterEach(() => {
@@ -18,7 +18,7 @@ afterEach(() => {
 
 describe('the bundled claude-bottle', () => {
   it('is built, and lists agents, shows a preflight and answers --version as the source does', async () => {
-    expect(fs.existsSync(BUNDLE), 'out/cli/claude-bottle.mjs is missing: run `npm run build` first').toBe(true);
+    expect(fs.existsSync(BUNDLE), 'out/cli/claude-bottle.cjs is missing: run `npm run build` first').toBe(true);
     project = makeProject(testAgentManifest({ capabilities: { push: { description: 'push branches', secrets: ['GITHUB_TOKEN'] } } }));
     const run = (args: string[]) => runCliInTerminal([], { env: project!.env, cwd: project!.root, command: [process.execPath, BIN, ...args] });
     const version = run(['--version']);
@@ -35,7 +35,7 @@ describe('the bundled claude-bottle', () => {
     expect(await bad.exited).toBe(64);
   });
 
-  it('loads what only `serve` needs from its chunk, and serves the window', async () => {
+  it('loads what only `serve` needs when it runs, and serves the window', async () => {
     project = makeProject(testAgentManifest());
     const serve = runCliInTerminal([], { env: project.env, cwd: project.root, command: [process.execPath, BIN, 'serve', '--port', '0'] });
     try {
