@@ -3,7 +3,7 @@
 # test image (scripts/test-image/build.sh). It mimics only what Claude Bottle relies on:
 #
 #   - `claude --version` prints `0.0.0-fake (Claude Code)`.
-#   - it prints a banner and its arguments, and refuses to run (exit 2) without
+#   - it prints a banner, its arguments and its terminal size (`terminal: ROWS COLS`), and refuses to run (exit 2) without
 #     --dangerously-skip-permissions.
 #   - conversations are JSON lines in $CLAUDE_CONFIG_DIR/projects/<cwd, / replaced by ->/<id>.jsonl
 #     ($HOME/.claude without CLAUDE_CONFIG_DIR); the file appears with the first message.
@@ -40,6 +40,8 @@ done
 
 echo "✻ Welcome to Claude Code (fake)"
 echo "args: $*"
+# The size it starts at, as the real Claude draws its first screen at it (rows, then columns).
+echo "terminal: $(stty size 2>/dev/null || echo unknown)"
 
 skip_permissions=0
 resume=0

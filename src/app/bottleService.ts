@@ -394,11 +394,13 @@ export class BottleService implements CommandTarget, Disposable {
 
   private async launch(managed: ManagedBottle, prepared: PreparedBottle): Promise<void> {
     try {
-      const launchSize = { ...managed.size };
+      // The size Claude starts at: the window's latest, read when the session attaches (its tab may
+      // have fitted itself while the container started).
+      let launchSize = { ...managed.size };
       const running = await launchPrepared(this.ctx, prepared, {
         onProgress: (progress) => this.reportProgress(managed, progress),
         signal: managed.abort.signal,
-        ...launchSize,
+        size: () => (launchSize = { ...managed.size }),
       });
       this.adopt(managed, running, launchSize);
     } catch (error) {

@@ -58,6 +58,12 @@ export interface LaunchHooks {
   /** Initial terminal size. */
   cols?: number;
   rows?: number;
+  /**
+   * The terminal's size when Claude's session attaches, if it may have changed since the launch
+   * began (a window that fitted its new tab meanwhile): Claude then starts at that size instead of
+   * being resized, and redrawn, right after its first screen. Wins over `cols`/`rows`.
+   */
+  size?: () => { cols: number; rows: number };
 }
 
 export interface BottleOutcome {
@@ -307,7 +313,8 @@ export async function launchPrepared(ctx: CoreContext, prepared: PreparedBottle,
     progress({ stage: 'attaching', message: 'starting Claude' });
     // Claude waits at its boot FIFO until it gets its secrets: the network can be checked meanwhile,
     // and nothing in the bottle runs before it has passed.
-    const attaching = attachClaudeSession({ docker: ctx.docker, container: plan.containerName, cols: hooks.cols ?? 80, rows: hooks.rows ?? 24 });
+    const size = hooks.size?.() ?? { cols: hooks.cols ?? 80, rows: hooks.rows ?? 24 };
+    const attaching = attachClaudeSession({ docker: ctx.docker, container: plan.containerName, ...size });
     attaching.catch(() => undefined);
     // The exec that will carry the secrets opens meanwhile too; it writes nothing until told.
     secretsDelivery = openSecretsDelivery(ctx.docker, plan.containerName, user);

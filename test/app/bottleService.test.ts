@@ -144,6 +144,22 @@ describe('the bottle service on a real Docker engine', () => {
     expect((await window.call<{ sessions: unknown[] }>('bottles.list')).sessions).toEqual([]);
   });
 
+  it('Claude starts at the size the window fitted while the bottle started, not the size it confirmed with', async () => {
+    project = makeProject(testAgentManifest());
+    service = newService(project);
+    const window = openWindow(service);
+    const { slug } = await window.call<{ slug: string }>('bottles.prepare', { projectDir: project.root, agent: 'tester', copyProject: false, remoteControl: false });
+    await window.call('bottles.confirm', { slug, cols: 100, rows: 30 });
+    // The new tab fits itself while the container starts (the window estimated the size it confirmed with).
+    await window.call('terminal.resize', { slug, cols: 132, rows: 41 });
+    await window.attach(slug);
+    await window.waitFor(() => window.statuses(slug).includes('running'), 'running');
+    // The fake Claude prints the size it started at: a resize after its start would leave "30 100" here.
+    await window.waitForScreen(slug, 'terminal: ');
+    expect(window.screen(slug)).toContain('terminal: 41 132');
+    await window.call('bottles.stop', { slug, keep: false });
+  });
+
   it('a crash is preserved and notified; resuming continues the conversation; cancel leaves nothing', async () => {
     project = makeProject(testAgentManifest());
     service = newService(project);
