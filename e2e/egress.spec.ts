@@ -7,7 +7,7 @@ import { EGRESS_ENV } from '../src/core/network/egressForBottle';
 import { DEBIAN_IMAGE, ensureTestEgressImage } from '../test/helpers/egressImage';
 import { type StandInInternet, startStandInInternet } from '../test/helpers/standInInternet';
 import { removeContainers } from './support/globalSetup';
-import { expect, makeProject, test, WAIT } from './support/fixtures';
+import { expect, makeProject, type PageGlobals, test, WAIT } from './support/fixtures';
 import { type ServeProcess, startServe } from './support/server';
 
 // A bottle with an allow-list, in the window: its requests show under its terminal (allowed and
@@ -56,6 +56,10 @@ test('the egress of a bottle: live counts and list, a refused host allowed in on
   await app.expectTerminal(slug, 'fetch failed');
   const egress = app.pane(slug).getByTestId('egress');
   await expect(egress).toContainText('1 allowed · 1 refused (other.test)', { timeout: WAIT.short });
+  // The strip was there from the start, not added with the first request: the terminal still has
+  // the size Claude started at (a strip appearing now would take a row and make Claude redraw).
+  const size = await page.evaluate((s) => (globalThis as unknown as PageGlobals).__bottleTerminals?.[s]?.size(), slug);
+  await app.expectTerminal(slug, `terminal: ${size?.rows} ${size?.cols}`);
 
   await egress.locator('.egress-summary').click();
   const refusedRow = egress.locator('tr.egress-refused', { hasText: 'other.test' });

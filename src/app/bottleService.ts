@@ -96,6 +96,7 @@ interface ManagedBottle {
   projectRoot: string;
   image: string;
   network: string;
+  behindProxy: boolean;
   startedAt: string;
   status: BottleStatus;
   resume: boolean;
@@ -376,6 +377,7 @@ export class BottleService implements CommandTarget, Disposable {
       projectRoot: plan.projectRoot,
       image: imageLabel(plan),
       network: networkLabel(plan),
+      behindProxy: plan.network.mode === 'allow',
       startedAt: new Date().toISOString(),
       status: { slug: plan.slug, agent: plan.agent, status: 'starting', ...(progress ? { progress } : {}) },
       resume,
@@ -869,7 +871,7 @@ export class BottleService implements CommandTarget, Disposable {
   }
 
   private sessionView(bottle: ManagedBottle): SessionView {
-    return { ...bottle.status, projectRoot: bottle.projectRoot, image: bottle.image, network: bottle.network, startedAt: bottle.startedAt };
+    return { ...bottle.status, projectRoot: bottle.projectRoot, image: bottle.image, network: bottle.network, egress: bottle.behindProxy, startedAt: bottle.startedAt };
   }
 
   private notify(notification: BottleNotification): void {

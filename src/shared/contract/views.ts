@@ -202,8 +202,10 @@ export const SessionViewSchema = BottleStatusSchema.extend({
   projectRoot: PathSchema,
   /** The image reference, or `build: <Dockerfile>`. */
   image: text(),
-  /** `none`, `open`, or `only a.com, b.com`. */
+  /** `none`, `open`, or `allow-list: a.com, b.com`. */
   network: text(),
+  /** Behind an egress proxy (an allow-list): its tab has room for the egress strip from the start. */
+  egress: z.boolean(),
   /** ISO time the launch was confirmed. */
   startedAt: text(40),
 });

@@ -12,9 +12,14 @@ const MAX_ENTRIES = 500;
 interface Props {
   slug: string;
   live: boolean;
+  /**
+   * The bottle is behind a proxy: the strip shows from the start, before the proxy reports, so the
+   * terminal above it has its final size when Claude starts (docs/terminal.md).
+   */
+  behindProxy: boolean;
 }
 
-export function EgressStrip({ slug, live }: Props) {
+export function EgressStrip({ slug, live, behindProxy }: Props) {
   const { api } = getTransport();
   const [proxy, setProxy] = useState<ProxyState>('none');
   const [entries, setEntries] = useState<EgressEntryView[]>([]);
@@ -40,7 +45,7 @@ export function EgressStrip({ slug, live }: Props) {
     };
   }, [api, slug, live]);
 
-  if (proxy === 'none' && entries.length === 0) return null;
+  if (proxy === 'none' && entries.length === 0 && !behindProxy) return null;
   const refused = entries.filter((entry) => entry.verdict === 'refused');
   const allowed = entries.filter((entry) => entry.verdict === 'allowed').length;
   const refusedHosts = [...new Set(refused.map((entry) => entry.host))];
