@@ -8,8 +8,8 @@ import { MIN_MEMORY_BYTES, parseMemorySize } from './memory';
 // generic ones (wrong type, empty string, number out of range) are worded in messages.ts.
 
 // One pattern for the manifest, the window and the CLI (src/shared/contract/names.ts).
-export { AGENT_NAME_PATTERN } from '../../shared/contract/names';
-import { AGENT_NAME_PATTERN, SECRET_NAME_PATTERN } from '../../shared/contract/names';
+export { AGENT_NAME_PATTERN } from '#contract/names';
+import { AGENT_NAME_PATTERN, SECRET_NAME_PATTERN } from '#contract/names';
 /** Environment variable names, as POSIX shells accept them. */
 const ENV_NAME_PATTERN = SECRET_NAME_PATTERN;
 /** Docker memory sizes: a number with an optional b/k/m/g unit. */

@@ -1,4 +1,4 @@
-import { SECRET_NAME_PATTERN } from '../../shared/contract/names';
+import { SECRET_NAME_PATTERN } from '#contract/names';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -1,4 +1,4 @@
-import { SLUG_PATTERN } from '../../shared/contract/names';
+import { SLUG_PATTERN } from '#contract/names';
 import { randomBytes } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
 import fs from 'node:fs/promises';
