@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import * as pty from 'node-pty';
-import { median, waitForText } from './support';
+import { median, removeLabelled, waitForText } from './support';
 
 // `claude-bottle start --yes` in a pty, as a person types it, to Claude's first screen, against
 // bare Docker (`docker run -d` + `docker exec -it` of the same image, same hardening) in the same
@@ -110,9 +110,4 @@ async function quit(term: pty.IPty, keys: string, exited: Promise<void>): Promis
   }
   const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 20_000));
   if ((await Promise.race([exited, timeout])) === 'timeout') term.kill();
-}
-
-function removeLabelled(home: string): void {
-  const left = execFileSync('docker', ['ps', '-aq', '--filter', `label=claude-bottle.home=${home}`]).toString().split('\n').filter(Boolean);
-  if (left.length > 0) execFileSync('docker', ['rm', '-f', ...left], { stdio: 'ignore' });
 }

@@ -12,7 +12,7 @@ import { ensureBuiltinBaseImage } from '../src/core/builtin/baseImage';
 import { benchCliLaunch } from './cliLaunch';
 import { benchProxy } from './proxy';
 import { benchScreenMirror } from './screenMirror';
-import { median, waitForText } from './support';
+import { median, removeLabelled, waitForText } from './support';
 import { benchTerminalThroughput } from './terminalThroughput';
 import { benchWindowLaunch } from './window';
 
@@ -264,8 +264,7 @@ async function main(): Promise<void> {
     }
   } finally {
     // A failed round must not leave bottles running: remove whatever this run's state root labelled.
-    const left = execFileSync('docker', ['ps', '-aq', '--filter', `label=claude-bottle.home=${join(base, 'home')}`]).toString().split('\n').filter(Boolean);
-    if (left.length > 0) execFileSync('docker', ['rm', '-f', ...left], { stdio: 'ignore' });
+    removeLabelled(join(base, 'home'));
     fs.rmSync(base, { recursive: true, force: true });
   }
   if (wanted('proxy')) report.egressProxy = await benchProxy();

@@ -1,4 +1,6 @@
-// What the bench's modules share: medians, and waiting for text in a terminal's output.
+// What the bench's modules share: medians, waiting for text in a terminal's output, and cleaning up.
+
+import { execFileSync } from 'node:child_process';
 
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -30,4 +32,10 @@ export function waitForText(subscribe: (listener: (data: string) => void) => voi
       }
     });
   });
+}
+
+/** Removes every container labelled with this state root: a failed round must not leave bottles running. */
+export function removeLabelled(home: string): void {
+  const left = execFileSync('docker', ['ps', '-aq', '--filter', `label=claude-bottle.home=${home}`]).toString().split('\n').filter(Boolean);
+  if (left.length > 0) execFileSync('docker', ['rm', '-f', ...left], { stdio: 'ignore' });
 }

@@ -9,6 +9,7 @@ import { createCoreContext } from '../src/core/context';
 import { environmentSecrets } from '../src/core/plan/plan';
 import { BASE_TERMINAL_OPTIONS } from '../src/renderer/src/terminal/constants';
 import { findRendererDir, startServer } from '../src/server/server';
+import { median, removeLabelled } from './support';
 
 // Terminal throughput in the browser window (docs/terminal.md): a bottle prints N bytes (the test
 // image's `print N`) and the window's xterm parses them, against the same bytes written straight
@@ -109,12 +110,6 @@ window.__throughput = {
   },
 };
 `;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-}
 
 /** Characters the tty delivers for the first `bytes` of `print`: each `\n` becomes `\r\n`. */
 function deliveredChars(bytes: number): number {
@@ -309,8 +304,7 @@ if (process.argv[1] && import.meta.filename === fs.realpathSync(process.argv[1])
     const result = await benchTerminalThroughput(project, join(base, 'home'));
     process.stdout.write(`${JSON.stringify({ terminalThroughputInTheWindow: result }, null, 2)}\n`);
   } finally {
-    const left = execFileSync('docker', ['ps', '-aq', '--filter', `label=claude-bottle.home=${join(base, 'home')}`]).toString().split('\n').filter(Boolean);
-    if (left.length > 0) execFileSync('docker', ['rm', '-f', ...left], { stdio: 'ignore' });
+    removeLabelled(join(base, 'home'));
     fs.rmSync(base, { recursive: true, force: true });
   }
 }

@@ -871,7 +871,7 @@ export class BottleService implements CommandTarget, Disposable {
   }
 
   private sessionView(bottle: ManagedBottle): SessionView {
-    return { ...bottle.status, projectRoot: bottle.projectRoot, image: bottle.image, network: bottle.network, egress: bottle.behindProxy, startedAt: bottle.startedAt };
+    return { ...bottle.status, projectRoot: bottle.projectRoot, image: bottle.image, network: bottle.network, behindProxy: bottle.behindProxy, startedAt: bottle.startedAt };
   }
 
   private notify(notification: BottleNotification): void {

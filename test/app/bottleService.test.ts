@@ -88,6 +88,11 @@ afterEach(async () => {
   project = undefined;
 });
 
+/** The preflight of the project's `tester` agent, as the window asks for it: the bottle's slug. */
+async function prepareTester(window: Window, p: TestProject): Promise<string> {
+  return (await window.call<{ slug: string }>('bottles.prepare', { projectDir: p.root, agent: 'tester', copyProject: false, remoteControl: false })).slug;
+}
+
 function newService(p: TestProject): BottleService {
   return new BottleService({ ctx: p.ctx, transport: 'browser', version: '0.0.0-test', initialProject: p.root });
 }
@@ -148,7 +153,7 @@ describe('the bottle service on a real Docker engine', () => {
     project = makeProject(testAgentManifest());
     service = newService(project);
     const window = openWindow(service);
-    const { slug } = await window.call<{ slug: string }>('bottles.prepare', { projectDir: project.root, agent: 'tester', copyProject: false, remoteControl: false });
+    const slug = await prepareTester(window, project);
     await window.call('bottles.confirm', { slug, cols: 100, rows: 30 });
     // The new tab fits itself while the container starts (the window estimated the size it confirmed with).
     await window.call('terminal.resize', { slug, cols: 132, rows: 41 });
@@ -165,12 +170,12 @@ describe('the bottle service on a real Docker engine', () => {
     service = newService(project);
     const window = openWindow(service);
 
-    const cancelled = await window.call<{ slug: string }>('bottles.prepare', { projectDir: project.root, agent: 'tester', copyProject: false, remoteControl: false });
-    expect(await project.ctx.store.exists(cancelled.slug)).toBe(true);
-    await window.call('bottles.cancel', { slug: cancelled.slug });
-    expect(await project.ctx.store.exists(cancelled.slug)).toBe(false);
+    const cancelled = await prepareTester(window, project);
+    expect(await project.ctx.store.exists(cancelled)).toBe(true);
+    await window.call('bottles.cancel', { slug: cancelled });
+    expect(await project.ctx.store.exists(cancelled)).toBe(false);
 
-    const { slug } = await window.call<{ slug: string }>('bottles.prepare', { projectDir: project.root, agent: 'tester', copyProject: false, remoteControl: false });
+    const slug = await prepareTester(window, project);
     await window.call('bottles.confirm', { slug, cols: 80, rows: 24 });
     await window.attach(slug);
     await window.waitForScreen(slug, '> ');
@@ -205,8 +210,9 @@ describe('the bottle service on a real Docker engine', () => {
     const [container] = await findBottleContainers(project.ctx.docker, { [LABELS.home]: project.home });
     const claudeProcesses = async (): Promise<string[]> =>
       ((await project!.ctx.docker.getContainer(container!.name).top()) as { Processes: string[][] }).Processes.filter((row) => row.join(' ').includes('/usr/local/bin/claude')).map((row) => row[1] ?? '');
+    // The fake Claude forks short-lived subshells of itself (writing its session file): wait for them to end.
+    await expect.poll(claudeProcesses).toHaveLength(1);
     const before = await claudeProcesses();
-    expect(before).toHaveLength(1);
     process.kill(cli.pid, 'SIGKILL');
     await cli.exited;
 
@@ -221,7 +227,7 @@ describe('the bottle service on a real Docker engine', () => {
     // The same process answers: no second Claude was started beside it.
     await window.call('terminal.input', { slug, data: 'still there?\r' });
     await window.waitForScreen(slug, 'you said: still there?');
-    expect(await claudeProcesses()).toEqual(before);
+    await expect.poll(claudeProcesses).toEqual(before);
     expect((await window.call<{ detached: unknown[]; sessions: { slug: string }[] }>('bottles.list')).detached).toEqual([]);
 
     const stopped = await window.call<{ preserved: boolean }>('bottles.stop', { slug, keep: true });
@@ -239,7 +245,7 @@ describe('the bottle service on a real Docker engine', () => {
     });
     service = newService(project);
     const window = openWindow(service);
-    const { slug } = await window.call<{ slug: string }>('bottles.prepare', { projectDir: project.root, agent: 'tester', copyProject: false, remoteControl: false });
+    const slug = await prepareTester(window, project);
     await window.call('bottles.confirm', { slug, cols: 80, rows: 24 });
     await window.waitFor(() => window.statuses(slug).includes('failed'), 'failed', 120_000);
     expect(window.statuses(slug)).toContain('building');
@@ -254,7 +260,7 @@ describe('the bottle service on a real Docker engine', () => {
     project = makeProject(testAgentManifest());
     service = newService(project);
     const window = openWindow(service);
-    const { slug } = await window.call<{ slug: string }>('bottles.prepare', { projectDir: project.root, agent: 'tester', copyProject: false, remoteControl: false });
+    const slug = await prepareTester(window, project);
     await window.call('bottles.confirm', { slug, cols: 80, rows: 24 });
     const stopped = await window.call<{ preserved: boolean }>('bottles.stop', { slug, keep: false });
     expect(stopped.preserved).toBe(false);

@@ -28,7 +28,7 @@ function click(items: MenuItemConstructorOptions[], label: string | RegExp): voi
 
 const SLUG = 'reviewer-20260101T000000-abcd';
 const LIST: BottleList = {
-  sessions: [{ slug: SLUG, agent: 'reviewer', status: 'running', projectRoot: '/p', image: 'img', network: 'open', egress: false, startedAt: '2026-01-01T00:00:00Z' }],
+  sessions: [{ slug: SLUG, agent: 'reviewer', status: 'running', projectRoot: '/p', image: 'img', network: 'open', behindProxy: false, startedAt: '2026-01-01T00:00:00Z' }],
   detached: [],
   preserved: [{ slug: 'tester-20260101T000000-beef', agent: 'tester', projectRoot: '/p', at: '2026-01-01T00:00:00Z', reason: 'exit', detail: 'Claude exited with code 3', exitCode: 3, grantedCapabilities: [], sessions: 1 }],
   corrupt: [],

@@ -1,3 +1,4 @@
+import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import { type BottleEgress, dockerStep, EGRESS_DEFAULTS, EGRESS_ROLE_LABEL, removeQuietly } from './bottleEgress';
 
@@ -84,7 +85,7 @@ export async function createEgressProbe(docker: Docker, setup: EgressCheckSetup)
       try {
         // Attached before the start: its whole output arrives on this stream, which ends when it exits.
         const stream = (await dockerStep(docker, 'attaching to the network self-check', () => probe.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true }))) as unknown as NodeJS.ReadWriteStream & { destroy(): void };
-        const output = collect(stream);
+        const output = collectOutput(docker, stream);
         await dockerStep(docker, 'running the network self-check', () => probe.start());
         // A sidecar that failed to start makes the proxy check fail (and the launch stops anyway).
         (options.proxyUp ?? Promise.resolve()).then(
@@ -95,7 +96,8 @@ export async function createEgressProbe(docker: Docker, setup: EgressCheckSetup)
         const finished = await Promise.race([output.ended.then(() => true), new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), CHECK_DEADLINE_MS)))]);
         clearTimeout(timer);
         stream.destroy();
-        const lines = demuxed(Buffer.concat(output.chunks))
+        const lines = output
+          .text()
           .split('\n')
           .filter((line) => line.trim() !== '');
         if (!finished) return { ok: false, lines: [...lines, `the self-check did not finish in ${CHECK_DEADLINE_MS / 1000} s`] };
@@ -113,29 +115,20 @@ export async function createEgressProbe(docker: Docker, setup: EgressCheckSetup)
   };
 }
 
-function collect(stream: NodeJS.ReadableStream): { chunks: Buffer[]; ended: Promise<void> } {
+/** The probe's stdout and stderr as one text, and when its stream ends (it exits). */
+function collectOutput(docker: Docker, stream: NodeJS.ReadableStream): { text(): string; ended: Promise<void> } {
   const chunks: Buffer[] = [];
-  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-  const ended = new Promise<void>((resolve) => {
-    stream.on('end', () => resolve());
-    stream.on('close', () => resolve());
-    stream.on('error', () => resolve());
-  });
-  return { chunks, ended };
+  const sink = new PassThrough();
+  sink.on('data', (chunk: Buffer) => chunks.push(chunk));
+  docker.modem.demuxStream(stream, sink, sink);
+  // Ended once the sink has handed on everything the stream brought.
+  const ended = new Promise<void>((resolve) => sink.once('end', resolve));
+  for (const event of ['end', 'close', 'error']) stream.on(event, () => sink.end());
+  return { text: () => Buffer.concat(chunks).toString('utf8'), ended };
 }
 
 function seconds(ms: number): string {
   return (ms / 1000).toFixed(3);
-}
-
-function demuxed(buffer: Buffer): string {
-  let out = '';
-  for (let offset = 0; offset + 8 <= buffer.length; ) {
-    const size = buffer.readUInt32BE(offset + 4);
-    out += buffer.subarray(offset + 8, offset + 8 + size).toString();
-    offset += 8 + size;
-  }
-  return out;
 }
 
 /**

@@ -190,8 +190,3 @@ export async function openSecretsDelivery(docker: Docker, containerName: string,
     },
   };
 }
-
-/** Opens the delivery and hands the secrets over at once. */
-export async function deliverSecrets(docker: Docker, containerName: string, user: string, secrets: Record<string, string>): Promise<void> {
-  await (await openSecretsDelivery(docker, containerName, user)).deliver(secrets);
-}

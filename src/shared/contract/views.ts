@@ -205,7 +205,7 @@ export const SessionViewSchema = BottleStatusSchema.extend({
   /** `none`, `open`, or `allow-list: a.com, b.com`. */
   network: text(),
   /** Behind an egress proxy (an allow-list): its tab has room for the egress strip from the start. */
-  egress: z.boolean(),
+  behindProxy: z.boolean(),
   /** ISO time the launch was confirmed. */
   startedAt: text(40),
 });

@@ -3,7 +3,7 @@ import type { BottleList, PreparedView, ProjectView, SessionView } from '../../.
 // Views as the core sends them, for the window's state tests.
 
 export function session(slug: string, status: SessionView['status'] = 'running'): SessionView {
-  return { slug, agent: slug.replace(/-\d+$/, ''), status, projectRoot: '/work/p', image: 'claude-bottle-test:latest', network: 'none', egress: false, startedAt: '2026-01-01T00:00:00.000Z' };
+  return { slug, agent: slug.replace(/-\d+$/, ''), status, projectRoot: '/work/p', image: 'claude-bottle-test:latest', network: 'none', behindProxy: false, startedAt: '2026-01-01T00:00:00.000Z' };
 }
 
 export function bottleList(sessions: SessionView[], more: Partial<BottleList> = {}): BottleList {
