@@ -81,3 +81,30 @@ test('the egress of a bottle: live counts and list, a refused host allowed in on
   await app.expectTerminal(slug, 'fetched: stand-in http allowed.test /back');
   await page.keyboard.press('Escape');
 });
+
+test('the network made while the preflight is read goes with Cancel, and Confirm uses it', async ({ app }) => {
+  const docker = new Docker();
+  const project = makeProject('ahead', { fetcher: { description: 'fake Claude behind a proxy', network: { allow: ['allowed.test'] } } });
+  await app.goto(server?.url);
+  await app.openProject(project);
+  const running = async (name: string): Promise<boolean> => (await docker.getContainer(name).inspect().catch(() => undefined))?.State.Running === true;
+
+  await app.startAgent('fetcher');
+  const cancelled = egressNames(await app.preparedSlug());
+  // The sidecar and the holder of the bottle's namespace are made while the dialog is open.
+  await expect.poll(async () => (await running(cancelled.sidecar)) && (await running(cancelled.holder)), { timeout: WAIT.short }).toBe(true);
+  await app.dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect.poll(async () => [await docker.getContainer(cancelled.sidecar).inspect().catch(() => 'gone'), await docker.getContainer(cancelled.holder).inspect().catch(() => 'gone'), await docker.getNetwork(cancelled.network).inspect().catch(() => 'gone')], { timeout: WAIT.short }).toEqual(['gone', 'gone', 'gone']);
+
+  await app.startAgent('fetcher');
+  const confirmed = egressNames(await app.preparedSlug());
+  await expect.poll(() => running(confirmed.holder), { timeout: WAIT.short }).toBe(true);
+  const holder = await docker.getContainer(confirmed.holder).inspect();
+  const slug = await app.confirm();
+  await app.expectTerminal(slug, /\n> $/, WAIT.prompt);
+  expect((await docker.getContainer(`claude-bottle-${slug}`).inspect()).HostConfig.NetworkMode).toBe(`container:${holder.Id}`);
+  await app.type(slug, 'fetch http://allowed.test/ahead\n');
+  await app.expectTerminal(slug, 'fetched: stand-in http allowed.test /ahead');
+  await app.type(slug, 'exit 0\n');
+  await expect.poll(() => docker.getContainer(confirmed.holder).inspect().catch(() => 'gone'), { timeout: WAIT.short }).toBe('gone');
+});

@@ -15,6 +15,7 @@ import {
   type RunningBottle,
   cancelPrepared,
   launchPrepared,
+  makeAheadOfConfirm,
   prepareResume,
   prepareStart,
   reattachBottle,
@@ -346,6 +347,8 @@ export class BottleService implements CommandTarget, Disposable {
   private async keepPrepared(prepared: PreparedBottle): Promise<void> {
     this.prepared.delete(prepared.plan.slug);
     this.prepared.set(prepared.plan.slug, prepared);
+    // The preflight waits for a person: the bottle's network is made meanwhile.
+    makeAheadOfConfirm(this.ctx, prepared);
     while (this.prepared.size > MAX_PREPARED) {
       const [oldest] = this.prepared.keys();
       if (oldest === undefined) break;

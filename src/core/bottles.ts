@@ -60,7 +60,7 @@ export async function listBottles(ctx: CoreContext): Promise<BottleListing> {
     dockerProblem = toErrorInfo(toBottleError(error, 'docker-unavailable', 'listing bottles', dockerEndpoint(ctx.docker)));
   }
   const bySlug = new Map(states.records.map((record) => [record.slug, record]));
-  // A bottle's egress sidecar (and its self-check probe) carry its labels too, plus a role: they
+  // A bottle's egress sidecar (and its network holder) carry its labels too, plus a role: they
   // belong to the bottle and are removed with it, not listed as bottles of their own. A container
   // that no longer runs, of a bottle settled as preserved or whose process died (the engine went
   // away under it), is listed with its record: resumable, and removed by that resume.

@@ -25,7 +25,7 @@ import { imageHasClaudeShell, NO_SHELL_WARNING } from './docker/imagePasswd';
 import { launchUser, resolvePlanUser } from './plan/planUser';
 import { showUntrusted } from './text/untrusted';
 import { userClaudeTheme } from './claude/userConfig';
-import { type OpenedEgress, openBottleEgress, reconnectBottleEgress, removeBottleEgress, type BottleEgressCheck, prepareBottleEgressCheck } from './network/egressForBottle';
+import { type BottleNetwork, makeNetworkAhead, type OpenedEgress, openBottleEgress, reconnectBottleEgress, removeBottleEgress } from './network/egressForBottle';
 import type { BottleEgress } from './network/bottleEgress';
 import { containerRanOutOfMemory } from './docker/oom';
 import { formatBytes } from './plan/preflight';
@@ -42,6 +42,8 @@ import { type BottleChannel, openBottleChannel } from './channel/bottleChannel';
 export interface PreparedBottle {
   plan: BottlePlan;
   record: BottleRecord;
+  /** The bottle's network, made while the preflight is read (`makeAheadOfConfirm`). */
+  networkAhead?: Promise<BottleNetwork | undefined>;
 }
 
 export type LaunchStage = 'checking' | 'image' | 'building' | 'network' | 'starting' | 'attaching';
@@ -221,8 +223,27 @@ function planFromConfirmed(ctx: CoreContext, record: BottleRecord, confirmed: Co
   };
 }
 
+/**
+ * While a person reads the preflight (not for --yes or a dry run): what a launch would otherwise
+ * wait for is made ahead, behind an allow-list the bottle's network. It holds no credential, no
+ * policy and nothing of the agent; cancelling removes it. See docs/network.md.
+ */
+export function makeAheadOfConfirm(ctx: CoreContext, prepared: PreparedBottle): void {
+  if (prepared.plan.network.mode !== 'allow' || prepared.networkAhead) return;
+  prepared.networkAhead = makeNetworkAhead({ docker: ctx.docker, slug: prepared.plan.slug, labels: prepared.plan.labels });
+  prepared.networkAhead.catch(() => undefined);
+}
+
+/** Removes what was made ahead of a launch that will not use it. */
+async function discardAhead(prepared: PreparedBottle): Promise<void> {
+  const ahead = prepared.networkAhead;
+  prepared.networkAhead = undefined;
+  await (await ahead?.catch(() => undefined))?.dispose();
+}
+
 /** A cancelled preflight or a dry run: nothing was started; a new bottle leaves no state behind. */
 export async function cancelPrepared(ctx: CoreContext, prepared: PreparedBottle): Promise<void> {
+  await discardAhead(prepared);
   if (!prepared.plan.resume) await ctx.store.remove(prepared.plan.slug);
 }
 
@@ -235,7 +256,6 @@ export async function launchPrepared(ctx: CoreContext, prepared: PreparedBottle,
   const holdings = new BottleHoldings(plan.slug);
   let egress: OpenedEgress | undefined;
   let secretsDelivery: Promise<SecretsDelivery> | undefined;
-  let egressCheck: BottleEgressCheck | undefined;
   try {
     checkAborted(hooks.signal);
     await ctx.store.update(plan.slug, (record) => ({ ...record, status: 'launching', owner: ctx.owner }));
@@ -269,9 +289,12 @@ export async function launchPrepared(ctx: CoreContext, prepared: PreparedBottle,
         hosts: plan.network.hosts,
         secrets: ctx.secrets,
         stateDir: ctx.store.bottleDir(plan.slug),
+        ...(prepared.networkAhead ? { ahead: prepared.networkAhead } : {}),
         onProgress: (build) => progress({ stage: 'building', message: build.message, build }),
         ...(hooks.signal ? { signal: hooks.signal } : {}),
       });
+      // The network made ahead is the bottle's egress's now (or was replaced, and removed).
+      prepared.networkAhead = undefined;
       const opened = egress;
       holdings.hold('egress', () => opened.dispose());
     }
@@ -286,7 +309,9 @@ export async function launchPrepared(ctx: CoreContext, prepared: PreparedBottle,
 
     checkAborted(hooks.signal);
     progress({ stage: 'starting', message: `starting ${plan.containerName}` });
-    const openedEgress = egress;
+    // The bottle joins the namespace of its network's holder, which must exist first; the holder
+    // runs the self-check while the bottle's container starts.
+    if (egress) await egress.holderCreated;
     // Marked only once the create succeeded: a failed launch removes what it made, never a
     // container that was already there under the same name.
     await createBottleContainer(ctx.docker, {
@@ -298,20 +323,23 @@ export async function launchPrepared(ctx: CoreContext, prepared: PreparedBottle,
       // allow-list, the placeholder credential. Secret values reach Claude through its boot FIFO.
       env: { ...plan.env, ...egress?.container.env, ...sessionEnv(plan), ...egress?.sessionEnv, PATH: await pathWithHelpers(ctx, runImage, plan.env.PATH) },
       mounts: plan.mounts.map(({ source, target, readonly, dangerousReason }) => ({ source, target, readonly, ...(dangerousReason ? { confirmedDangerous: true } : {}) })),
-      network: egress ? { name: egress.container.networkMode, dns: egress.container.dns } : plan.network.mode === 'none' ? 'none' : 'open',
+      network: egress ? { joins: egress.egress.holderName } : plan.network.mode === 'none' ? 'none' : 'open',
       memoryBytes: plan.resources.memory,
       cpus: plan.resources.cpus,
       pids: plan.resources.pids,
       labels: plan.labels,
       allowDockerSocket: plan.hardening.dockerSocket,
       main: { command: plan.claude.args },
-      // The self-check's probe is created while the bottle's container starts (it runs once it has).
-      ...(openedEgress ? { onCreated: () => void (egressCheck = prepareBottleEgressCheck(ctx.docker, openedEgress, plan.containerName, plan.labels)) } : {}),
+      ...(egress ? { startAfter: egress.holderRunning } : {}),
+    }).catch(async (error: unknown) => {
+      // A holder that failed its check exits, and the bottle cannot join it: say why.
+      if (egress) await egress.verify();
+      throw error;
     });
     holdings.hold('container', () => removeBottleContainer(ctx.docker, plan.containerName));
     checkAborted(hooks.signal);
     progress({ stage: 'attaching', message: 'starting Claude' });
-    // Claude waits at its boot FIFO until it gets its secrets: the network can be checked meanwhile,
+    // Claude waits at its boot FIFO until it gets its secrets: the network is checked meanwhile,
     // and nothing in the bottle runs before it has passed.
     const size = hooks.size?.() ?? { cols: hooks.cols ?? 80, rows: hooks.rows ?? 24 };
     const attaching = attachClaudeSession({ docker: ctx.docker, container: plan.containerName, ...size });
@@ -321,9 +349,9 @@ export async function launchPrepared(ctx: CoreContext, prepared: PreparedBottle,
     secretsDelivery.catch(() => undefined);
     if (egress) {
       progress({ stage: 'network', message: "checking the bottle's network from inside it" });
-      // The proxy boots while the self-check starts: the launch waits for the slower of the two.
-      const check = egressCheck ?? prepareBottleEgressCheck(ctx.docker, egress, plan.containerName, plan.labels);
-      await Promise.all([egress.egress.ready, check.verify()]);
+      // The proxy boots while the self-check runs: the launch waits for the slower of the two.
+      const [, check] = await Promise.all([egress.egress.ready, egress.verify()]);
+      progress({ stage: 'network', message: `network self-check passed: ${check.lines.map((line) => line.replace(/^ok +/, '')).join('; ')}` });
     }
     const session = await attaching;
     holdings.hold('session', () => session.kill());
@@ -334,8 +362,7 @@ export async function launchPrepared(ctx: CoreContext, prepared: PreparedBottle,
     return attach(ctx, plan, session, holdings, channel, egress);
   } catch (error) {
     void secretsDelivery?.then((delivery) => delivery.abandon(), () => undefined);
-    // A probe created for a check that never ran (the launch stopped first) goes too.
-    await egressCheck?.discard();
+    await discardAhead(prepared);
     await undoLaunch(ctx, prepared, holdings);
     throw error instanceof Error && error.name === 'AbortError' ? new BottleError('cancelled', 'launch cancelled') : error;
   }

@@ -53,7 +53,7 @@ export async function findPrunable(ctx: CoreContext, options: PruneOptions = {})
     const record = records.get(slug);
     const role = container.labels[EGRESS_ROLE_LABEL];
     if (role !== undefined) {
-      // A sidecar or self-check probe outlives its bottle only by accident.
+      // A sidecar or network holder outlives its bottle only by accident.
       if (!owned(slug)) items.push({ kind: 'sidecar', name: container.name, why: `the ${role} of ${slug}, whose bottle is gone` });
     } else if (!record) {
       items.push({ kind: 'container', name: container.name, why: `${container.state}; no state folder owns it (bottle ${slug || 'unknown'})` });

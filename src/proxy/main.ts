@@ -25,8 +25,12 @@ export const ProxyConfigSchema = z.strictObject({
 });
 export type ProxyConfig = z.infer<typeof ProxyConfigSchema>;
 
-/** The configuration must arrive quickly: a sidecar nobody configures exits instead of idling. */
-const CONFIG_TIMEOUT_MS = 30_000;
+/**
+ * A sidecar nobody configures exits instead of idling. It may be started while a person reads the
+ * bottle's preflight, so the wait is long; a sidecar whose owner died sees its standard input close
+ * (it is attached once) and exits at once.
+ */
+const CONFIG_TIMEOUT_MS = 60 * 60_000;
 
 async function readConfigLine(): Promise<string> {
   const lines = createInterface({ input: process.stdin });

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { CoreContext } from '../../core/context';
 import { BottleError } from '../../core/errors';
-import { type BottleOutcome, cancelPrepared, type LaunchProgress, launchPrepared, type PreparedBottle, prepareResume, prepareStart, reattachBottle, type RunningBottle } from '../../core/launcher';
+import { type BottleOutcome, cancelPrepared, type LaunchProgress, launchPrepared, makeAheadOfConfirm, type PreparedBottle, prepareResume, prepareStart, reattachBottle, type RunningBottle } from '../../core/launcher';
 import { renderPreflight } from '../../core/plan/preflight';
 import { attachTerminal } from '../attachTerminal';
 import { type Decide, TerminalRequestPrompt } from '../requestPrompt';
@@ -92,6 +92,8 @@ async function confirmAndLaunch(ctx: CoreContext, prepared: PreparedBottle, flag
       await cancelPrepared(ctx, prepared);
       throw new BottleError('usage', 'no terminal to confirm the preflight on', 'pass --yes to start without confirmation');
     }
+    // The question waits for a person: the bottle's network is made meanwhile.
+    makeAheadOfConfirm(ctx, prepared);
     if (!(await confirmOnTerminal(prepared.plan.resume ? 'Resume this bottle?' : 'Start this bottle?'))) {
       await cancelPrepared(ctx, prepared);
       process.stderr.write('cancelled: nothing was started\n');

@@ -44,8 +44,11 @@ export interface ContainerSpec {
   /** Plain environment of the container (no secrets: those go to the Claude exec only). */
   env: Record<string, string>;
   mounts: ContainerMount[];
-  /** `none`, Docker's bridge (`open`), or the bottle's own internal network behind its egress proxy. */
-  network: 'none' | 'open' | { name: string; dns: string[] };
+  /**
+   * `none`, Docker's bridge (`open`), or the network namespace of another container (`joins`): the
+   * holder of the bottle's own internal network behind its egress proxy.
+   */
+  network: 'none' | 'open' | { joins: string };
   memoryBytes: number;
   cpus: number;
   pids: number;
@@ -57,8 +60,8 @@ export interface ContainerSpec {
    * the app, and a re-attach finds the same Claude). Without it, the container idles for `exec`s.
    */
   main?: { command: string[] };
-  /** Called once the container exists, before it starts (what needs only its name can begin). */
-  onCreated?: () => void;
+  /** Started only once this resolves (the holder of the namespace it joins runs); created before. */
+  startAfter?: Promise<unknown>;
   signal?: AbortSignal;
   timeoutMs?: number;
 }
@@ -93,7 +96,7 @@ export async function createBottleContainer(docker: Docker, spec: ContainerSpec)
       createdUnseen = statusCodeOf(error) === undefined;
       throw toBottleError(error, 'container-failed', `creating container ${spec.name}`, dockerEndpoint(docker));
     }
-    spec.onCreated?.();
+    if (spec.startAfter) await raceSignal(spec.startAfter, deadline.signal, what);
     try {
       await raceSignal(container.start({ abortSignal: deadline.signal }), deadline.signal, what);
     } catch (error) {
@@ -149,8 +152,7 @@ function createOptions(spec: ContainerSpec): Docker.ContainerCreateOptions {
       // Equal to Memory: no swap on top of the memory limit.
       MemorySwap: spec.memoryBytes,
       NanoCpus: Math.round(spec.cpus * 1e9),
-      NetworkMode: typeof spec.network === 'object' ? spec.network.name : spec.network === 'none' ? 'none' : 'bridge',
-      ...(typeof spec.network === 'object' ? { Dns: spec.network.dns } : {}),
+      NetworkMode: typeof spec.network === 'object' ? `container:${spec.network.joins}` : spec.network === 'none' ? 'none' : 'bridge',
       Mounts: spec.mounts.map((mount) => ({
         Type: mount.type ?? 'bind',
         Source: mount.source,

@@ -4,7 +4,7 @@ import type Docker from 'dockerode';
 import { isNotFound, toBottleError } from '../docker/dockerErrors';
 import { dockerEndpoint } from '../docker/client';
 import { BottleError } from '../errors';
-import { createInternalNetwork } from './subnets';
+import { createInternalNetwork, parseCidr, toDotted } from './subnets';
 import { type EgressLogEntry, EgressLogEntrySchema } from '../../proxy/egressLog';
 
 // A bottle's network when its manifest gives an allow-list: the bottle alone on an internal Docker
@@ -22,10 +22,11 @@ export const EGRESS_DEFAULTS = {
   memoryBytes: 256 * 1024 * 1024,
   pids: 64,
   /**
-   * How long the self-check waits for a direct connection or a DNS answer. Both targets are on this
-   * machine (the sidecar's own outside address, the proxy's address), so one that is reachable
-   * answers within a millisecond or two; Docker's internal network drops the packets, and silence
-   * means blocked. The launch waits this long, so it is kept short.
+   * How long the self-check waits for a direct connection or a DNS answer. The direct target is on
+   * this machine (its own address on the outside network), so one that is reachable answers within
+   * a millisecond or two; Docker's internal network drops the packets, and silence means blocked.
+   * It runs in the network's holder before the bottle's container starts, so a launch rarely waits
+   * for it; still, it is kept short.
    */
   probeTimeoutMs: 150,
   /** Log lines longer than this are not entries (and are not kept). */
@@ -56,6 +57,8 @@ export interface EgressSetup {
 export interface BottleEgress {
   networkName: string;
   sidecarName: string;
+  /** The container whose network namespace the bottle joins (egressSelfCheck.ts makes it). */
+  holderName: string;
   proxyAddress: string;
   proxyPort: number;
   /** The sidecar's address on the outside network: the bottle must not reach it directly ('' until it runs). */
@@ -82,12 +85,13 @@ export interface BottleEgress {
   readonly running: Promise<void>;
   /** Resolves when the proxy listens; rejects (fail closed) when it could not start. */
   readonly ready: Promise<void>;
-  /** Removes the sidecar and the network. Safe to call twice. */
+  /** Removes the sidecar, the namespace's holder and the network. Safe to call twice. */
   dispose(): Promise<void>;
 }
 
-export function egressNames(slug: string): { network: string; sidecar: string } {
-  return { network: `claude-bottle-${slug}-net`, sidecar: `claude-bottle-${slug}-egress` };
+/** The names a bottle's network parts carry: its network, its sidecar, and the holder of its namespace. */
+export function egressNames(slug: string): { network: string; sidecar: string; holder: string } {
+  return { network: `claude-bottle-${slug}-net`, sidecar: `claude-bottle-${slug}-egress`, holder: `claude-bottle-${slug}-netns` };
 }
 
 /** The variables that point a bottle's clients at its proxy, in both cases, by address. */
@@ -97,6 +101,30 @@ export function proxyEnvironment(egress: Pick<BottleEgress, 'proxyAddress' | 'pr
   return { HTTP_PROXY: url, HTTPS_PROXY: url, http_proxy: url, https_proxy: url, NO_PROXY: egress.proxyAddress, no_proxy: egress.proxyAddress };
 }
 
+/** The sidecar's policy and the credential it swaps in: what it is handed when the bottle launches. */
+export type EgressPolicySetup = Pick<EgressSetup, 'allow' | 'anthropic' | 'dnsServers' | 'signal'>;
+
+/**
+ * A bottle's network made and its sidecar started, but the proxy not yet handed its policy (it
+ * waits for it on its standard input and listens only then). It holds no credential and allows
+ * nothing. See docs/network.md, "Made while the preflight is read".
+ */
+export interface BootingEgress {
+  networkName: string;
+  sidecarName: string;
+  holderName: string;
+  proxyAddress: string;
+  outsideNetwork: string;
+  /** Resolves when the sidecar runs; rejects when it could not be made or started. */
+  readonly running: Promise<void>;
+  /** False once the sidecar's run ended (it exited, or was removed): it can no longer be configured. */
+  alive(): boolean;
+  /** Hands the proxy its policy and credential, once: the bottle's egress from then on. */
+  configure(policy: EgressPolicySetup): BottleEgress;
+  /** Removes the sidecar, the holder and the network. */
+  dispose(): Promise<void>;
+}
+
 /**
  * Creates the bottle's internal network and starts its sidecar. It returns as soon as the network
  * exists and the proxy's address is fixed, which is all the bottle's container needs to be
@@ -104,12 +132,14 @@ export function proxyEnvironment(egress: Pick<BottleEgress, 'proxyAddress' | 'pr
  * the launch stops). If any step fails, what was made is removed.
  */
 export async function startEgress(docker: Docker, setup: EgressSetup): Promise<BottleEgress> {
+  return (await bootEgress(docker, setup)).configure(setup);
+}
+
+/** The first half of `startEgress`: the network, and the sidecar started without its policy. */
+export async function bootEgress(docker: Docker, setup: Pick<EgressSetup, 'slug' | 'labels' | 'image' | 'outsideNetwork'>): Promise<BootingEgress> {
   const names = egressNames(setup.slug);
   const outside = setup.outsideNetwork ?? EGRESS_DEFAULTS.outsideNetwork;
-  const cleanup = async (): Promise<void> => {
-    await removeQuietly(() => docker.getContainer(names.sidecar).remove({ force: true }));
-    await removeQuietly(() => docker.getNetwork(names.network).remove());
-  };
+  const cleanup = (): Promise<void> => removeEgressParts(docker, names);
   const failed = (error: unknown): BottleError =>
     error instanceof BottleError ? error : new BottleError('network-failed', `the bottle's network could not be set up: ${(error as Error).message}`, undefined, { cause: error });
   let subnet: Awaited<ReturnType<typeof createInternalNetwork>>;
@@ -121,7 +151,7 @@ export async function startEgress(docker: Docker, setup: EgressSetup): Promise<B
     await cleanup();
     throw failed(error);
   }
-  const sidecarRun = (async (): Promise<SidecarRun> => {
+  const booted = (async (): Promise<BootedSidecar> => {
     const sidecar = await dockerStep(docker, `creating the egress sidecar ${names.sidecar}`, () =>
       docker.createContainer({
         name: names.sidecar,
@@ -146,12 +176,51 @@ export async function startEgress(docker: Docker, setup: EgressSetup): Promise<B
       }),
     );
     await dockerStep(docker, `connecting the egress sidecar to the ${outside} network`, () => docker.getNetwork(outside).connect({ Container: names.sidecar }));
-    return runSidecar(docker, sidecar, setup, subnet.proxyAddress);
+    return bootSidecar(docker, sidecar, setup.slug, outside, subnet.proxyAddress);
   })().catch(async (error: unknown) => {
     await cleanup();
     throw failed(error);
   });
-  return egressHandle(docker, setup, subnet.proxyAddress, sidecarRun, cleanup);
+  booted.catch(() => undefined);
+  let ended = false;
+  void booted.then(
+    (sidecar) => sidecar.logs.exited.then(() => (ended = true)),
+    () => (ended = true),
+  );
+  let configured = false;
+  const running = booted.then(() => undefined);
+  // Awaited by the launch (and reported there), not necessarily by anyone before it fails.
+  running.catch(() => undefined);
+  return {
+    networkName: names.network,
+    sidecarName: names.sidecar,
+    holderName: names.holder,
+    proxyAddress: subnet.proxyAddress,
+    outsideNetwork: outside,
+    running,
+    alive: () => !ended,
+    configure(policy) {
+      if (configured) throw new BottleError('internal', `the egress sidecar ${names.sidecar} was configured already`);
+      configured = true;
+      const full: EgressSetup = { ...setup, ...policy };
+      return egressHandle(docker, full, subnet.proxyAddress, booted.then((sidecar) => configureSidecar(docker, sidecar, full)), cleanup);
+    },
+    dispose: async () => {
+      // A sidecar still being made is removed once its creation settles, never left behind.
+      const sidecar = await booted.catch(() => undefined);
+      sidecar?.logs.dispose();
+      sidecar?.stdin.end();
+      await cleanup();
+    },
+  };
+}
+
+interface BootedSidecar {
+  stdin: NodeJS.WritableStream;
+  proxyAddress: string;
+  outsideAddress: string;
+  outsideNetwork: string;
+  logs: FollowedLogs;
 }
 
 interface SidecarRun {
@@ -163,34 +232,44 @@ interface SidecarRun {
 }
 
 /**
- * Starts the sidecar's proxy: attach its standard input, start it, hand it its configuration (the
- * credential crosses there only: not in its config, argv or a file), and wait until it listens.
- * `expectedAddress` is set on a restart: the bottle knows the proxy by that address only.
+ * Starts the sidecar: its standard input attached first (its configuration crosses there only,
+ * later: not in its config, argv or a file), its address read, its output followed. The proxy
+ * waits for its configuration. `expectedAddress`: the bottle knows the proxy by that address only.
  */
-async function runSidecar(docker: Docker, sidecar: Docker.Container, setup: EgressSetup, expectedAddress?: string): Promise<SidecarRun> {
-  const names = egressNames(setup.slug);
-  const outside = setup.outsideNetwork ?? EGRESS_DEFAULTS.outsideNetwork;
+async function bootSidecar(docker: Docker, sidecar: Docker.Container, slug: string, outside: string, expectedAddress: string): Promise<BootedSidecar> {
+  const names = egressNames(slug);
   const stdin = (await sidecar.attach({ stream: true, stdin: true, hijack: true })) as NodeJS.ReadWriteStream;
   await dockerStep(docker, 'starting the egress sidecar', () => sidecar.start());
   const info = await sidecar.inspect();
   const proxyAddress = info.NetworkSettings.Networks[names.network]?.IPAddress;
   if (!proxyAddress) throw new BottleError('network-failed', `the egress sidecar has no address on ${names.network}`);
-  if (expectedAddress !== undefined && proxyAddress !== expectedAddress) {
+  if (proxyAddress !== expectedAddress) {
     await removeQuietly(() => sidecar.kill());
     throw new BottleError('network-failed', `the egress proxy came back at ${proxyAddress}, not at ${expectedAddress} where the bottle looks for it`, 'stop the bottle with "keep" and resume it');
   }
   const logs = await followLogs(docker, sidecar, Math.floor(Date.now() / 1000) - 1);
+  return { stdin, proxyAddress, outsideAddress: info.NetworkSettings.Networks[outside]?.IPAddress ?? '', outsideNetwork: outside, logs };
+}
+
+/** Hands a started sidecar its configuration; `ready` says when the proxy listens. */
+async function configureSidecar(docker: Docker, sidecar: BootedSidecar, setup: EgressSetup): Promise<SidecarRun> {
   const config = {
-    listen: { host: proxyAddress, port: EGRESS_DEFAULTS.proxyPort },
+    listen: { host: sidecar.proxyAddress, port: EGRESS_DEFAULTS.proxyPort },
     allow: [...setup.allow],
-    ownAddresses: await machineAddresses(docker, outside),
+    ownAddresses: await machineAddresses(docker, sidecar.outsideNetwork),
     ...(setup.dnsServers ? { dnsServers: [...setup.dnsServers] } : {}),
     ...(setup.anthropic ? { anthropic: setup.anthropic } : {}),
   };
-  stdin.end(`${JSON.stringify(config)}\n`);
-  const ready = logs.ready(setup.signal);
-  ready.catch(() => logs.dispose());
-  return { proxyAddress, outsideAddress: info.NetworkSettings.Networks[outside]?.IPAddress ?? '', logs, ready };
+  sidecar.stdin.end(`${JSON.stringify(config)}\n`);
+  const ready = sidecar.logs.ready(setup.signal);
+  ready.catch(() => sidecar.logs.dispose());
+  return { proxyAddress: sidecar.proxyAddress, outsideAddress: sidecar.outsideAddress, logs: sidecar.logs, ready };
+}
+
+/** A restart of the proxy (it died, or takes another policy): boot the same container again, and configure it. */
+async function runSidecar(docker: Docker, sidecar: Docker.Container, setup: EgressSetup, expectedAddress: string): Promise<SidecarRun> {
+  const outside = setup.outsideNetwork ?? EGRESS_DEFAULTS.outsideNetwork;
+  return configureSidecar(docker, await bootSidecar(docker, sidecar, setup.slug, outside, expectedAddress), setup);
 }
 
 /**
@@ -231,6 +310,7 @@ function egressHandle(docker: Docker, setup: EgressSetup, proxyAddress: string, 
   return {
     networkName: names.network,
     sidecarName: names.sidecar,
+    holderName: names.holder,
     proxyAddress,
     proxyPort: EGRESS_DEFAULTS.proxyPort,
     get outsideAddress() {
@@ -308,10 +388,7 @@ export async function reconnectEgress(docker: Docker, setup: EgressSetup, since:
   if (!proxyAddress) throw new BottleError('network-failed', `the egress sidecar of bottle ${setup.slug} has no address on ${names.network}`);
   const outside = Object.entries(info.NetworkSettings.Networks).find(([name]) => name !== names.network);
   const logs = await followLogs(docker, sidecar, since);
-  const cleanup = async (): Promise<void> => {
-    await removeQuietly(() => sidecar.remove({ force: true }));
-    await removeQuietly(() => docker.getNetwork(names.network).remove());
-  };
+  const cleanup = (): Promise<void> => removeEgressParts(docker, names);
   return egressHandle(docker, { ...setup, ...(outside ? { outsideNetwork: outside[0] } : {}) }, proxyAddress, Promise.resolve({ proxyAddress, outsideAddress: outside?.[1].IPAddress ?? '', logs, ready: Promise.resolve() }), cleanup);
 }
 
@@ -436,10 +513,30 @@ export async function removeQuietly(remove: () => Promise<unknown>): Promise<voi
   }
 }
 
-/** How the bottle's container joins its network: the internal one, with DNS sent nowhere. */
-export function bottleNetworkSettings(egress: Pick<BottleEgress, 'networkName' | 'proxyAddress' | 'proxyPort'>): { networkMode: string; dns: string[]; env: Record<string, string> } {
-  // Docker's embedded resolver forwards names it does not know to the container's DNS servers;
-  // on some engines it does so even for internal networks (a DNS tunnel). Naming the proxy's
-  // address, where no DNS server listens, closes it: every lookup fails at once.
-  return { networkMode: egress.networkName, dns: [egress.proxyAddress], env: proxyEnvironment(egress) };
+/**
+ * The DNS servers of the bottle's namespace (set on its holder). Docker's embedded resolver
+ * forwards names it does not know to them; on some engines it does so even for internal networks
+ * (a DNS tunnel). The one named is the address after the proxy's, which no container holds (the
+ * network gives out only the upper half of its range): queries go nowhere and every lookup fails.
+ * It is not the proxy's own address, so that a lookup made before the sidecar is up leaves no
+ * unanswered ARP for the proxy behind (which would hold the first connections to it for a second).
+ */
+export function bottleDnsServers(egress: Pick<BottleEgress, 'proxyAddress'>): string[] {
+  const parsed = parseCidr(`${egress.proxyAddress}/32`);
+  if (!parsed) throw new BottleError('network-failed', `the egress proxy's address ${egress.proxyAddress} is not an IPv4 address`);
+  return [toDotted(parsed.base + 1)];
+}
+
+/** How the bottle's container joins its network: the namespace of its holder, on the internal network. */
+export function bottleNetworkSettings(egress: Pick<BottleEgress, 'holderName' | 'proxyAddress' | 'proxyPort'>): { networkMode: string; env: Record<string, string> } {
+  return { networkMode: `container:${egress.holderName}`, env: proxyEnvironment(egress) };
+}
+
+/**
+ * Removes a bottle's network parts by their names: the sidecar and the holder first (a network
+ * with containers on it cannot go), then the network.
+ */
+export async function removeEgressParts(docker: Docker, names: ReturnType<typeof egressNames>): Promise<void> {
+  await Promise.all([removeQuietly(() => docker.getContainer(names.sidecar).remove({ force: true })), removeQuietly(() => docker.getContainer(names.holder).remove({ force: true }))]);
+  await removeQuietly(() => docker.getNetwork(names.network).remove());
 }

@@ -3,16 +3,16 @@ import { credentialVariable, findClaudeCredential, placeholderCredential } from 
 import type { BuildProgress } from '../docker/progress';
 import { BottleError } from '../errors';
 import type { SecretSource } from '../plan/plan';
-import { type BottleEgress, bottleNetworkSettings, egressNames, type EgressSetup, reconnectEgress, startEgress } from './bottleEgress';
-import { createEgressProbe, type EgressCheck } from './egressSelfCheck';
-import { ensureEgressImage } from './egressImage';
+import { type BootingEgress, type BottleEgress, bootEgress, bottleDnsServers, bottleNetworkSettings, EGRESS_DEFAULTS, egressNames, type EgressSetup, reconnectEgress, removeEgressParts } from './bottleEgress';
+import { createNetworkHolder, type EgressCheck, type NetworkHolder, type RunningHolder } from './egressSelfCheck';
+import { ensureEgressImage, existingEgressImage } from './egressImage';
 import { EgressLogFile } from './egressLogFile';
 import { parseCidr, toDotted } from './subnets';
 
-// The launcher's one call for a bottle with an allow-list: the sidecar image, the internal network
-// and the sidecar, the egress log kept in the state folder, and, once the bottle's container runs,
-// the self-check in its network namespace. What the bottle's container and Claude's session need
-// comes back as plain settings. See docs/network.md.
+// The launcher's one call for a bottle with an allow-list: the sidecar image, the internal network,
+// the sidecar, the holder of the bottle's network namespace with the self-check it runs, and the
+// egress log kept in the state folder. What the bottle's container and Claude's session need comes
+// back as plain settings. See docs/network.md.
 
 export const EGRESS_ENV = {
   /** Where the proxy sends Claude's API requests; tests point it at a stand-in. */
@@ -36,15 +36,25 @@ export const QUIET_CLAUDE_ENV: Record<string, string> = {
 export interface OpenedEgress {
   egress: BottleEgress;
   /**
-   * For the bottle's container: its network, DNS, and the variables every process in it should
-   * see (the proxy, Claude's API through it, Claude told to stay quiet). None of them is secret.
+   * For the bottle's container: the namespace it joins (its holder's), and the variables every
+   * process in it should see (the proxy, Claude's API through it, Claude told to stay quiet). None
+   * of them is secret.
    */
-  container: { networkMode: string; dns: string[]; env: Record<string, string> };
+  container: { networkMode: string; env: Record<string, string> };
+  /** Resolves when the holder exists: the bottle's container can be created. */
+  holderCreated: Promise<void>;
+  /** Resolves when the holder runs: the bottle's container can be started. */
+  holderRunning: Promise<void>;
+  /**
+   * The self-check's result, once the holder has run it; rejects (fail closed) when a check
+   * failed or the holder could not be made.
+   */
+  verify(): Promise<EgressCheck>;
   /** For Claude's session: the placeholder credential. */
   sessionEnv: Record<string, string>;
   /** The API key the bottle sees (a placeholder), for seeding Claude's approval of it. */
   apiKeyInBottle?: string;
-  /** The sidecar's image, which also runs the self-check. */
+  /** The sidecar's image, which also runs the holder and its self-check. */
   image: string;
   dispose(): Promise<void>;
 }
@@ -57,17 +67,109 @@ export interface OpenEgressInputs {
   secrets: SecretSource;
   /** The bottle's state folder, where egress.log is kept. */
   stateDir: string;
+  /** The bottle's network made ahead (while the preflight was read), if it was. */
+  ahead?: Promise<BottleNetwork | undefined>;
   env?: NodeJS.ProcessEnv;
   onProgress?: (progress: BuildProgress) => void;
   signal?: AbortSignal;
 }
 
+/**
+ * A bottle's network made before its launch needs it: the internal network, the sidecar started
+ * but not yet handed a policy or credential (it allows nothing), and the holder of the bottle's
+ * namespace, which has checked the direct connection and DNS and waits to check the proxy.
+ */
+export interface BottleNetwork {
+  booting: BootingEgress;
+  image: string;
+  /** Resolves when the holder exists (the bottle's container can be created). */
+  holderCreated: Promise<void>;
+  /** Resolves when the holder runs (the bottle's container can be started). */
+  holder: Promise<RunningHolder>;
+  /** False when a part of it has stopped since it was made: a launch makes another. */
+  usable(): Promise<boolean>;
+  /** Removes all of it. */
+  dispose(): Promise<void>;
+}
+
+/** Makes a bottle's network: returns once the network exists; the sidecar and the holder start meanwhile. */
+export async function makeBottleNetwork(inputs: { docker: Docker; slug: string; labels: Record<string, string>; image: string; env?: NodeJS.ProcessEnv }): Promise<BottleNetwork> {
+  const env = inputs.env ?? process.env;
+  const outsideNetwork = env[EGRESS_ENV.outsideNetwork] || EGRESS_DEFAULTS.outsideNetwork;
+  const direct = outsideGateway(inputs.docker, outsideNetwork);
+  direct.catch(() => undefined);
+  const booting = await bootEgress(inputs.docker, { slug: inputs.slug, labels: inputs.labels, image: inputs.image, outsideNetwork });
+  // The holder joins the network as soon as it exists, beside the sidecar: the bottle waits only for it to run.
+  const created = (async (): Promise<NetworkHolder> =>
+    createNetworkHolder(inputs.docker, {
+      name: booting.holderName,
+      network: booting.networkName,
+      dns: bottleDnsServers(booting),
+      image: inputs.image,
+      egress: { proxyAddress: booting.proxyAddress, proxyPort: EGRESS_DEFAULTS.proxyPort },
+      // Nothing here leaves the machine: DNS goes to an address no one holds, and the direct
+      // target is this machine's own address on the outside network.
+      targets: { probeName: 'claude-bottle-self-check.example', direct: { host: await direct, port: EGRESS_DEFAULTS.proxyPort } },
+      labels: inputs.labels,
+    }))();
+  const holder = created.then((made) => made.start());
+  created.catch(() => undefined);
+  holder.catch(() => undefined);
+  // Nothing of the holder is still being made once this settles: only then can it be removed for sure.
+  const settled = holder.then(() => undefined, () => undefined);
+  return {
+    booting,
+    image: inputs.image,
+    holderCreated: created.then(() => undefined),
+    holder,
+    async usable() {
+      const running = await holder.catch(() => undefined);
+      return running !== undefined && running.alive() && booting.alive();
+    },
+    async dispose() {
+      await settled;
+      await booting.dispose();
+    },
+  };
+}
+
+/**
+ * The bottle's network made ahead of its launch, while a person reads its preflight, so that
+ * Confirm waits only for the bottle's own container. Only when the sidecar's image is built already
+ * (undefined otherwise: the launch builds it, with progress). Nothing of the agent runs in it yet.
+ */
+export async function makeNetworkAhead(inputs: { docker: Docker; slug: string; labels: Record<string, string>; env?: NodeJS.ProcessEnv }): Promise<BottleNetwork | undefined> {
+  const image = await existingEgressImage(inputs.docker, inputs.env ? { env: inputs.env } : {});
+  return image ? makeBottleNetwork({ ...inputs, image }) : undefined;
+}
+
 export async function openBottleEgress(inputs: OpenEgressInputs): Promise<OpenedEgress> {
   const env = inputs.env ?? process.env;
-  const image = await ensureEgressImage(inputs.docker, { env, ...(inputs.onProgress ? { onProgress: inputs.onProgress } : {}), ...(inputs.signal ? { signal: inputs.signal } : {}) });
+  let network = await inputs.ahead?.catch(() => undefined);
+  if (network && !(await network.usable())) {
+    await network.dispose();
+    network = undefined;
+  }
+  if (!network) {
+    const image = await ensureEgressImage(inputs.docker, { env, ...(inputs.onProgress ? { onProgress: inputs.onProgress } : {}), ...(inputs.signal ? { signal: inputs.signal } : {}) });
+    network = await makeBottleNetwork({ docker: inputs.docker, slug: inputs.slug, labels: inputs.labels, image, env });
+  }
   const credential = findClaudeCredential(inputs.secrets);
-  const egress = await startEgress(inputs.docker, { ...egressSetup(inputs, credential, env), image, ...(inputs.signal ? { signal: inputs.signal } : {}) });
-  return opened(egress, inputs.slug, credential, inputs.stateDir, image);
+  const { allow, anthropic, dnsServers } = egressSetup(inputs, credential, env);
+  const egress = network.booting.configure({ allow, ...(anthropic ? { anthropic } : {}), ...(dnsServers ? { dnsServers } : {}), ...(inputs.signal ? { signal: inputs.signal } : {}) });
+  // The holder checks the proxy once the sidecar's address is up.
+  const verdict = network.holder.then((holder) => holder.verdict(egress.running));
+  verdict.catch(() => undefined);
+  const made = network;
+  return opened(egress, inputs.slug, credential, inputs.stateDir, network.image, {
+    holderCreated: network.holderCreated,
+    holderRunning: network.holder.then(() => undefined),
+    verdict,
+    dispose: async () => {
+      await made.dispose();
+      await egress.dispose();
+    },
+  });
 }
 
 /** What the sidecar is started with, from the plan's hosts, the user's credential and the settings. */
@@ -90,10 +192,19 @@ export async function reconnectBottleEgress(inputs: { docker: Docker; slug: stri
   const credential = findClaudeCredential(inputs.secrets);
   const sidecarImage = (await inputs.docker.getContainer(egressNames(inputs.slug).sidecar).inspect().catch(() => undefined))?.Config.Image ?? '';
   const egress = await reconnectEgress(inputs.docker, { ...egressSetup(inputs, credential, inputs.env ?? process.env), image: sidecarImage }, since);
-  return opened(egress, inputs.slug, credential, inputs.stateDir, sidecarImage);
+  // The holder runs already (the bottle's container is in its namespace); its check passed at launch.
+  return opened(egress, inputs.slug, credential, inputs.stateDir, sidecarImage, { holderCreated: Promise.resolve(), holderRunning: Promise.resolve(), verdict: Promise.resolve({ ok: true, lines: [] }), dispose: () => egress.dispose() });
 }
 
-function opened(egress: BottleEgress, slug: string, credential: ReturnType<typeof findClaudeCredential>, stateDir: string, image: string): OpenedEgress {
+interface NetworkParts {
+  holderCreated: Promise<void>;
+  holderRunning: Promise<void>;
+  verdict: Promise<EgressCheck>;
+  /** Removes the sidecar, the holder and the network, once nothing of them is still being made. */
+  dispose(): Promise<void>;
+}
+
+function opened(egress: BottleEgress, slug: string, credential: ReturnType<typeof findClaudeCredential>, stateDir: string, image: string, holder: NetworkParts): OpenedEgress {
   const log = new EgressLogFile(stateDir);
   const logging = egress.onLog((entry) => void log.append(entry));
   const settings = bottleNetworkSettings(egress);
@@ -101,7 +212,14 @@ function opened(egress: BottleEgress, slug: string, credential: ReturnType<typeo
   const containerEnv: Record<string, string> = { ...settings.env, ...QUIET_CLAUDE_ENV, ANTHROPIC_BASE_URL: `http://${egress.proxyAddress}:${egress.proxyPort}` };
   return {
     egress,
-    container: { networkMode: settings.networkMode, dns: settings.dns, env: containerEnv },
+    container: { networkMode: settings.networkMode, env: containerEnv },
+    holderCreated: holder.holderCreated,
+    holderRunning: holder.holderRunning,
+    async verify() {
+      const check = await holder.verdict;
+      if (!check.ok) throw new BottleError('network-failed', `the bottle's network failed its self-check:\n${check.lines.join('\n')}`, 'the bottle was not started; nothing was allowed out');
+      return check;
+    },
     // On re-attach the container already has its variables; the session repeats them anyway, so
     // Claude's process sees them whatever the container was started with.
     sessionEnv: { ...containerEnv, ...(credential && placeholder ? { [credentialVariable(credential.kind)]: placeholder } : {}) },
@@ -109,43 +227,7 @@ function opened(egress: BottleEgress, slug: string, credential: ReturnType<typeo
     image,
     dispose: async () => {
       logging.dispose();
-      await egress.dispose();
-    },
-  };
-}
-
-export interface BottleEgressCheck {
-  /** Runs the self-check once the bottle's container runs; a failure stops the launch (fail closed). */
-  verify(): Promise<EgressCheck>;
-  /** Removes the probe when the launch stopped before its check. */
-  discard(): Promise<void>;
-}
-
-/**
- * The self-check's probe, created as soon as the bottle's container exists (while it starts). It
- * may run while the proxy still boots: it waits for the proxy to answer.
- */
-export function prepareBottleEgressCheck(docker: Docker, opened: OpenedEgress, bottleContainer: string, labels: Record<string, string>): BottleEgressCheck {
-  const probe = (async () =>
-    createEgressProbe(docker, {
-      bottleContainer,
-      image: opened.image,
-      egress: opened.egress,
-      // Nothing here leaves the machine: DNS goes to the proxy's address (no server there) and the
-      // direct target is this machine's own address on the outside network.
-      targets: { probeName: 'claude-bottle-self-check.example', direct: { host: await outsideTarget(docker, opened.egress), port: opened.egress.proxyPort } },
-      labels,
-    }))();
-  probe.catch(() => undefined);
-  return {
-    async verify() {
-      // The probe starts as soon as the bottle runs; its lookup and proxy checks wait until the sidecar's address is up.
-      const check = await (await probe).run({ proxyUp: opened.egress.running });
-      if (!check.ok) throw new BottleError('network-failed', `the bottle's network failed its self-check:\n${check.lines.join('\n')}`, 'the bottle was not started; nothing was allowed out');
-      return check;
-    },
-    async discard() {
-      await (await probe.catch(() => undefined))?.discard();
+      await holder.dispose();
     },
   };
 }
@@ -154,19 +236,17 @@ export function prepareBottleEgressCheck(docker: Docker, opened: OpenedEgress, b
  * The address the direct-connection check tries: this machine's own on the outside network (its
  * gateway). A bottle that could reach the host could reach every service listening on it.
  */
-async function outsideTarget(docker: Docker, egress: BottleEgress): Promise<string> {
-  const info = (await docker.getNetwork(egress.outsideNetwork).inspect()) as { IPAM?: { Config?: { Gateway?: string; Subnet?: string }[] } };
+async function outsideGateway(docker: Docker, outsideNetwork: string): Promise<string> {
+  const info = (await docker.getNetwork(outsideNetwork).inspect()) as { IPAM?: { Config?: { Gateway?: string; Subnet?: string }[] } };
   const configs = (info.IPAM?.Config ?? []).filter((config) => config.Subnet && !config.Subnet.includes(':'));
   // A network made with a subnet and no gateway has Docker's default one, its first address.
   const subnet = configs[0]?.Subnet ? parseCidr(configs[0].Subnet) : undefined;
   const gateway = configs.find((config) => config.Gateway)?.Gateway ?? (subnet ? toDotted(subnet.base + 1) : undefined);
-  if (!gateway) throw new BottleError('network-failed', `the ${egress.outsideNetwork} network has no IPv4 gateway to check the bottle's isolation against`);
+  if (!gateway) throw new BottleError('network-failed', `the ${outsideNetwork} network has no IPv4 gateway to check the bottle's isolation against`);
   return gateway;
 }
 
-/** Removes a bottle's sidecar and network by name (teardown from another process, prune). */
+/** Removes a bottle's sidecar, holder and network by name (teardown from another process, prune). */
 export async function removeBottleEgress(docker: Docker, slug: string): Promise<void> {
-  const names = egressNames(slug);
-  await docker.getContainer(names.sidecar).remove({ force: true }).catch(() => undefined);
-  await docker.getNetwork(names.network).remove().catch(() => undefined);
+  await removeEgressParts(docker, egressNames(slug));
 }

@@ -60,7 +60,7 @@ export async function ensureEgressImage(docker: Docker, options: EgressImageOpti
   const recipeDir = findRecipeDir('egress', 'the egress sidecar image');
   const bundle = findProxyBundle();
   const from = resolveBaseFrom(options.baseImage, env);
-  const tag = `${EGRESS_IMAGE.repository}:${egressInputsHash(recipeDir, bundle, from)}`;
+  const tag = egressImageTag(recipeDir, bundle, from);
   if (await imageExists(docker, tag)) return tag;
   options.onProgress?.({ phase: 'building', fraction: 0, message: `building the egress proxy image ${tag} from ${from} (once)` });
   const staged = fs.mkdtempSync(path.join(os.tmpdir(), 'claude-bottle-egress-'));
@@ -77,6 +77,20 @@ export async function ensureEgressImage(docker: Docker, options: EgressImageOpti
     fs.rmSync(staged, { recursive: true, force: true });
   }
   return tag;
+}
+
+/**
+ * The sidecar's image if it is there already, without building it (undefined otherwise): for work
+ * done ahead of a launch, which must not start a build nobody sees.
+ */
+export async function existingEgressImage(docker: Docker, options: Pick<EgressImageOptions, 'baseImage' | 'env'> = {}): Promise<string | undefined> {
+  const env = options.env ?? process.env;
+  const tag = env[EGRESS_IMAGE.env] || egressImageTag(findRecipeDir('egress', 'the egress sidecar image'), findProxyBundle(), resolveBaseFrom(options.baseImage, env));
+  return (await imageExists(docker, tag)) ? tag : undefined;
+}
+
+function egressImageTag(recipeDir: string, bundle: string, from: string): string {
+  return `${EGRESS_IMAGE.repository}:${egressInputsHash(recipeDir, bundle, from)}`;
 }
 
 function egressInputsHash(recipeDir: string, bundle: string, from: string): string {

@@ -1,10 +1,14 @@
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
-import { type BottleEgress, dockerStep, EGRESS_DEFAULTS, EGRESS_ROLE_LABEL, removeQuietly } from './bottleEgress';
+import { dockerStep, EGRESS_DEFAULTS, EGRESS_ROLE_LABEL, removeQuietly } from './bottleEgress';
 
-// The launch's self-check, run in the bottle's own network namespace (a probe container joined to
-// it, so it works whatever the bottle's image holds): a direct connection out fails, no name
-// resolves, and the proxy answers. Anything else stops the launch. See docs/network.md.
+// The container that holds a bottle's network namespace, and the launch's self-check run in it.
+// The holder joins the bottle's internal network before the bottle exists; the bottle's container
+// then joins the holder's namespace (\`--network container:<holder>\`), so the check runs in the
+// very namespace the bottle gets, whatever the bottle's image holds, and while the bottle's
+// container starts rather than after it. The check proves that a direct connection out fails, that
+// no name resolves, and that the proxy answers; anything else stops the launch, and the holder
+// exits, which leaves the bottle no network at all. See docs/network.md.
 
 export interface EgressCheck {
   ok: boolean;
@@ -19,38 +23,48 @@ export interface EgressCheckTargets {
   direct: { host: string; port: number };
 }
 
-export interface EgressCheckSetup {
-  bottleContainer: string;
-  /** The sidecar's image: it has bash, coreutils' `timeout` and glibc's `getent`. */
+export interface NetworkHolderSetup {
+  name: string;
+  /** The bottle's internal network, which the holder joins. */
+  network: string;
+  /** Where the namespace's DNS queries go: the proxy's address, where no DNS server listens. */
+  dns: string[];
+  /** The sidecar's image: it has bash, coreutils' `timeout` and `sleep`, glibc's `getent`. */
   image: string;
-  egress: Pick<BottleEgress, 'proxyAddress' | 'proxyPort'>;
+  egress: { proxyAddress: string; proxyPort: number };
   targets: EgressCheckTargets;
   labels: Record<string, string>;
 }
 
-export interface EgressProbe {
+export interface NetworkHolder {
+  name: string;
   /**
-   * Runs the check (the bottle's container must be running by now) and removes the probe.
-   * `proxyUp` resolves when the sidecar's address is up (default: it is already).
+   * Starts the holder, which checks the direct connection and DNS at once and then waits to be told
+   * the proxy is up; resolves when it runs (a bottle may join its namespace from then on).
    */
-  run(options?: { proxyUp?: Promise<void> }): Promise<EgressCheck>;
-  /** Removes a probe that will not run (the launch stopped before its check). */
-  discard(): Promise<void>;
+  start(): Promise<RunningHolder>;
+  /** Removes the holder (the bottle that joined it is left with no network). */
+  remove(): Promise<void>;
+}
+
+export interface RunningHolder {
+  /**
+   * The check's result: the proxy check runs once `proxyUp` resolves (the sidecar's address is up);
+   * it fails if `proxyUp` rejects. The deadline counts from this call. Called once.
+   */
+  verdict(proxyUp?: Promise<void>): Promise<EgressCheck>;
+  /** False once the holder's run ended (it exited, or was removed). */
+  alive(): boolean;
 }
 
 /** How long the whole check may take: the proxy may take its full boot time to answer. */
 const CHECK_DEADLINE_MS = EGRESS_DEFAULTS.readyTimeoutMs + 5_000;
 
-/** Creates and runs the self-check. */
-export async function checkEgress(docker: Docker, setup: EgressCheckSetup, options: { proxyUp?: Promise<void> } = {}): Promise<EgressCheck> {
-  return (await createEgressProbe(docker, setup)).run(options);
-}
+/** The value of the role label on a network holder. */
+export const HOLDER_ROLE = 'network-holder';
 
-/**
- * Creates the probe container. Docker lets it be created as soon as the bottle's container exists
- * (it must run only when the probe starts), so the launcher creates it while the bottle starts.
- */
-export async function createEgressProbe(docker: Docker, setup: EgressCheckSetup): Promise<EgressProbe> {
+/** Creates the holder on the bottle's network (its address comes from the network's dynamic range). */
+export async function createNetworkHolder(docker: Docker, setup: NetworkHolderSetup): Promise<NetworkHolder> {
   const config = {
     CHECK_DIRECT_HOST: setup.targets.direct.host,
     CHECK_DIRECT_PORT: String(setup.targets.direct.port),
@@ -60,71 +74,96 @@ export async function createEgressProbe(docker: Docker, setup: EgressCheckSetup)
     CHECK_SILENCE: seconds(EGRESS_DEFAULTS.probeTimeoutMs),
     CHECK_PROXY_DEADLINE_MS: String(EGRESS_DEFAULTS.readyTimeoutMs),
   };
-  const probe = await dockerStep(docker, 'creating the network self-check', () =>
+  const holder = await dockerStep(docker, `creating the network holder ${setup.name}`, () =>
     docker.createContainer({
+      name: setup.name,
       Image: setup.image,
       // bash, not Node: it starts in a few milliseconds where Node takes ~90 ms, and the launch waits for it.
-      Entrypoint: ['bash', '-c', PROBE_SCRIPT, 'claude-bottle-self-check'],
+      Entrypoint: ['bash', '-c', HOLDER_SCRIPT, 'claude-bottle-network'],
       Env: Object.entries(config).map(([key, value]) => `${key}=${value}`),
-      Labels: { ...setup.labels, [EGRESS_ROLE_LABEL]: 'probe' },
+      Labels: { ...setup.labels, [EGRESS_ROLE_LABEL]: HOLDER_ROLE },
       AttachStdout: true,
       AttachStderr: true,
-      // Its standard input says when the sidecar's address is up (see PROBE_SCRIPT).
+      // Its standard input says when the sidecar's address is up (see HOLDER_SCRIPT).
       AttachStdin: true,
       OpenStdin: true,
       StdinOnce: true,
-      // Gone as soon as it exits: the launch does not wait for its removal.
-      HostConfig: { NetworkMode: `container:${setup.bottleContainer}`, AutoRemove: true, CapDrop: ['ALL'], SecurityOpt: ['no-new-privileges'], ReadonlyRootfs: true, Memory: 128 * 1024 * 1024, PidsLimit: 32 },
+      HostConfig: {
+        NetworkMode: setup.network,
+        Dns: setup.dns,
+        Init: true,
+        CapDrop: ['ALL'],
+        SecurityOpt: ['no-new-privileges'],
+        ReadonlyRootfs: true,
+        Memory: 64 * 1024 * 1024,
+        MemorySwap: 64 * 1024 * 1024,
+        PidsLimit: 32,
+      },
     }),
   );
-  const remove = (): Promise<void> => removeQuietly(() => probe.remove({ force: true }));
+  const remove = (): Promise<void> => removeQuietly(() => holder.remove({ force: true }));
   return {
-    discard: remove,
-    async run(options = {}) {
-      let passed = false;
+    name: setup.name,
+    remove,
+    async start() {
+      // Attached before the start: the check's whole output arrives on this stream.
+      const stream = (await dockerStep(docker, 'attaching to the network self-check', () => holder.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true }))) as unknown as NodeJS.ReadWriteStream & { destroy(): void };
+      const output = collectVerdicts(docker, stream);
+      let ended = false;
+      void output.ended.then(() => (ended = true));
       try {
-        // Attached before the start: its whole output arrives on this stream, which ends when it exits.
-        const stream = (await dockerStep(docker, 'attaching to the network self-check', () => probe.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true }))) as unknown as NodeJS.ReadWriteStream & { destroy(): void };
-        const output = collectOutput(docker, stream);
-        await dockerStep(docker, 'running the network self-check', () => probe.start());
-        // A sidecar that failed to start makes the proxy check fail (and the launch stops anyway).
-        (options.proxyUp ?? Promise.resolve()).then(
-          () => stream.write('up\n'),
-          () => stream.end(),
-        );
-        let timer: NodeJS.Timeout | undefined;
-        const finished = await Promise.race([output.ended.then(() => true), new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), CHECK_DEADLINE_MS)))]);
-        clearTimeout(timer);
+        await dockerStep(docker, `starting the network holder ${setup.name}`, () => holder.start());
+      } catch (error) {
         stream.destroy();
-        const lines = output
-          .text()
-          .split('\n')
-          .filter((line) => line.trim() !== '');
-        if (!finished) return { ok: false, lines: [...lines, `the self-check did not finish in ${CHECK_DEADLINE_MS / 1000} s`] };
-        // The verdict is the probe's own lines: all three checks reported, and each passed. A probe
-        // that died, or a stream that broke early, has fewer and fails.
-        const verdicts = lines.filter((line) => line.startsWith('ok   ') || line.startsWith('FAIL '));
-        passed = verdicts.length === 3 && verdicts.every((line) => line.startsWith('ok   '));
-        return { ok: passed, lines };
-      } finally {
-        // A probe that passed printed its last line and exited: AutoRemove takes it. This takes
-        // any other (never started, timed out, cut off).
-        if (!passed) await remove();
+        throw error;
       }
+      return {
+        alive: () => !ended,
+        async verdict(proxyUp = Promise.resolve()) {
+          // A sidecar that failed to start makes the proxy check fail (and the launch stops anyway).
+          proxyUp.then(
+            () => stream.write('up\n'),
+            () => stream.end(),
+          );
+          let timer: NodeJS.Timeout | undefined;
+          const finished = await Promise.race([output.done.then(() => true), new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), CHECK_DEADLINE_MS)))]);
+          clearTimeout(timer);
+          stream.destroy();
+          const lines = output.lines();
+          if (!finished) return { ok: false, lines: [...lines, `the self-check did not finish in ${CHECK_DEADLINE_MS / 1000} s`] };
+          // The verdict is the holder's own lines: all three checks reported, and each passed. A
+          // holder that died, or a stream that broke early, has fewer and fails.
+          const verdicts = lines.filter((line) => line.startsWith('ok   ') || line.startsWith('FAIL '));
+          return { ok: verdicts.length === 3 && verdicts.every((line) => line.startsWith('ok   ')), lines };
+        },
+      };
     },
   };
 }
 
-/** The probe's stdout and stderr as one text, and when its stream ends (it exits). */
-function collectOutput(docker: Docker, stream: NodeJS.ReadableStream): { text(): string; ended: Promise<void> } {
+/**
+ * The holder's output as lines, and when the check is done: three verdict lines printed (it then
+ * sleeps, holding the namespace), or its stream ended (it exited).
+ */
+function collectVerdicts(docker: Docker, stream: NodeJS.ReadableStream): { lines(): string[]; done: Promise<void>; ended: Promise<void> } {
   const chunks: Buffer[] = [];
   const sink = new PassThrough();
-  sink.on('data', (chunk: Buffer) => chunks.push(chunk));
-  docker.modem.demuxStream(stream, sink, sink);
-  // Ended once the sink has handed on everything the stream brought.
+  const lines = (): string[] =>
+    Buffer.concat(chunks)
+      .toString('utf8')
+      .split('\n')
+      .filter((line) => line.trim() !== '');
+  let markDone: () => void = () => undefined;
+  const done = new Promise<void>((resolve) => (markDone = resolve));
   const ended = new Promise<void>((resolve) => sink.once('end', resolve));
+  sink.on('data', (chunk: Buffer) => {
+    chunks.push(chunk);
+    if (/^CHECK DONE$/m.test(Buffer.concat(chunks).toString('utf8'))) markDone();
+  });
+  sink.once('end', () => markDone());
+  docker.modem.demuxStream(stream, sink, sink);
   for (const event of ['end', 'close', 'error']) stream.on(event, () => sink.end());
-  return { text: () => Buffer.concat(chunks).toString('utf8'), ended };
+  return { lines: () => lines().filter((line) => line !== 'CHECK DONE'), done, ended };
 }
 
 function seconds(ms: number): string {
@@ -132,18 +171,18 @@ function seconds(ms: number): string {
 }
 
 /**
- * The probe: bash in the sidecar's image, its settings in the environment (no value is ever parsed
+ * The holder: bash in the sidecar's image, its settings in the environment (no value is ever parsed
  * as code). Each check prints one line, "ok   …" or "FAIL …"; the three run at once (the launch
- * waits for the slowest, not their sum; the lookup and the proxy check from when the sidecar's
- * address is up) and are printed in a fixed order; it exits 1 on a failure.
+ * waits for the slowest, not their sum; the proxy check from when the sidecar's address is up) and
+ * are printed in a fixed order. On a failure it exits 1, taking the namespace's
+ * network with it; when all pass it prints "CHECK DONE" and sleeps, holding the namespace.
  * A connection or lookup that gets no answer within CHECK_SILENCE counts as blocked (see
  * EGRESS_DEFAULTS.probeTimeoutMs); `timeout` counts from before bash or getent start, so the
  * window is that long or a few milliseconds less of their own start-up, never more.
  */
-const PROBE_SCRIPT = `
+const HOLDER_SCRIPT = `
 set -u
 now_ms() { local t=\${EPOCHREALTIME//[!0-9]/}; echo $(( t / 1000 )); }
-started=$(now_ms)
 
 direct() {
   local out rc result
@@ -178,7 +217,7 @@ lookup() {
 # The proxy may still be booting when the check starts (the two overlap): ask again while it
 # refuses, until it answers or the deadline passes.
 proxy() {
-  local deadline=$(( started + CHECK_PROXY_DEADLINE_MS )) left out rc answer=''
+  local deadline=$(( $(now_ms) + CHECK_PROXY_DEADLINE_MS )) left out rc answer=''
   if [[ $sidecar != up ]]; then
     echo "FAIL egress proxy at $CHECK_PROXY_HOST:$CHECK_PROXY_PORT does not answer (the sidecar did not start)"
     return
@@ -210,19 +249,21 @@ proxy() {
   fi
 }
 
-exec 3< <(direct)
-# The launcher says "up" on standard input once the sidecar's address is up. The lookup (Docker's
-# resolver forwards it to the proxy's address) and the proxy check wait for it: a packet sent to
-# that address before anyone answers ARP leaves the kernel waiting a whole second to ask again,
+exec 3< <(direct) 4< <(lookup)
+# The launcher says "up" on standard input once the sidecar's address is up (and ends it if the
+# sidecar could not start; it also keeps the deadline). The proxy check waits for it: a packet sent
+# to that address before anyone answers ARP leaves the kernel waiting a whole second to ask again,
 # and holds every connection to it as long.
 sidecar=''
-IFS= read -r -t "$(( CHECK_PROXY_DEADLINE_MS / 1000 ))" sidecar || true
-exec 4< <(lookup) 5< <(proxy)
+IFS= read -r sidecar || true
+exec 5< <(proxy)
 failed=0
 for fd in 3 4 5; do
   IFS= read -r -u "$fd" line || line='FAIL a check gave no result'
   printf '%s\\n' "$line"
   [[ $line == 'ok   '* ]] || failed=1
 done
-exit "$failed"
+if (( failed )); then exit 1; fi
+echo 'CHECK DONE'
+exec sleep infinity
 `;

@@ -2,8 +2,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Docker from 'dockerode';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type BottleEgress, bottleNetworkSettings, egressNames, startEgress } from '../../../src/core/network/bottleEgress';
-import { checkEgress } from '../../../src/core/network/egressSelfCheck';
+import { type BottleEgress, bottleDnsServers, bottleNetworkSettings, EGRESS_DEFAULTS, egressNames, startEgress } from '../../../src/core/network/bottleEgress';
+import { type BottleNetwork, EGRESS_ENV, makeBottleNetwork } from '../../../src/core/network/egressForBottle';
+import { createNetworkHolder, type EgressCheck, type NetworkHolderSetup } from '../../../src/core/network/egressSelfCheck';
 import type { EgressLogEntry } from '../../../src/proxy/egressLog';
 import { ensureTestEgressImage } from '../../helpers/egressImage';
 import { type StandInInternet, startStandInInternet } from '../../helpers/standInInternet';
@@ -34,7 +35,10 @@ afterAll(async () => {
 });
 
 interface TestBottle {
+  network: BottleNetwork;
   egress: BottleEgress;
+  /** The self-check of the bottle's namespace, run by its holder. */
+  verdict: Promise<EgressCheck>;
   container: Docker.Container;
   log: EgressLogEntry[];
   sh(script: string): Promise<{ exitCode: number; output: string }>;
@@ -43,21 +47,25 @@ interface TestBottle {
 async function bottleBehindProxy(allow: string[], credential?: { kind: 'api-key' | 'oauth'; value: string }): Promise<TestBottle> {
   const slug = uniqueName('net').replace(/[^a-z0-9-]/g, '');
   const labels = { ...TEST_LABELS, 'claude-bottle.slug': slug };
-  const egress = await startEgress(docker, {
-    slug,
-    labels,
+  // As a launch makes it: the network, the sidecar waiting for its policy, the holder of the namespace.
+  const network = await makeBottleNetwork({ docker, slug, labels, image: egressImage, env: { [EGRESS_ENV.outsideNetwork]: internet.network } });
+  const egress = network.booting.configure({
     allow,
-    image: egressImage,
-    outsideNetwork: internet.network,
     dnsServers: [internet.address],
     anthropic: { upstream: `http://${internet.address}:80`, ...(credential ? { credential } : {}) },
   });
-  disposables.push(() => egress.dispose());
+  disposables.push(async () => {
+    await network.dispose();
+    await egress.dispose();
+  });
+  const verdict = network.holder.then((holder) => holder.verdict(egress.running));
+  verdict.catch(() => undefined);
   // The proxy boots while a launch goes on; a test that talks to it at once waits for it, as the launcher does.
   await egress.ready;
   const log: EgressLogEntry[] = [];
   egress.onLog((entry) => log.push(entry));
   const settings = bottleNetworkSettings(egress);
+  await network.holder;
   const container = await docker.createContainer({
     name: `claude-bottle-${slug}`,
     Image: testImage,
@@ -66,13 +74,15 @@ async function bottleBehindProxy(allow: string[], credential?: { kind: 'api-key'
     Cmd: ['600'],
     Env: Object.entries({ ...settings.env, ANTHROPIC_BASE_URL: `http://${egress.proxyAddress}:${egress.proxyPort}` }).map(([key, value]) => `${key}=${value}`),
     Labels: labels,
-    HostConfig: { NetworkMode: settings.networkMode, Dns: settings.dns, CapDrop: ['ALL'], SecurityOpt: ['no-new-privileges'], Init: true },
+    HostConfig: { NetworkMode: settings.networkMode, CapDrop: ['ALL'], SecurityOpt: ['no-new-privileges'], Init: true },
   });
   // Disposed last-in first-out: the container goes before its network can.
   disposables.push(async () => void (await container.remove({ force: true }).catch(() => undefined)));
   await container.start();
   return {
+    network,
     egress,
+    verdict,
     container,
     log,
     sh: async (script) => {
@@ -80,6 +90,25 @@ async function bottleBehindProxy(allow: string[], credential?: { kind: 'api-key'
       return { exitCode: result.exitCode, output: result.stdout + result.stderr };
     },
   };
+}
+
+/** Another holder on the bottle's network, for a check of its own (`network` and `dns` to make it leaky). */
+async function extraHolder(bottle: TestBottle, options: { network?: string; dns?: string[] } = {}): Promise<{ name: string; check(proxyUp?: Promise<void>): Promise<EgressCheck> }> {
+  const name = uniqueName('holder').replace(/[^a-z0-9-]/g, '');
+  const setup: NetworkHolderSetup = {
+    name,
+    network: options.network ?? bottle.egress.networkName,
+    dns: options.dns ?? bottleDnsServers(bottle.egress),
+    image: egressImage,
+    egress: bottle.egress,
+    targets: { probeName: 'allowed.test', direct: { host: internet.address, port: 80 } },
+    labels: TEST_LABELS,
+  };
+  const holder = await createNetworkHolder(docker, setup);
+  disposables.push(() => holder.remove());
+  // On another network, the holder joins the bottle's too, so that the proxy itself is reachable.
+  if (options.network) await docker.getNetwork(bottle.egress.networkName).connect({ Container: name });
+  return { name, check: async (proxyUp) => (await holder.start()).verdict(proxyUp) };
 }
 
 /** GET https://host/path from inside the bottle's network namespace, through a CONNECT tunnel. */
@@ -186,63 +215,39 @@ describe('a bottle with an allow-list', () => {
     expect(((await outside.logs({ stdout: true, stderr: true })) as unknown as Buffer).toString()).toContain('host service');
   });
 
-  it('passes the self-check run in its own network namespace', async () => {
+  it("passes the self-check, run by the holder of the bottle's network namespace", async () => {
     const bottle = await bottleBehindProxy(['allowed.test']);
-    const check = await checkEgress(docker, {
-      bottleContainer: (await bottle.container.inspect()).Name.slice(1),
-      image: egressImage,
-      egress: bottle.egress,
-      targets: { probeName: 'allowed.test', direct: { host: internet.address, port: 80 } },
-      labels: TEST_LABELS,
-    });
+    const check = await bottle.verdict;
     expect(check.lines.join('\n')).toMatch(/ok {3}direct connection .* fails/);
-    expect(check.lines.join('\n')).toMatch(/ok {3}DNS lookup of allowed.test fails/);
+    expect(check.lines.join('\n')).toMatch(/ok {3}DNS lookup of claude-bottle-self-check.example fails/);
     expect(check.lines.join('\n')).toMatch(/ok {3}egress proxy .* answers/);
     expect(check.ok).toBe(true);
-    // Docker removes a probe that ran to its end.
-    await expect.poll(async () => (await docker.listContainers({ all: true, filters: { label: ['claude-bottle.role=probe', `claude-bottle.test-run=${TEST_LABELS['claude-bottle.test-run']}`] } })).length).toBe(0);
+    // The bottle lives in the namespace the check ran in, and the holder keeps it.
+    const holder = await docker.getContainer(bottle.egress.holderName).inspect();
+    expect((await bottle.container.inspect()).HostConfig.NetworkMode).toBe(`container:${holder.Id}`);
+    expect(holder.State.Running).toBe(true);
+    expect(Object.keys(holder.NetworkSettings.Networks)).toEqual([bottle.egress.networkName]);
   });
 
-  it('fails the self-check when the bottle could connect out directly or resolve a name, and leaves no probe behind', async () => {
+  it('fails the self-check when the namespace could connect out directly or resolve a name, and the holder exits', async () => {
     const bottle = await bottleBehindProxy(['allowed.test']);
-    // A leaky "bottle": on an ordinary network where the stand-in internet answers connections and
-    // names, and joined to the bottle's network so that the proxy itself is reachable.
-    const leaky = await docker.createContainer({
-      Image: testImage,
-      Entrypoint: ['sleep'],
-      Cmd: ['600'],
-      Labels: TEST_LABELS,
-      HostConfig: { NetworkMode: internet.network, Dns: [internet.address] },
-    });
-    disposables.push(async () => void (await leaky.remove({ force: true }).catch(() => undefined)));
-    await docker.getNetwork(bottle.egress.networkName).connect({ Container: leaky.id });
-    await leaky.start();
-    const check = await checkEgress(docker, {
-      bottleContainer: leaky.id,
-      image: egressImage,
-      egress: bottle.egress,
-      targets: { probeName: 'allowed.test', direct: { host: internet.address, port: 80 } },
-      labels: TEST_LABELS,
-    });
+    // A leaky namespace: on an ordinary network where the stand-in internet answers connections and names.
+    const leaky = await extraHolder(bottle, { network: internet.network, dns: [internet.address] });
+    const check = await leaky.check();
     const text = check.lines.join('\n');
     expect(text).toMatch(/FAIL direct connection to .* WORKS \(connected\)/);
     expect(text).toMatch(new RegExp(`FAIL DNS lookup of allowed.test WORKS \\(resolved ${internet.address.replaceAll('.', '\\.')}\\)`));
     expect(text).toMatch(/ok {3}egress proxy .* answers/);
     expect(check.ok).toBe(false);
-    await expect.poll(async () => (await docker.listContainers({ all: true, filters: { label: ['claude-bottle.role=probe', `claude-bottle.test-run=${TEST_LABELS['claude-bottle.test-run']}`] } })).length).toBe(0);
+    // It exits, taking the namespace's network with it: no bottle could start in it.
+    await expect.poll(async () => (await docker.getContainer(leaky.name).inspect()).State.Running).toBe(false);
   });
 
   it('fails the self-check when the proxy does not answer', async () => {
     const bottle = await bottleBehindProxy(['allowed.test']);
     await docker.getContainer(bottle.egress.sidecarName).kill();
     await bottle.egress.exited;
-    const check = await checkEgress(docker, {
-      bottleContainer: bottle.container.id,
-      image: egressImage,
-      egress: bottle.egress,
-      targets: { probeName: 'allowed.test', direct: { host: internet.address, port: 80 } },
-      labels: TEST_LABELS,
-    });
+    const check = await (await extraHolder(bottle)).check();
     const text = check.lines.join('\n');
     expect(text).toMatch(/ok {3}direct connection .* fails/);
     expect(text).toMatch(/ok {3}DNS lookup of allowed.test fails/);
@@ -250,23 +255,24 @@ describe('a bottle with an allow-list', () => {
     expect(check.ok).toBe(false);
   });
 
-  it("runs the proxy check only once the sidecar's address is up, and fails it when the sidecar did not start", async () => {
+  it("runs the proxy check only once told the sidecar's address is up, and fails it when the sidecar did not start", async () => {
     const bottle = await bottleBehindProxy(['allowed.test']);
-    const setup = {
-      bottleContainer: bottle.container.id,
-      image: egressImage,
-      egress: bottle.egress,
-      targets: { probeName: 'allowed.test', direct: { host: internet.address, port: 80 } },
-      labels: TEST_LABELS,
-    };
-    const late = await checkEgress(docker, setup, { proxyUp: new Promise((resolve) => setTimeout(resolve, 500)) });
+    const late = await (await extraHolder(bottle)).check(new Promise((resolve) => setTimeout(resolve, 500)));
     expect(late.ok).toBe(true);
     const notUp = Promise.reject(new Error('the sidecar could not start'));
     notUp.catch(() => undefined);
-    const failed = await checkEgress(docker, setup, { proxyUp: notUp });
+    const failed = await (await extraHolder(bottle)).check(notUp);
     expect(failed.lines.join('\n')).toMatch(/FAIL egress proxy .* does not answer \(the sidecar did not start\)/);
     expect(failed.ok).toBe(false);
   });
+
+  it('waits as long as a person reads the preflight: the check of the proxy counts from when it is told', async () => {
+    const bottle = await bottleBehindProxy(['allowed.test']);
+    const holder = await extraHolder(bottle);
+    // Longer than the check gives the proxy to answer: that wait counts from "up", not from the holder's start.
+    const told = new Promise<void>((resolve) => setTimeout(resolve, EGRESS_DEFAULTS.readyTimeoutMs + 2_000));
+    expect((await holder.check(told)).ok).toBe(true);
+  }, 60_000);
 
   it('swaps the placeholder for the real credential on the way to the API', async () => {
     const bottle = await bottleBehindProxy([], { kind: 'api-key', value: 'sk-ant-api03-the-real-key' });
@@ -290,12 +296,13 @@ describe('a bottle with an allow-list', () => {
     expect(result.output).not.toContain('stand-in');
   });
 
-  it('removes its network and sidecar when disposed', async () => {
+  it('removes its network, sidecar and holder when disposed', async () => {
     const bottle = await bottleBehindProxy(['allowed.test']);
     await bottle.container.remove({ force: true });
     await bottle.egress.dispose();
     const names = egressNames(bottle.egress.sidecarName.replace(/^claude-bottle-|-egress$/g, ''));
     await expect(docker.getContainer(names.sidecar).inspect()).rejects.toThrow();
+    await expect(docker.getContainer(names.holder).inspect()).rejects.toThrow();
     await expect(docker.getNetwork(names.network).inspect()).rejects.toThrow();
   });
 

@@ -3,9 +3,9 @@ import type Docker from 'dockerode';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { listBottles } from '../../../src/core/bottles';
 import { ensureBuiltinBaseImage } from '../../../src/core/builtin/baseImage';
-import { launchPrepared, prepareResume, prepareStart, type RunningBottle } from '../../../src/core/launcher';
+import { cancelPrepared, launchPrepared, makeAheadOfConfirm, prepareResume, prepareStart, type RunningBottle } from '../../../src/core/launcher';
 import { grantRequest } from '../../../src/core/capabilities/answerRequest';
-import { egressNames } from '../../../src/core/network/bottleEgress';
+import { EGRESS_DEFAULTS, egressNames } from '../../../src/core/network/bottleEgress';
 import { EGRESS_ENV } from '../../../src/core/network/egressForBottle';
 import { readEgressLog } from '../../../src/core/network/egressLogFile';
 import { renderPreflight } from '../../../src/core/plan/preflight';
@@ -125,6 +125,68 @@ describe('a bottle launched with an allow-list', () => {
     const record = await project.ctx.store.read(running.plan.slug);
     expect(record.grantedCapabilities).toEqual(['other']);
     expect(record.confirmedPlan?.allowHosts).toEqual(['allowed.test', 'other.test']);
+    running.session.write('exit 0\r');
+    await running.outcome;
+  });
+
+  it('makes its network while the preflight is read, holding no policy until Confirm, and the launch uses it', async () => {
+    project = makeProject(testAgentManifest({ network: { allow: ['allowed.test'] } }), { secrets: { ANTHROPIC_API_KEY: REAL_KEY } });
+    const prepared = await prepareStart(project.ctx, { projectDir: project.root, agent: 'tester' });
+    makeAheadOfConfirm(project.ctx, prepared);
+    const ahead = await prepared.networkAhead;
+    expect(ahead).toBeDefined();
+    const holder = await ahead!.holder;
+    expect(holder.alive()).toBe(true);
+    const names = egressNames(prepared.plan.slug);
+    const [sidecarBefore, holderBefore] = await Promise.all([docker.getContainer(names.sidecar).inspect(), docker.getContainer(names.holder).inspect()]);
+    expect(sidecarBefore.State.Running).toBe(true);
+    // Before Confirm the proxy has no policy and no credential, and does not even listen.
+    const proxy = ahead!.booting.proxyAddress;
+    const knock = await execIn(docker.getContainer(names.holder), ['bash', '-c', `exec 3<>/dev/tcp/${proxy}/${EGRESS_DEFAULTS.proxyPort}`]);
+    expect(knock.exitCode).not.toBe(0);
+    expect(knock.stderr).toContain('Connection refused');
+    expect(JSON.stringify(sidecarBefore)).not.toContain(REAL_KEY);
+
+    const running = await launchPrepared(project.ctx, prepared, { cols: 120, rows: 40 });
+    const screen = recordOutput((listener) => running.session.onData(listener));
+    await screen.waitFor('> ');
+    // The same sidecar and holder: the bottle joined the namespace checked while the preflight was read.
+    const container = docker.getContainer(running.plan.containerName);
+    expect((await container.inspect()).HostConfig.NetworkMode).toBe(`container:${holderBefore.Id}`);
+    expect((await docker.getContainer(names.sidecar).inspect()).Id).toBe(sidecarBefore.Id);
+    expect((await execIn(container, ['wget', '-qO-', 'http://allowed.test/ahead'])).stdout).toContain('stand-in http allowed.test /ahead');
+    expect((await execIn(container, ['wget', '-qO-', 'http://other.test/'])).exitCode).not.toBe(0);
+    running.session.write('exit 0\r');
+    await running.outcome;
+    for (const name of [names.sidecar, names.holder]) await expect(docker.getContainer(name).inspect()).rejects.toThrow();
+    await expect(docker.getNetwork(names.network).inspect()).rejects.toThrow();
+  });
+
+  it('removes the network made ahead when the preflight is cancelled', async () => {
+    project = makeProject(testAgentManifest({ network: { allow: [] } }));
+    const prepared = await prepareStart(project.ctx, { projectDir: project.root, agent: 'tester' });
+    makeAheadOfConfirm(project.ctx, prepared);
+    await (await prepared.networkAhead)!.holder;
+    await cancelPrepared(project.ctx, prepared);
+    const names = egressNames(prepared.plan.slug);
+    for (const name of [names.sidecar, names.holder]) await expect(docker.getContainer(name).inspect()).rejects.toThrow();
+    await expect(docker.getNetwork(names.network).inspect()).rejects.toThrow();
+    expect(await listBottles(project.ctx)).toMatchObject({ live: [], preserved: [], interrupted: [] });
+  });
+
+  it('makes the network again at launch when what was made ahead stopped meanwhile', async () => {
+    project = makeProject(testAgentManifest({ network: { allow: ['allowed.test'] } }));
+    const prepared = await prepareStart(project.ctx, { projectDir: project.root, agent: 'tester' });
+    makeAheadOfConfirm(project.ctx, prepared);
+    await (await prepared.networkAhead)!.holder;
+    const names = egressNames(prepared.plan.slug);
+    const killed = await docker.getContainer(names.sidecar).inspect();
+    await docker.getContainer(names.sidecar).kill();
+    const running = await launchPrepared(project.ctx, prepared, { cols: 120, rows: 40 });
+    const screen = recordOutput((listener) => running.session.onData(listener));
+    await screen.waitFor('> ');
+    expect((await docker.getContainer(names.sidecar).inspect()).Id).not.toBe(killed.Id);
+    expect((await execIn(docker.getContainer(running.plan.containerName), ['wget', '-qO-', 'http://allowed.test/again'])).stdout).toContain('stand-in http allowed.test /again');
     running.session.write('exit 0\r');
     await running.outcome;
   });
