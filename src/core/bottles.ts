@@ -80,9 +80,12 @@ export async function listBottles(ctx: CoreContext): Promise<BottleListing> {
   const liveSlugs = new Set(live.map((bottle) => bottle.slug));
   const notLive: BottleRecord[] = [];
   for (const record of states.records.filter((candidate) => !liveSlugs.has(candidate.slug))) {
-    // A preflight whose process died started nothing and holds no conversation: tidy it away.
-    if (record.status === 'prepared' && !isOwnerAlive(record.owner)) await ctx.store.remove(record.slug);
-    else notLive.push(record);
+    // A preflight whose process died started nothing and holds no conversation: tidy it away, with
+    // the network made while it was open (its sidecar and holder exited when their owner died).
+    if (record.status === 'prepared' && !isOwnerAlive(record.owner)) {
+      if (!dockerProblem) await removeBottleEgress(ctx.docker, record.slug);
+      await ctx.store.remove(record.slug);
+    } else notLive.push(record);
   }
   return {
     live,

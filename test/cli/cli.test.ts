@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { makeProject, testAgentManifest, type TestProject } from '../helpers/project';
+import { createCoreContext } from '../../src/core/context';
+import { ensureTestEgressImage } from '../helpers/egressImage';
 import { requireDocker } from '../helpers/requireDocker';
 import { CLI_COMMAND, runCliInTerminal } from '../helpers/terminal';
 
@@ -77,6 +79,33 @@ describe('claude-bottle on the command line', () => {
     expect(ps.text()).toContain('no bottles');
     expect(stateEntries(project)).toEqual([]);
     expect(bottleContainers(project)).toBe('');
+  });
+
+  it('behind an allow-list, the network made while the question waits goes with no, and with a killed CLI at the next ps', async () => {
+    const egressImage = await ensureTestEgressImage(createCoreContext().docker);
+    project = makeProject(testAgentManifest({ network: { allow: [] } }));
+    const env = { ...project.env, CLAUDE_BOTTLE_EGRESS_IMAGE: egressImage };
+    const networks = (p: TestProject): string => execFileSync('docker', ['network', 'ls', '--format', '{{.Name}}', '--filter', `label=claude-bottle.home=${p.home}`]).toString().trim();
+    for (const ending of ['no', 'killed'] as const) {
+      const run = runCliInTerminal(['start', 'tester'], { env, cwd: project.root });
+      await run.waitFor('Start this bottle? [y/N]');
+      // The sidecar and the holder of the bottle's namespace are made while the question waits.
+      await expect.poll(() => bottleContainers(project!).split('\n').sort().map((name) => name.replace(/^.*-(egress|netns)$/, '$1')), { timeout: 20_000 }).toEqual(['egress', 'netns']);
+      expect(networks(project)).toMatch(/-net$/);
+      if (ending === 'no') {
+        run.write('n\r');
+        expect(await run.exited).toBe(130);
+      } else {
+        process.kill(run.pid, 'SIGKILL');
+        await run.exited;
+        const ps = runCliInTerminal(['ps'], { env, cwd: project.root });
+        expect(await ps.exited).toBe(0);
+        expect(ps.text()).toContain('no bottles');
+      }
+      expect(stateEntries(project)).toEqual([]);
+      expect(bottleContainers(project)).toBe('');
+      expect(networks(project)).toBe('');
+    }
   });
 
   it('start hands the terminal to Claude, exit 3 preserves, resume continues, and the terminal comes back intact', async () => {
