@@ -599,11 +599,15 @@ export class BottleService implements CommandTarget, Disposable {
       }),
     );
     state.subscriptions.add(
-      egress.onExit(() => {
+      egress.onExit((what) => {
         if (!LIVE_STATUSES.has(managed.status.status)) return;
         state.proxy = 'down';
         this.flushEgress(managed);
-        this.notify({ kind: 'attention', slug: managed.slug, title: `${managed.status.agent} lost its network`, body: 'Its egress proxy stopped: the bottle has no way out until the proxy is restarted.' });
+        const body =
+          what === 'proxy'
+            ? 'Its egress proxy stopped: the bottle has no way out until the proxy is restarted.'
+            : 'The container holding its network stopped: the bottle has no network. Stop it with "keep" and resume it.';
+        this.notify({ kind: 'attention', slug: managed.slug, title: `${managed.status.agent} lost its network`, body });
       }),
     );
   }

@@ -67,8 +67,11 @@ export interface BottleEgress {
   outsideNetwork: string;
   /** Every request the proxy logged, as it happens (across restarts). */
   onLog(listener: (entry: EgressLogEntry) => void): { dispose(): void };
-  /** Called when the proxy stops (it died, or was removed): the bottle then has no way out. */
-  onExit(listener: () => void): { dispose(): void };
+  /**
+   * Called when the proxy stops (it died, or was removed), or the holder of the bottle's namespace
+   * does: the bottle then has no way out (after the holder, no network at all).
+   */
+  onExit(listener: (what: 'proxy' | 'holder') => void): { dispose(): void };
   /** Resolves when the current run of the proxy stops. */
   readonly exited: Promise<void>;
   /** Starts a proxy that died again, at the same address, with the same configuration. */
@@ -119,8 +122,11 @@ export interface BootingEgress {
   readonly running: Promise<void>;
   /** False once the sidecar's run ended (it exited, or was removed): it can no longer be configured. */
   alive(): boolean;
-  /** Hands the proxy its policy and credential, once: the bottle's egress from then on. */
-  configure(policy: EgressPolicySetup): BottleEgress;
+  /**
+   * Hands the proxy its policy and credential, once: the bottle's egress from then on.
+   * `holderExited` resolves when the holder of the bottle's namespace stops.
+   */
+  configure(policy: EgressPolicySetup, holderExited?: Promise<void>): BottleEgress;
   /** Removes the sidecar, the holder and the network. */
   dispose(): Promise<void>;
 }
@@ -199,11 +205,11 @@ export async function bootEgress(docker: Docker, setup: Pick<EgressSetup, 'slug'
     outsideNetwork: outside,
     running,
     alive: () => !ended,
-    configure(policy) {
+    configure(policy, holderExited) {
       if (configured) throw new BottleError('internal', `the egress sidecar ${names.sidecar} was configured already`);
       configured = true;
       const full: EgressSetup = { ...setup, ...policy };
-      return egressHandle(docker, full, subnet.proxyAddress, booted.then((sidecar) => configureSidecar(docker, sidecar, full)), cleanup);
+      return egressHandle(docker, full, subnet.proxyAddress, booted.then((sidecar) => configureSidecar(docker, sidecar, full)), cleanup, holderExited);
     },
     dispose: async () => {
       // A sidecar still being made is removed once its creation settles, never left behind.
@@ -276,22 +282,25 @@ async function runSidecar(docker: Docker, sidecar: Docker.Container, setup: Egre
  * The handle the launcher keeps: log listeners and exit listeners survive a restart of the proxy,
  * and may be added before the first run of the sidecar has started.
  */
-function egressHandle(docker: Docker, setup: EgressSetup, proxyAddress: string, firstRun: Promise<SidecarRun>, cleanup: () => Promise<void>): BottleEgress {
+function egressHandle(docker: Docker, setup: EgressSetup, proxyAddress: string, firstRun: Promise<SidecarRun>, cleanup: () => Promise<void>, holderExited?: Promise<void>): BottleEgress {
   const names = egressNames(setup.slug);
   let run: SidecarRun | undefined;
   let disposed = false;
   let replacing = false;
   let currentSetup = setup;
   const logListeners = new Set<(entry: EgressLogEntry) => void>();
-  const exitListeners = new Set<() => void>();
+  const exitListeners = new Set<(what: 'proxy' | 'holder') => void>();
   const wire = (current: SidecarRun): void => {
     current.logs.onLog((entry) => {
       for (const listener of logListeners) listener(entry);
     });
     void current.logs.exited.then(() => {
-      if (run === current && !replacing) for (const listener of exitListeners) listener();
+      if (run === current && !replacing) for (const listener of exitListeners) listener('proxy');
     });
   };
+  void holderExited?.then(() => {
+    if (!disposed) for (const listener of exitListeners) listener('holder');
+  });
   const started = firstRun.then((first) => {
     if (disposed) {
       first.logs.dispose();
@@ -334,6 +343,10 @@ function egressHandle(docker: Docker, setup: EgressSetup, proxyAddress: string, 
     },
     async restart() {
       await started;
+      // The bottle's namespace went with its holder: no proxy can bring its network back.
+      if ((await docker.getContainer(names.holder).inspect().catch(() => undefined))?.State.Running !== true) {
+        throw new BottleError('network-failed', `the network holder ${names.holder} of this bottle stopped: its network cannot come back`, 'stop the bottle with "keep" and resume it');
+      }
       const sidecar = docker.getContainer(names.sidecar);
       const state = await sidecar.inspect().catch(() => undefined);
       if (!state) throw new BottleError('network-failed', `the egress sidecar ${names.sidecar} is gone`, 'stop the bottle with "keep" and resume it');
@@ -377,7 +390,7 @@ function egressHandle(docker: Docker, setup: EgressSetup, proxyAddress: string, 
  * The egress of a bottle whose sidecar already runs (its owner died and another process
  * re-attaches): its addresses, and its log followed again from `since` (unix seconds).
  */
-export async function reconnectEgress(docker: Docker, setup: EgressSetup, since: number): Promise<BottleEgress> {
+export async function reconnectEgress(docker: Docker, setup: EgressSetup, since: number, holderExited?: Promise<void>): Promise<BottleEgress> {
   const names = egressNames(setup.slug);
   const sidecar = docker.getContainer(names.sidecar);
   const info = await sidecar.inspect().catch(() => undefined);
@@ -389,7 +402,7 @@ export async function reconnectEgress(docker: Docker, setup: EgressSetup, since:
   const outside = Object.entries(info.NetworkSettings.Networks).find(([name]) => name !== names.network);
   const logs = await followLogs(docker, sidecar, since);
   const cleanup = (): Promise<void> => removeEgressParts(docker, names);
-  return egressHandle(docker, { ...setup, ...(outside ? { outsideNetwork: outside[0] } : {}) }, proxyAddress, Promise.resolve({ proxyAddress, outsideAddress: outside?.[1].IPAddress ?? '', logs, ready: Promise.resolve() }), cleanup);
+  return egressHandle(docker, { ...setup, ...(outside ? { outsideNetwork: outside[0] } : {}) }, proxyAddress, Promise.resolve({ proxyAddress, outsideAddress: outside?.[1].IPAddress ?? '', logs, ready: Promise.resolve() }), cleanup, holderExited);
 }
 
 /**

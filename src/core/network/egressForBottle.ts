@@ -4,9 +4,9 @@ import type { BuildProgress } from '../docker/progress';
 import { BottleError } from '../errors';
 import type { SecretSource } from '../plan/plan';
 import { type BootingEgress, type BottleEgress, bootEgress, bottleDnsServers, bottleNetworkSettings, EGRESS_DEFAULTS, egressNames, type EgressSetup, reconnectEgress, removeEgressParts } from './bottleEgress';
-import { createNetworkHolder, type EgressCheck, type NetworkHolder, type RunningHolder } from './egressSelfCheck';
+import { createNetworkHolder, type EgressCheck, type NetworkHolder, type RunningHolder, watchNetworkHolder } from './egressSelfCheck';
 import { ensureEgressImage, existingEgressImage } from './egressImage';
-import { EgressLogFile } from './egressLogFile';
+import { EgressLogFile, readEgressLog } from './egressLogFile';
 import { parseCidr, toDotted } from './subnets';
 
 // The launcher's one call for a bottle with an allow-list: the sidecar image, the internal network,
@@ -128,6 +128,7 @@ export async function makeBottleNetwork(inputs: { docker: Docker; slug: string; 
     },
     async dispose() {
       await settled;
+      (await holder.catch(() => undefined))?.release();
       await booting.dispose();
     },
   };
@@ -156,7 +157,9 @@ export async function openBottleEgress(inputs: OpenEgressInputs): Promise<Opened
   }
   const credential = findClaudeCredential(inputs.secrets);
   const { allow, anthropic, dnsServers } = egressSetup(inputs, credential, env);
-  const egress = network.booting.configure({ allow, ...(anthropic ? { anthropic } : {}), ...(dnsServers ? { dnsServers } : {}), ...(inputs.signal ? { signal: inputs.signal } : {}) });
+  const holderExited = network.holder.then((holder) => holder.exited);
+  holderExited.catch(() => undefined);
+  const egress = network.booting.configure({ allow, ...(anthropic ? { anthropic } : {}), ...(dnsServers ? { dnsServers } : {}), ...(inputs.signal ? { signal: inputs.signal } : {}) }, holderExited);
   // The holder checks the proxy once the sidecar's address is up.
   const verdict = network.holder.then((holder) => holder.verdict(egress.running));
   verdict.catch(() => undefined);
@@ -166,8 +169,11 @@ export async function openBottleEgress(inputs: OpenEgressInputs): Promise<Opened
     holderRunning: network.holder.then(() => undefined),
     verdict,
     dispose: async () => {
-      await made.dispose();
+      // The holder made first (so that it goes too), the egress next (its listeners go before the
+      // holder's end could be taken for a loss), then what is left.
+      await made.holder.catch(() => undefined);
       await egress.dispose();
+      await made.dispose();
     },
   });
 }
@@ -188,15 +194,45 @@ function egressSetup(inputs: { slug: string; labels: Record<string, string>; hos
 /** Re-attach: the running sidecar of a bottle whose owner died; its log is kept again from where it stopped. */
 export async function reconnectBottleEgress(inputs: { docker: Docker; slug: string; labels: Record<string, string>; hosts: readonly string[]; secrets: SecretSource; stateDir: string; env?: NodeJS.ProcessEnv }): Promise<OpenedEgress> {
   const log = new EgressLogFile(inputs.stateDir);
-  const since = Math.floor(((await log.modifiedAt()) ?? Date.now()) / 1000) + 1;
+  // The sidecar's output is read again from a little before the log was last written (Docker's
+  // timestamps and the file's do not quite agree), and what the log already holds is not written
+  // twice: nothing the proxy logged while the bottle had no owner is lost.
+  const since = ((await log.modifiedAt()) ?? Date.now()) / 1000 - REATTACH_LOG_OVERLAP_S;
+  const kept = new Set((await readEgressLog(inputs.stateDir)).slice(-REATTACH_LOG_RECHECKED).map((entry) => JSON.stringify(entry)));
   const credential = findClaudeCredential(inputs.secrets);
-  const sidecarImage = (await inputs.docker.getContainer(egressNames(inputs.slug).sidecar).inspect().catch(() => undefined))?.Config.Image ?? '';
-  const egress = await reconnectEgress(inputs.docker, { ...egressSetup(inputs, credential, inputs.env ?? process.env), image: sidecarImage }, since);
+  const names = egressNames(inputs.slug);
+  const sidecarImage = (await inputs.docker.getContainer(names.sidecar).inspect().catch(() => undefined))?.Config.Image ?? '';
+  const holder = await watchNetworkHolder(inputs.docker, names.holder);
+  if (!holder) {
+    throw new BottleError('network-failed', `the network holder of bottle ${inputs.slug} is not running: the bottle has no network`, `stop the bottle and resume it: claude-bottle stop --keep ${inputs.slug}`);
+  }
+  let egress: BottleEgress;
+  try {
+    egress = await reconnectEgress(inputs.docker, { ...egressSetup(inputs, credential, inputs.env ?? process.env), image: sidecarImage }, since, holder.exited);
+  } catch (error) {
+    holder.release();
+    throw error;
+  }
   // The holder runs already (the bottle's container is in its namespace); its check passed at launch.
-  return opened(egress, inputs.slug, credential, inputs.stateDir, sidecarImage, { holderCreated: Promise.resolve(), holderRunning: Promise.resolve(), verdict: Promise.resolve({ ok: true, lines: [] }), dispose: () => egress.dispose() });
+  return opened(egress, inputs.slug, credential, inputs.stateDir, sidecarImage, {
+    alreadyLogged: kept,
+    holderCreated: Promise.resolve(),
+    holderRunning: Promise.resolve(),
+    verdict: Promise.resolve({ ok: true, lines: [] }),
+    dispose: async () => {
+      await egress.dispose();
+      holder.release();
+    },
+  });
 }
 
+/** How far back a re-attach reads the sidecar's output again, and how many kept entries it compares. */
+const REATTACH_LOG_OVERLAP_S = 2;
+const REATTACH_LOG_RECHECKED = 500;
+
 interface NetworkParts {
+  /** Entries the log holds already (as JSON): read again on a re-attach, not written twice. */
+  alreadyLogged?: Set<string>;
   holderCreated: Promise<void>;
   holderRunning: Promise<void>;
   verdict: Promise<EgressCheck>;
@@ -206,7 +242,10 @@ interface NetworkParts {
 
 function opened(egress: BottleEgress, slug: string, credential: ReturnType<typeof findClaudeCredential>, stateDir: string, image: string, holder: NetworkParts): OpenedEgress {
   const log = new EgressLogFile(stateDir);
-  const logging = egress.onLog((entry) => void log.append(entry));
+  const logging = egress.onLog((entry) => {
+    if (holder.alreadyLogged?.delete(JSON.stringify(entry))) return;
+    void log.append(entry);
+  });
   const settings = bottleNetworkSettings(egress);
   const placeholder = credential ? placeholderCredential(credential.kind, slug) : undefined;
   const containerEnv: Record<string, string> = { ...settings.env, ...QUIET_CLAUDE_ENV, ANTHROPIC_BASE_URL: `http://${egress.proxyAddress}:${egress.proxyPort}` };

@@ -55,6 +55,10 @@ export interface RunningHolder {
   verdict(proxyUp?: Promise<void>): Promise<EgressCheck>;
   /** False once the holder's run ended (it exited, or was removed). */
   alive(): boolean;
+  /** Resolves when the holder's run ends: the bottle in its namespace has no network from then on. */
+  exited: Promise<void>;
+  /** Stops watching the holder (it keeps running). */
+  release(): void;
 }
 
 /** How long the whole check may take: the proxy may take its full boot time to answer. */
@@ -119,6 +123,8 @@ export async function createNetworkHolder(docker: Docker, setup: NetworkHolderSe
       }
       return {
         alive: () => !ended,
+        exited: output.ended,
+        release: () => stream.destroy(),
         async verdict(proxyUp = Promise.resolve()) {
           // A sidecar that failed to start makes the proxy check fail (and the launch stops anyway).
           proxyUp.then(
@@ -128,17 +134,37 @@ export async function createNetworkHolder(docker: Docker, setup: NetworkHolderSe
           let timer: NodeJS.Timeout | undefined;
           const finished = await Promise.race([output.done.then(() => true), new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), CHECK_DEADLINE_MS)))]);
           clearTimeout(timer);
-          stream.destroy();
           const lines = output.lines();
-          if (!finished) return { ok: false, lines: [...lines, `the self-check did not finish in ${CHECK_DEADLINE_MS / 1000} s`] };
+          if (!finished) {
+            stream.destroy();
+            return { ok: false, lines: [...lines, `the self-check did not finish in ${CHECK_DEADLINE_MS / 1000} s`] };
+          }
           // The verdict is the holder's own lines: all three checks reported, and each passed. A
-          // holder that died, or a stream that broke early, has fewer and fails.
+          // holder that died, or a stream that broke early, has fewer and fails. A holder that
+          // passed keeps its stream open: its end says the bottle's network went with it.
           const verdicts = lines.filter((line) => line.startsWith('ok   ') || line.startsWith('FAIL '));
-          return { ok: verdicts.length === 3 && verdicts.every((line) => line.startsWith('ok   ')), lines };
+          const ok = verdicts.length === 3 && verdicts.every((line) => line.startsWith('ok   '));
+          if (!ok) stream.destroy();
+          return { ok, lines };
         },
       };
     },
   };
+}
+
+/**
+ * Watches the holder of a running bottle whose owner died (re-attach): undefined when it does not
+ * run, which leaves the bottle with no network.
+ */
+export async function watchNetworkHolder(docker: Docker, name: string): Promise<Pick<RunningHolder, 'exited' | 'release'> | undefined> {
+  const holder = docker.getContainer(name);
+  if ((await holder.inspect().catch(() => undefined))?.State.Running !== true) return undefined;
+  const stream = (await holder.attach({ stream: true, stdout: true, stderr: true })) as unknown as NodeJS.ReadableStream & { destroy(): void };
+  stream.resume();
+  const exited = new Promise<void>((resolve) => {
+    for (const event of ['end', 'close', 'error']) stream.on(event, () => resolve());
+  });
+  return { exited, release: () => stream.destroy() };
 }
 
 /**
@@ -163,6 +189,7 @@ function collectVerdicts(docker: Docker, stream: NodeJS.ReadableStream): { lines
   sink.once('end', () => markDone());
   docker.modem.demuxStream(stream, sink, sink);
   for (const event of ['end', 'close', 'error']) stream.on(event, () => sink.end());
+  // Past the verdict nothing more is kept: a holder that sleeps prints nothing anyway.
   return { lines: () => lines().filter((line) => line !== 'CHECK DONE'), done, ended };
 }
 

@@ -49,11 +49,14 @@ async function bottleBehindProxy(allow: string[], credential?: { kind: 'api-key'
   const labels = { ...TEST_LABELS, 'claude-bottle.slug': slug };
   // As a launch makes it: the network, the sidecar waiting for its policy, the holder of the namespace.
   const network = await makeBottleNetwork({ docker, slug, labels, image: egressImage, env: { [EGRESS_ENV.outsideNetwork]: internet.network } });
-  const egress = network.booting.configure({
-    allow,
-    dnsServers: [internet.address],
-    anthropic: { upstream: `http://${internet.address}:80`, ...(credential ? { credential } : {}) },
-  });
+  const egress = network.booting.configure(
+    {
+      allow,
+      dnsServers: [internet.address],
+      anthropic: { upstream: `http://${internet.address}:80`, ...(credential ? { credential } : {}) },
+    },
+    network.holder.then((holder) => holder.exited),
+  );
   disposables.push(async () => {
     await network.dispose();
     await egress.dispose();
@@ -294,6 +297,18 @@ describe('a bottle with an allow-list', () => {
     const result = await bottle.sh("timeout 5 wget -qO- http://allowed.test/");
     expect(result.exitCode).not.toBe(0);
     expect(result.output).not.toContain('stand-in');
+  });
+
+  it('says so when the holder of its namespace stops: no network at all, and no proxy restart can bring it back', async () => {
+    const bottle = await bottleBehindProxy(['allowed.test']);
+    expect((await bottle.verdict).ok).toBe(true);
+    const lost = new Promise<string>((resolve) => bottle.egress.onExit(resolve));
+    await docker.getContainer(bottle.egress.holderName).kill();
+    expect(await lost).toBe('holder');
+    const result = await bottle.sh('timeout 5 wget -qO- http://allowed.test/');
+    expect(result.exitCode).not.toBe(0);
+    expect(result.output).not.toContain('stand-in');
+    await expect(bottle.egress.restart()).rejects.toMatchObject({ kind: 'network-failed', message: expect.stringContaining('its network cannot come back') });
   });
 
   it('removes its network, sidecar and holder when disposed', async () => {

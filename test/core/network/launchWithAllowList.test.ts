@@ -3,7 +3,7 @@ import type Docker from 'dockerode';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { listBottles } from '../../../src/core/bottles';
 import { ensureBuiltinBaseImage } from '../../../src/core/builtin/baseImage';
-import { cancelPrepared, launchPrepared, makeAheadOfConfirm, prepareResume, prepareStart, type RunningBottle } from '../../../src/core/launcher';
+import { cancelPrepared, launchPrepared, makeAheadOfConfirm, prepareResume, prepareStart, reattachBottle, type RunningBottle } from '../../../src/core/launcher';
 import { grantRequest } from '../../../src/core/capabilities/answerRequest';
 import { EGRESS_DEFAULTS, egressNames } from '../../../src/core/network/bottleEgress';
 import { EGRESS_ENV } from '../../../src/core/network/egressForBottle';
@@ -12,7 +12,7 @@ import { renderPreflight } from '../../../src/core/plan/preflight';
 import { DEBIAN_IMAGE, ensureTestEgressImage } from '../../helpers/egressImage';
 import { makeProject, testAgentManifest, type TestProject } from '../../helpers/project';
 import { type StandInAnthropic, type StandInInternet, startStandInAnthropic, startStandInInternet } from '../../helpers/standInInternet';
-import { recordOutput, type Transcript } from '../../helpers/terminal';
+import { CLI_COMMAND, recordOutput, runCliInTerminal, type Transcript } from '../../helpers/terminal';
 import { TEST_LABELS, execIn, setUpEngine, tearDownEngine } from '../docker/fixtures';
 
 // Bottles with an allow-list, launched by the launcher as every front door does, on real Docker
@@ -190,6 +190,39 @@ describe('a bottle launched with an allow-list', () => {
     running.session.write('exit 0\r');
     await running.outcome;
   });
+
+  it('re-attached after its owner died, keeps its policy through the same proxy and holder, and still notices losing its network', async () => {
+    project = makeProject(testAgentManifest({ network: { allow: ['allowed.test'] } }));
+    const p = project;
+    const cli = runCliInTerminal([], { env: p.env, cwd: p.root, command: ['sh', '-c', `exec ${CLI_COMMAND.join(' ')} start --yes tester`] });
+    await cli.waitFor('> ', 60_000);
+    cli.write('fetch http://allowed.test/before\r');
+    await cli.waitFor('fetched: stand-in http allowed.test /before');
+    process.kill(cli.pid, 'SIGKILL');
+    await cli.exited.catch(() => undefined);
+    const [bottle] = (await listBottles(p.ctx)).live;
+    expect(bottle).toBeDefined();
+    const names = egressNames(bottle!.slug);
+    const holder = await docker.getContainer(names.holder).inspect();
+
+    const running = await reattachBottle(p.ctx, bottle!.slug, { cols: 120, rows: 40 }, { by: 'test' });
+    const screen = recordOutput((listener) => running.session.onData(listener));
+    running.session.write('fetch http://allowed.test/after\r');
+    await screen.waitFor('fetched: stand-in http allowed.test /after');
+    running.session.write('fetch http://other.test/\r');
+    await screen.waitFor('fetch failed');
+    expect((await docker.getContainer(running.plan.containerName).inspect()).HostConfig.NetworkMode).toBe(`container:${holder.Id}`);
+    // The log goes on where the dead owner left it: nothing lost in between, nothing twice.
+    await expect
+      .poll(async () => (await readEgressLog(p.ctx.store.bottleDir(bottle!.slug))).filter((entry) => entry.host !== 'claude-bottle-self-check.invalid').map((entry) => `${entry.host} ${entry.verdict}`))
+      .toEqual(['allowed.test allowed', 'allowed.test allowed', 'other.test refused']);
+    const lost = new Promise<string>((resolve) => running.egress?.onExit(resolve));
+    await docker.getContainer(names.holder).kill();
+    expect(await lost).toBe('holder');
+    await running.stop();
+    for (const name of [names.sidecar, names.holder]) await expect(docker.getContainer(name).inspect()).rejects.toThrow();
+    await expect(docker.getNetwork(names.network).inspect()).rejects.toThrow();
+  }, 120_000);
 
   it('fails closed when the sidecar cannot start: no container, no network, no state', async () => {
     project = makeProject(testAgentManifest({ network: { allow: [] } }));
