@@ -103,3 +103,20 @@ test('Enter confirms only when the focus is on Confirm', async ({ app, page }) =
   await app.pane(slug).getByRole('button', { name: 'Stop', exact: true }).click();
   await expect(app.tab(slug)).not.toContainText('running', { timeout: WAIT.short });
 });
+
+test('a launch fetches the bottle list once for its burst of changes, not once per change', async ({ app, page }) => {
+  const lists: number[] = [];
+  page.on('websocket', (socket) => socket.on('framesent', (frame) => void (typeof frame.payload === 'string' && frame.payload.includes('"bottles.list"') && lists.push(Date.now()))));
+  await app.goto();
+  await app.openProject(makeProject('lists', { tester: { description: 'fake Claude' } }));
+  await app.startAgent('tester');
+  const before = lists.length;
+  const slug = await app.confirm();
+  await app.expectTerminal(slug, /\n> $/, WAIT.prompt);
+  // Confirm, the tab and the bottle running each change the list within a few hundred milliseconds.
+  await page.waitForTimeout(1_000);
+  expect(lists.length - before).toBeLessThanOrEqual(2);
+  // And the list it fetched shows the bottle running.
+  await expect(app.running(slug)).toBeVisible();
+  await app.type(slug, 'exit 0\n');
+});

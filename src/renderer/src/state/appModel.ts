@@ -37,6 +37,9 @@ export interface AppState {
   prune: PruneState;
 }
 
+/** How long `bottles.changed` waits before the list is fetched (changes in between share the fetch). */
+const LIST_REFRESH_PAUSE_MS = 250;
+
 export class AppModel {
   private state: AppState;
   private readonly listeners = new Set<() => void>();
@@ -44,6 +47,7 @@ export class AppModel {
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private listInFlight: Promise<void> | null = null;
   private listAgain = false;
+  private listTimer: ReturnType<typeof setTimeout> | null = null;
   private toastSeq = 0;
   private fontSize: number = ZOOM.default;
   private started = false;
@@ -107,7 +111,7 @@ export class AppModel {
     this.started = true;
     this.disposers.push(
       this.api.on('bottle.status', (status) => this.onStatus(status)),
-      this.api.on('bottles.changed', () => void this.refreshList()),
+      this.api.on('bottles.changed', () => this.refreshListSoon()),
       this.api.on('projects.changed', () => void this.refreshRecent()),
       this.api.on('app.notification', (note) => {
         // Claude waiting is shown on its tab; the other notes as toasts. A hidden page (browser mode) also asks the desktop.
@@ -133,6 +137,7 @@ export class AppModel {
 
   dispose(): void {
     this.disposed = true;
+    if (this.listTimer) clearTimeout(this.listTimer);
     for (const dispose of this.disposers.splice(0)) dispose();
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
@@ -300,6 +305,19 @@ export class AppModel {
 
   // ---------------------------------------------------------------------------------------------
   // Bottles: the list, tabs and terminals
+
+  /**
+   * The list fetched after a short pause: a launch sends several changes within a few hundred
+   * milliseconds, and each fetch (Docker's container and image lists, the state folders) competes
+   * with the bottle's own start on the same cores; its tab shows its status meanwhile.
+   */
+  private refreshListSoon(): void {
+    if (this.listTimer || this.disposed) return;
+    this.listTimer = setTimeout(() => {
+      this.listTimer = null;
+      void this.refreshList();
+    }, LIST_REFRESH_PAUSE_MS);
+  }
 
   /** Fetches `bottles.list`; calls while one is in flight coalesce into one more fetch. */
   refreshList = async (): Promise<void> => {
@@ -509,10 +527,8 @@ export class AppModel {
     const next = preflight.confirmed(this.state.preflight, launch.seq, result);
     if (!next) return;
     this.update({ preflight: next });
-    if (result.ok) {
-      this.openTab(launch.slug, launch.agent, result.data);
-      void this.refreshList();
-    }
+    // The list follows from the service's bottles.changed, which the launch sends.
+    if (result.ok) this.openTab(launch.slug, launch.agent, result.data);
   };
 
   // ---------------------------------------------------------------------------------------------
