@@ -106,7 +106,8 @@ describe('claude-bottle on the command line', () => {
       expect(bottleContainers(project)).toBe('');
       expect(networks(project)).toBe('');
     }
-  });
+    // The sidecar's image may be built here first (on a machine where no other test built it yet).
+  }, 25 * 60_000);
 
   it('start hands the terminal to Claude, exit 3 preserves, resume continues, and the terminal comes back intact', async () => {
     project = makeProject(testAgentManifest());
