@@ -36,11 +36,11 @@ export const QUIET_CLAUDE_ENV: Record<string, string> = {
 export interface OpenedEgress {
   egress: BottleEgress;
   /**
-   * For the bottle's container: the namespace it joins (its holder's), and the variables every
-   * process in it should see (the proxy, Claude's API through it, Claude told to stay quiet). None
-   * of them is secret.
+   * For the bottle's container: the variables every process in it should see (the proxy, Claude's
+   * API through it, Claude told to stay quiet). None of them is secret. It joins the namespace of
+   * `egress.holderName`.
    */
-  container: { networkMode: string; env: Record<string, string> };
+  container: { env: Record<string, string> };
   /** Resolves when the holder exists: the bottle's container can be created. */
   holderCreated: Promise<void>;
   /** Resolves when the holder runs: the bottle's container can be started. */
@@ -240,10 +240,10 @@ interface NetworkParts {
   dispose(): Promise<void>;
 }
 
-function opened(egress: BottleEgress, slug: string, credential: ReturnType<typeof findClaudeCredential>, stateDir: string, image: string, holder: NetworkParts): OpenedEgress {
+function opened(egress: BottleEgress, slug: string, credential: ReturnType<typeof findClaudeCredential>, stateDir: string, image: string, parts: NetworkParts): OpenedEgress {
   const log = new EgressLogFile(stateDir);
   const logging = egress.onLog((entry) => {
-    if (holder.alreadyLogged?.delete(JSON.stringify(entry))) return;
+    if (parts.alreadyLogged?.delete(JSON.stringify(entry))) return;
     void log.append(entry);
   });
   const settings = bottleNetworkSettings(egress);
@@ -251,11 +251,11 @@ function opened(egress: BottleEgress, slug: string, credential: ReturnType<typeo
   const containerEnv: Record<string, string> = { ...settings.env, ...QUIET_CLAUDE_ENV, ANTHROPIC_BASE_URL: `http://${egress.proxyAddress}:${egress.proxyPort}` };
   return {
     egress,
-    container: { networkMode: settings.networkMode, env: containerEnv },
-    holderCreated: holder.holderCreated,
-    holderRunning: holder.holderRunning,
+    container: { env: containerEnv },
+    holderCreated: parts.holderCreated,
+    holderRunning: parts.holderRunning,
     async verify() {
-      const check = await holder.verdict;
+      const check = await parts.verdict;
       if (!check.ok) throw new BottleError('network-failed', `the bottle's network failed its self-check:\n${check.lines.join('\n')}`, 'the bottle was not started; nothing was allowed out');
       return check;
     },
@@ -266,7 +266,7 @@ function opened(egress: BottleEgress, slug: string, credential: ReturnType<typeo
     image,
     dispose: async () => {
       logging.dispose();
-      await holder.dispose();
+      await parts.dispose();
     },
   };
 }
