@@ -200,6 +200,8 @@ function networkLines(plan: BottlePlan): PreflightLine[] {
       return [
         ...(hosts.length === 0 ? [line("allow-list: nothing but Claude's API", 'good')] : packList('allow-list: ', hosts.map((host) => u(host))).map((text) => line(text, 'normal'))),
         line('through an egress proxy (HTTP and HTTPS only, every request logged); no DNS, no other way out', 'good'),
+        // The launch log has the result (docs/network.md, "Fail closed").
+        line('checked from inside the bottle before Claude starts: a direct connection and a DNS lookup must fail, the proxy must answer', 'good'),
         ...(hosts.some(opensAnthropicDirectly) ? [line('the list names the Anthropic API: the agent can reach it with a key of its own', 'warn')] : []),
       ];
     }

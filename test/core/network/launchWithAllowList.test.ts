@@ -71,11 +71,15 @@ describe('a bottle launched with an allow-list', () => {
     const prepared = await prepareStart(project.ctx, { projectDir: project.root, agent: 'tester' });
     const preflight = renderPreflight(prepared.plan);
     expect(preflight).toContain('allow-list: allowed.test');
+    expect(preflight).toContain('checked from inside the bottle before Claude starts');
     expect(preflight).toContain('through the proxy with your API key …0000 (environment)');
-    const running = await launchPrepared(project.ctx, prepared, { cols: 120, rows: 40 });
+    const progress: string[] = [];
+    const running = await launchPrepared(project.ctx, prepared, { cols: 120, rows: 40, onProgress: (update) => progress.push(update.message) });
     const screen = recordOutput((listener) => running.session.onData(listener));
     await screen.waitFor('> ');
     const container = docker.getContainer(running.plan.containerName);
+    // The self-check's result is in the launch log, one clause per check.
+    expect(progress.find((message) => message.startsWith('network self-check passed:'))).toMatch(/direct connection to .* fails .*; DNS lookup of .* fails .*; egress proxy at .* answers/);
 
     expect((await execIn(container, ['wget', '-qO-', 'http://allowed.test/x'])).stdout).toContain('stand-in http allowed.test /x');
     const refused = await execIn(container, ['wget', '-qO-', 'http://other.test/']);
