@@ -7,7 +7,7 @@ import { findManifest } from '../core/manifest/discover';
 import { AppSecretStore, layeredSecrets } from '../core/secrets/appSecretStore';
 import { keychainCipher, readingAlso } from '../core/secrets/keychainCipher';
 import { defaultStateRoot } from '../core/state/stateRoot';
-import type { BottleList, BottleNotification, RecentProject, UiRequest } from '../shared/contract';
+import type { BottleList, BottleNotification, RecentProject, UiRequest } from '#contract';
 import { registerIpcHandlers, sendEvent } from './ipc';
 import { type MenuActions, appMenuTemplate, trayMenuTemplate } from './menus';
 import { safeStorageCipher } from './safeStorageCipher';

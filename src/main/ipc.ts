@@ -1,7 +1,7 @@
 import type { BrowserWindow, IpcMain, IpcMainInvokeEvent } from 'electron';
 import type { Dispatch } from '../app/dispatch';
 import type { Disposable } from '../core/lifecycle/disposable';
-import { type ApiResult, COMMAND_NAMES, type EventName, type EventPayload, IPC_EVENT_CHANNEL, ipcChannel } from '../shared/contract';
+import { type ApiResult, COMMAND_NAMES, type EventName, type EventPayload, IPC_EVENT_CHANNEL, ipcChannel } from '#contract';
 import { isTrustedSender } from './security';
 
 // Electron's transport of the contract: one `ipcMain.handle` per command. Before anything reaches

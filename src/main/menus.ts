@@ -1,5 +1,5 @@
 import type { MenuItemConstructorOptions } from 'electron';
-import type { BottleList, RecentProject, UiRequest } from '../shared/contract';
+import type { BottleList, RecentProject, UiRequest } from '#contract';
 
 // The application menu and the tray menu as plain templates (only type imports from Electron), so
 // tests can read what each item does. Every item either asks the window to do something (a

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { WebPreferences } from 'electron';
-import { contentSecurityPolicy } from '../shared/csp';
+import { contentSecurityPolicy } from '#csp';
 
 // The window's security rules as small pure functions, so that unit tests can pin them without
 // starting Electron. Only type imports from 'electron' here: this file must load in plain Node.
