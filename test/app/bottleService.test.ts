@@ -97,6 +97,12 @@ function newService(p: TestProject): BottleService {
   return new BottleService({ ctx: p.ctx, transport: 'browser', version: '0.0.0-test', initialProject: p.root });
 }
 
+/** A new service for the project (disposed after the test) and a window on it. */
+function openServiceWindow(p: TestProject): Window {
+  service = newService(p);
+  return openWindow(service);
+}
+
 describe('the bottle service on a real Docker engine', () => {
   it('opens a project, prepares, confirms, runs, echoes typing, and stops', async () => {
     project = makeProject(testAgentManifest({ secrets: ['CB_TEST_MISSING_SECRET'] }));
@@ -151,8 +157,7 @@ describe('the bottle service on a real Docker engine', () => {
 
   it('Claude starts at the size the window fitted while the bottle started, not the size it confirmed with', async () => {
     project = makeProject(testAgentManifest());
-    service = newService(project);
-    const window = openWindow(service);
+    const window = openServiceWindow(project);
     const slug = await prepareTester(window, project);
     await window.call('bottles.confirm', { slug, cols: 100, rows: 30 });
     // The new tab fits itself while the container starts (the window estimated the size it confirmed with).
@@ -167,8 +172,7 @@ describe('the bottle service on a real Docker engine', () => {
 
   it('a crash is preserved and notified; resuming continues the conversation; cancel leaves nothing', async () => {
     project = makeProject(testAgentManifest());
-    service = newService(project);
-    const window = openWindow(service);
+    const window = openServiceWindow(project);
 
     const cancelled = await prepareTester(window, project);
     expect(await project.ctx.store.exists(cancelled)).toBe(true);
@@ -216,8 +220,7 @@ describe('the bottle service on a real Docker engine', () => {
     process.kill(cli.pid, 'SIGKILL');
     await cli.exited;
 
-    service = newService(project);
-    const window = openWindow(service);
+    const window = openServiceWindow(project);
     const list = await window.call<{ detached: { slug: string; owner: string; containerState: string }[] }>('bottles.list');
     expect(list.detached).toEqual([expect.objectContaining({ owner: 'dead', containerState: 'running' })]);
     const slug = list.detached[0]?.slug as string;
@@ -243,8 +246,7 @@ describe('the bottle service on a real Docker engine', () => {
     project = makeProject(testAgentManifest({ image: undefined, build: { context: '.', dockerfile: 'Dockerfile' } }), {
       files: { Dockerfile: 'FROM claude-bottle-test:latest\nRUN echo breaking on purpose && exit 7\n' },
     });
-    service = newService(project);
-    const window = openWindow(service);
+    const window = openServiceWindow(project);
     const slug = await prepareTester(window, project);
     await window.call('bottles.confirm', { slug, cols: 80, rows: 24 });
     await window.waitFor(() => window.statuses(slug).includes('failed'), 'failed', 120_000);
@@ -258,8 +260,7 @@ describe('the bottle service on a real Docker engine', () => {
 
   it('a stop during the launch leaves nothing running and nothing behind', async () => {
     project = makeProject(testAgentManifest());
-    service = newService(project);
-    const window = openWindow(service);
+    const window = openServiceWindow(project);
     const slug = await prepareTester(window, project);
     await window.call('bottles.confirm', { slug, cols: 80, rows: 24 });
     const stopped = await window.call<{ preserved: boolean }>('bottles.stop', { slug, keep: false });
@@ -272,8 +273,7 @@ describe('the bottle service on a real Docker engine', () => {
 
   it('a broken manifest answers with its line, and the browser has no folder dialog', async () => {
     project = makeProject('{\n  "version": 1,\n  "agents": { "x": { "image": 42 } }\n}\n');
-    service = newService(project);
-    const window = openWindow(service);
+    const window = openServiceWindow(project);
     const result = await window.raw('projects.open', { dir: project.root });
     expect(result).toMatchObject({ ok: false, error: { kind: 'manifest', issues: [expect.objectContaining({ line: 3, keyPath: expect.stringContaining('agents.x') })] } });
     expect(await window.raw('projects.pickFolder')).toMatchObject({ ok: false, error: { kind: 'unsupported' } });
@@ -302,8 +302,7 @@ describe('capability requests and attention in the window', () => {
 
   it('shows a request on the tab, and a grant relaunches the bottle in the same tab with the conversation', async () => {
     project = pushProject();
-    service = newService(project);
-    const window = openWindow(service);
+    const window = openServiceWindow(project);
     const slug = await startTester(window, project);
     await window.call('terminal.input', { slug, data: 'request push to publish the \x1b[2Jbranch\r' });
     await window.waitFor(() => window.events.some((e) => e.event === 'bottle.request'), 'the request');
@@ -327,8 +326,7 @@ describe('capability requests and attention in the window', () => {
 
   it('applies a decision made in another terminal, and the tab says when Claude waits', async () => {
     project = pushProject();
-    service = newService(project);
-    const window = openWindow(service);
+    const window = openServiceWindow(project);
     const slug = await startTester(window, project);
     await window.call('terminal.input', { slug, data: 'hello\r' });
     await window.waitFor(() => (service?.['bottles'].get(slug)?.status.attention?.state ?? '') === 'waiting' && window.events.some((e) => e.event === 'bottle.status' && (e.payload as BottleStatus).attention?.state === 'working'), 'working, then waiting');
@@ -347,8 +345,7 @@ describe('capability requests and attention in the window', () => {
 describe('Find unused in the window', () => {
   it('lists what no bottle owns, and removes exactly the listed items still unowned', async () => {
     project = makeProject(testAgentManifest());
-    service = newService(project);
-    const window = openWindow(service);
+    const window = openServiceWindow(project);
     const labels = { [LABELS.home]: project.home, [LABELS.slug]: 'gone-20260101T000000-0000' };
     const orphan = await project.ctx.docker.createContainer({ name: `claude-bottle-window-orphan-${process.pid}`, Image: 'claude-bottle-test:latest', Cmd: ['true'], Labels: labels });
     const listed = await window.call<{ items: { kind: string; name: string }[] }>('app.prune', { images: false });

@@ -132,16 +132,12 @@ export interface BootingEgress {
 }
 
 /**
- * Creates the bottle's internal network and starts its sidecar. It returns as soon as the network
- * exists and the proxy's address is fixed, which is all the bottle's container needs to be
- * created: the sidecar boots meanwhile, and `ready` says when the proxy listens (or rejects, and
- * the launch stops). If any step fails, what was made is removed.
+ * Creates the bottle's internal network and starts its sidecar without its policy. It returns as
+ * soon as the network exists and the proxy's address is fixed, which is all the holder and the
+ * bottle's container need to be created: the sidecar boots meanwhile; once configured, the egress's
+ * `ready` says when the proxy listens (or rejects, and the launch stops). If any step fails, what
+ * was made is removed.
  */
-export async function startEgress(docker: Docker, setup: EgressSetup): Promise<BottleEgress> {
-  return (await bootEgress(docker, setup)).configure(setup);
-}
-
-/** The first half of `startEgress`: the network, and the sidecar started without its policy. */
 export async function bootEgress(docker: Docker, setup: Pick<EgressSetup, 'slug' | 'labels' | 'image' | 'outsideNetwork'>): Promise<BootingEgress> {
   const names = egressNames(setup.slug);
   const outside = setup.outsideNetwork ?? EGRESS_DEFAULTS.outsideNetwork;

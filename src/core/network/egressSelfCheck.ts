@@ -65,7 +65,7 @@ export interface RunningHolder {
 const CHECK_DEADLINE_MS = EGRESS_DEFAULTS.readyTimeoutMs + 5_000;
 
 /** The value of the role label on a network holder. */
-export const HOLDER_ROLE = 'network-holder';
+const HOLDER_ROLE = 'network-holder';
 
 /** Creates the holder on the bottle's network (its address comes from the network's dynamic range). */
 export async function createNetworkHolder(docker: Docker, setup: NetworkHolderSetup): Promise<NetworkHolder> {
@@ -172,25 +172,20 @@ export async function watchNetworkHolder(docker: Docker, name: string): Promise<
  * sleeps, holding the namespace), or its stream ended (it exited).
  */
 function collectVerdicts(docker: Docker, stream: NodeJS.ReadableStream): { lines(): string[]; done: Promise<void>; ended: Promise<void> } {
-  const chunks: Buffer[] = [];
+  let text = '';
   const sink = new PassThrough();
-  const lines = (): string[] =>
-    Buffer.concat(chunks)
-      .toString('utf8')
-      .split('\n')
-      .filter((line) => line.trim() !== '');
   let markDone: () => void = () => undefined;
   const done = new Promise<void>((resolve) => (markDone = resolve));
   const ended = new Promise<void>((resolve) => sink.once('end', resolve));
   sink.on('data', (chunk: Buffer) => {
-    chunks.push(chunk);
-    if (/^CHECK DONE$/m.test(Buffer.concat(chunks).toString('utf8'))) markDone();
+    // The holder prints four short lines; a cap keeps a misbehaving image from growing this.
+    if (text.length < 16_384) text += chunk.toString('utf8');
+    if (/^CHECK DONE$/m.test(text)) markDone();
   });
   sink.once('end', () => markDone());
   docker.modem.demuxStream(stream, sink, sink);
   for (const event of ['end', 'close', 'error']) stream.on(event, () => sink.end());
-  // Past the verdict nothing more is kept: a holder that sleeps prints nothing anyway.
-  return { lines: () => lines().filter((line) => line !== 'CHECK DONE'), done, ended };
+  return { lines: () => text.split('\n').filter((line) => line.trim() !== '' && line !== 'CHECK DONE'), done, ended };
 }
 
 function seconds(ms: number): string {

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Docker from 'dockerode';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type BottleEgress, bottleDnsServers, bottleNetworkSettings, EGRESS_DEFAULTS, egressNames, startEgress } from '../../../src/core/network/bottleEgress';
+import { bootEgress, type BottleEgress, bottleDnsServers, bottleNetworkSettings, EGRESS_DEFAULTS, egressNames } from '../../../src/core/network/bottleEgress';
 import { type BottleNetwork, EGRESS_ENV, makeBottleNetwork } from '../../../src/core/network/egressForBottle';
 import { createNetworkHolder, type EgressCheck, type NetworkHolderSetup } from '../../../src/core/network/egressSelfCheck';
 import type { EgressLogEntry } from '../../../src/proxy/egressLog';
@@ -324,7 +324,8 @@ describe('a bottle with an allow-list', () => {
   it('fails closed when the sidecar cannot start', async () => {
     const slug = uniqueName('broken').replace(/[^a-z0-9-]/g, '');
     // It returns once the network exists (the bottle's container is created meanwhile); the sidecar's failure is in `ready`.
-    const egress = await startEgress(docker, { slug, labels: { ...TEST_LABELS, 'claude-bottle.slug': slug }, allow: [], image: 'claude-bottle-no-such-image:0', outsideNetwork: internet.network });
+    const booting = await bootEgress(docker, { slug, labels: { ...TEST_LABELS, 'claude-bottle.slug': slug }, image: 'claude-bottle-no-such-image:0', outsideNetwork: internet.network });
+    const egress = booting.configure({ allow: [] });
     await expect(egress.ready).rejects.toMatchObject({ kind: 'network-failed', message: expect.stringContaining('No such image') });
     await egress.dispose();
     await expect(docker.getNetwork(egressNames(slug).network).inspect()).rejects.toThrow();
