@@ -677,7 +677,7 @@ export class BottleService implements CommandTarget, Disposable {
   // Bottles: list, stop, discard, re-attach
 
   private async list(): Promise<BottleList> {
-    const listing = await listBottles(this.ctx);
+    const listing = await listBottles(this.ctx, { images: false });
     const { dockerProblem } = listing;
     const mine = (slug: string): boolean => this.prepared.has(slug) || LIVE_STATUSES.has(this.bottles.get(slug)?.status.status ?? 'exited');
     return {

@@ -48,13 +48,17 @@ export interface BottleListing {
   dockerProblem?: ErrorInfo;
 }
 
-export async function listBottles(ctx: CoreContext): Promise<BottleListing> {
+/**
+ * The bottles of this state root. `images: false` leaves the cached images out: the window asks
+ * for its list at every change, often while a container starts, and never shows them.
+ */
+export async function listBottles(ctx: CoreContext, { images: withImages = true } = {}): Promise<BottleListing> {
   const states = await ctx.store.list();
   let containers: BottleContainer[] = [];
   let images: CachedImage[] = [];
   let dockerProblem: ErrorInfo | undefined;
   try {
-    [containers, images] = await Promise.all([findBottleContainers(ctx.docker, { [LABELS.home]: ctx.store.root }), listCachedImages(ctx)]);
+    [containers, images] = await Promise.all([findBottleContainers(ctx.docker, { [LABELS.home]: ctx.store.root }), withImages ? listCachedImages(ctx) : []]);
   } catch (error) {
     // The engine is gone: what the state folders know is still worth showing, with the reason.
     dockerProblem = toErrorInfo(toBottleError(error, 'docker-unavailable', 'listing bottles', dockerEndpoint(ctx.docker)));
