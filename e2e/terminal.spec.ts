@@ -75,3 +75,18 @@ function rendererOf(page: Page, slug: string): Promise<{ renderer?: string; reas
     return { renderer: probe?.renderer(), reason: probe?.rendererReason() };
   }, slug);
 }
+
+test('a window waiting for input draws nothing: no animation runs, so Chromium makes no frames', async ({ app, page }) => {
+  await app.goto();
+  await app.openProject(makeProject('idle', { tester: { description: 'fake Claude' } }));
+  const slug = await app.launch('tester');
+  await app.expectTerminal(slug, /\n> $/, 30_000);
+  await expect(app.tab(slug)).toContainText('running');
+  // A running CSS animation (a blinking cursor is one, in xterm's DOM renderer) makes Chromium
+  // draw every frame of an idle window: 60 frames a second of style, paint and compositing.
+  const running = () => page.evaluate(() => document.getAnimations().filter((animation) => animation.playState === 'running').map((animation) => (animation as CSSAnimation).animationName ?? animation.constructor.name));
+  await expect.poll(running, { timeout: 5_000 }).toEqual([]);
+  // The focused terminal still shows its cursor.
+  await expect(app.pane(slug).locator('.xterm-rows .xterm-cursor')).toHaveCount(1);
+  await app.type(slug, 'exit 0\n');
+});

@@ -37,7 +37,10 @@ export const BASE_TERMINAL_OPTIONS = {
   fontSize: TERMINAL_CONSTANTS.fontSize,
   lineHeight: TERMINAL_CONSTANTS.lineHeight,
   fontFamily: TERMINAL_CONSTANTS.fontFamily,
-  cursorBlink: true,
+  // A steady cursor, as VS Code's terminal has by default: xterm's DOM renderer blinks it with a
+  // CSS animation, which makes Chromium draw every frame of a window that waits for input (and of
+  // every launch, until Claude hides the cursor): 60 frames a second of style, paint and compositing.
+  cursorBlink: false,
   macOptionIsMeta: true,
 } as const;
 
