@@ -435,7 +435,8 @@ function tableRows(name: string, value: unknown): string[][] {
   const ms = Object.entries(entry).filter(([key, v]) => key.endsWith('Ms') && typeof v === 'number' && key !== 'firstBuildMs');
   const [baseline, ours] = [ms[0], ms[1]];
   const show = (pair: [string, unknown] | undefined) => (pair ? `${String(pair[1])} ms (${pair[0].replace(/Ms$/, '')})` : '');
-  return [[name, show(baseline), show(ours), `×${entry.ratio}`, String(entry.target ?? '')]];
+  const nested = Object.entries(entry).flatMap(([key, inner]) => tableRows(`${name}.${key}`, inner));
+  return [[name, show(baseline), show(ours), `×${entry.ratio}`, String(entry.target ?? '')], ...nested];
 }
 
 function formatTable(header: string[], rows: string[][]): string {

@@ -15,26 +15,34 @@ const CHROMIUM = process.env.CLAUDE_BOTTLE_CHROMIUM ?? '/usr/bin/chromium';
 
 /**
  * Runs in the page (as text: the bench's TypeScript is compiled with helpers the page lacks).
- * Resolves with the milliseconds from the click event on Confirm to the first animation frame in
- * which the bottle's terminal shows `text`.
+ * Resolves with the milliseconds from the click event on Confirm to the animation frame that draws
+ * the bottle's terminal once it has parsed `text`. It listens to the terminal rather than reading
+ * its whole text at every frame, so that the measurement adds no work of its own to the page.
  */
 const timeLaunchInPage = String.raw`function (slug, text) {
   return new Promise(function (resolve, reject) {
     var clickedAt;
     function onClick() {
-      if (clickedAt === undefined) clickedAt = performance.now(); // the next click is the one on Confirm
+      if (clickedAt !== undefined) return;
+      clickedAt = performance.now(); // the next click is the one on Confirm
+      document.removeEventListener('click', onClick, { capture: true });
+      whenTerminal();
     }
     document.addEventListener('click', onClick, { capture: true });
     var giveUp = setTimeout(function () { reject(new Error('no "' + text + '" in ' + slug + ' within 30 s')); }, 30000);
-    function frame() {
+    // The tab's terminal appears a moment after Confirm: until then, look once a frame.
+    function whenTerminal() {
       var probe = window.__bottleTerminals && window.__bottleTerminals[slug];
-      if (clickedAt !== undefined && probe && probe.text().indexOf(text) !== -1) {
-        clearTimeout(giveUp);
-        document.removeEventListener('click', onClick, { capture: true });
-        resolve(performance.now() - clickedAt);
-      } else requestAnimationFrame(frame);
+      if (!probe) return void requestAnimationFrame(whenTerminal);
+      probe.waitFor(text, 30000).then(function (found) {
+        if (!found) return;
+        // xterm draws what it parsed in the next animation frame, before this callback runs.
+        requestAnimationFrame(function () {
+          clearTimeout(giveUp);
+          resolve(performance.now() - clickedAt);
+        });
+      });
     }
-    requestAnimationFrame(frame);
   });
 }`;
 
@@ -48,6 +56,7 @@ export async function benchWindowLaunch(project: string, home: string, rounds: n
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
   const samples: number[] = [];
   const bareSamples: number[] = [];
+  const idlePageSamples: number[] = [];
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await page.goto(server.url);
@@ -67,6 +76,7 @@ export async function benchWindowLaunch(project: string, home: string, rounds: n
       await confirm.click();
       samples.push(Math.round(await page.evaluate(() => (globalThis as unknown as { __benchLaunch: Promise<number> }).__benchLaunch)));
       await service.handle('bottles.stop', { slug, keep: false });
+      idlePageSamples.push(await launchBesideAnIdlePage(service, project, firstOutput));
     }
   } finally {
     await browser.close();
@@ -76,5 +86,46 @@ export async function benchWindowLaunch(project: string, home: string, rounds: n
   }
   const bareMs = median(bareSamples);
   const windowMs = median(samples);
-  return { bareMs: Math.round(bareMs), confirmToFirstOutputMs: Math.round(windowMs), ratio: +(windowMs / bareMs).toFixed(3), samples, target: '≤ 1.10' };
+  const idlePageMs = median(idlePageSamples);
+  return {
+    bareMs: Math.round(bareMs),
+    confirmToFirstOutputMs: Math.round(windowMs),
+    ratio: +(windowMs / bareMs).toFixed(3),
+    samples,
+    target: '≤ 1.10',
+    // What of that is the page's: the same launch confirmed by this process while the page stays open and idle.
+    besideAnIdlePage: { bareMs: Math.round(bareMs), confirmToFirstOutputMs: Math.round(idlePageMs), ratio: +(idlePageMs / bareMs).toFixed(3), samples: idlePageSamples },
+  };
+}
+
+/**
+ * The same launch through the same service, confirmed here while the page stays open: it only
+ * hears the list change, opens no tab and draws nothing. Timed to the first output reaching the
+ * service's events, as the window's path row of the launch bench is.
+ */
+async function launchBesideAnIdlePage(service: BottleService, project: string, firstOutput: string): Promise<number> {
+  let slug = '';
+  let seen = '';
+  let shown: () => void = () => undefined;
+  const firstShown = new Promise<void>((resolve) => (shown = resolve));
+  const unsubscribe = service.onEvent((event, payload) => {
+    if (event !== 'terminal.data') return;
+    const { slug: from, data } = payload as { slug: string; data: string };
+    if (from !== slug) return;
+    seen += data;
+    if (seen.includes(firstOutput)) shown();
+    void service.handle('terminal.ack', { slug, chars: data.length });
+  });
+  try {
+    slug = ((await service.handle('bottles.prepare', { projectDir: project, agent: 'bench', copyProject: false, remoteControl: false })) as { slug: string }).slug;
+    const started = performance.now();
+    await service.handle('bottles.confirm', { slug, cols: 120, rows: 40 });
+    const { replay } = (await service.handle('terminal.attach', { slug })) as { replay: string };
+    if (!replay.includes(firstOutput)) await firstShown;
+    const ms = Math.round(performance.now() - started);
+    await service.handle('bottles.stop', { slug, keep: false });
+    return ms;
+  } finally {
+    unsubscribe.dispose();
+  }
 }
