@@ -104,9 +104,16 @@ test('Enter confirms only when the focus is on Confirm', async ({ app, page }) =
   await expect(app.tab(slug)).not.toContainText('running', { timeout: WAIT.short });
 });
 
-test('a launch fetches the bottle list once for its burst of changes, not once per change', async ({ app, page }) => {
+test('a launch fetches the bottle list once for its burst of changes, not once per change, and joins its terminal once', async ({ app, page }) => {
   const lists: number[] = [];
-  page.on('websocket', (socket) => socket.on('framesent', (frame) => void (typeof frame.payload === 'string' && frame.payload.includes('"bottles.list"') && lists.push(Date.now()))));
+  const attaches: number[] = [];
+  page.on('websocket', (socket) =>
+    socket.on('framesent', (frame) => {
+      if (typeof frame.payload !== 'string') return;
+      if (frame.payload.includes('"bottles.list"')) lists.push(Date.now());
+      if (frame.payload.includes('"terminal.attach"')) attaches.push(Date.now());
+    }),
+  );
   await app.goto();
   await app.openProject(makeProject('lists', { tester: { description: 'fake Claude' } }));
   await app.startAgent('tester');
@@ -116,6 +123,9 @@ test('a launch fetches the bottle list once for its burst of changes, not once p
   // Confirm, the tab and the bottle running each change the list within a few hundred milliseconds.
   await page.waitForTimeout(1_000);
   expect(lists.length - before).toBeLessThanOrEqual(2);
+  // The tab joined while the bottle started, and got its output from the first byte: no second
+  // attach when it ran, which would hold Claude's first screen back a round trip.
+  expect(attaches).toHaveLength(1);
   // And the list it fetched shows the bottle running.
   await expect(app.running(slug)).toBeVisible();
   await app.type(slug, 'exit 0\n');

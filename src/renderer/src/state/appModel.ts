@@ -48,6 +48,11 @@ export class AppModel {
   private listInFlight: Promise<void> | null = null;
   private listAgain = false;
   private listTimer: ReturnType<typeof setTimeout> | null = null;
+  /**
+   * Tabs that joined their bottle while it was building or starting: the core sends them its
+   * session's output from the first byte, so they need no second attach when it runs.
+   */
+  private readonly joinedBeforeRunning = new Set<string>();
   private toastSeq = 0;
   private fontSize: number = ZOOM.default;
   private started = false;
@@ -182,9 +187,12 @@ export class AppModel {
   private onStatus(status: BottleStatus): void {
     const before = this.state.bottles.statuses[status.slug];
     this.update((state) => ({ bottles: statusReceived(state.bottles, status) }));
-    // A tab opened while its bottle was building or starting joins its terminal now (the replay
-    // holds everything printed so far).
-    if (startedRunning(before, status) && hasTab(this.state.tabs, status.slug)) void this.attachTab(status.slug);
+    if (!startedRunning(before, status)) return;
+    // A tab that joined while its bottle was starting already gets the session's output; one that
+    // did not (a relaunch that took over the tab, an attach that failed) joins now, and the replay
+    // holds everything printed so far. A second attach would hold the first output back a round trip.
+    if (this.joinedBeforeRunning.delete(status.slug)) return;
+    if (hasTab(this.state.tabs, status.slug)) void this.attachTab(status.slug);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -391,6 +399,9 @@ export class AppModel {
 
   private async attachTab(slug: string): Promise<void> {
     const result = await this.registry.attach(slug);
+    const starting = result.ok && (result.data.status.status === 'building' || result.data.status.status === 'starting');
+    if (starting && this.state.bottles.statuses[slug]?.status !== 'running') this.joinedBeforeRunning.add(slug);
+    else this.joinedBeforeRunning.delete(slug);
     if (result.ok) this.update((state) => ({ bottles: statusReceived(state.bottles, result.data.status) }));
     else if (result.error.kind !== 'not-found' && result.error.kind !== 'internal') this.toastError(result.error);
   }
