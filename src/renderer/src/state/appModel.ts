@@ -187,6 +187,7 @@ export class AppModel {
   private onStatus(status: BottleStatus): void {
     const before = this.state.bottles.statuses[status.slug];
     this.update((state) => ({ bottles: statusReceived(state.bottles, status) }));
+    if (!isLive(status)) this.joinedBeforeRunning.delete(status.slug); // it failed or ended before it ran
     if (!startedRunning(before, status)) return;
     // A tab that joined while its bottle was starting already gets the session's output; one that
     // did not (a relaunch that took over the tab, an attach that failed) joins now, and the replay
