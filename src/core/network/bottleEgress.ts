@@ -536,11 +536,6 @@ export function bottleDnsServers(egress: Pick<BottleEgress, 'proxyAddress'>): st
   return [toDotted(parsed.base + 1)];
 }
 
-/** How the bottle's container joins its network: the namespace of its holder, on the internal network. */
-export function bottleNetworkSettings(egress: Pick<BottleEgress, 'holderName' | 'proxyAddress' | 'proxyPort'>): { networkMode: string; env: Record<string, string> } {
-  return { networkMode: `container:${egress.holderName}`, env: proxyEnvironment(egress) };
-}
-
 /**
  * Removes a bottle's network parts by their names: the sidecar and the holder first (a network
  * with containers on it cannot go), then the network.

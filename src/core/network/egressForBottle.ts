@@ -3,7 +3,7 @@ import { credentialVariable, findClaudeCredential, placeholderCredential } from 
 import type { BuildProgress } from '../docker/progress';
 import { BottleError } from '../errors';
 import type { SecretSource } from '../plan/plan';
-import { type BootingEgress, type BottleEgress, bootEgress, bottleDnsServers, bottleNetworkSettings, EGRESS_DEFAULTS, egressNames, type EgressSetup, reconnectEgress, removeEgressParts } from './bottleEgress';
+import { type BootingEgress, type BottleEgress, bootEgress, bottleDnsServers, EGRESS_DEFAULTS, egressNames, type EgressSetup, proxyEnvironment, reconnectEgress, removeEgressParts } from './bottleEgress';
 import { createNetworkHolder, type EgressCheck, type NetworkHolder, type RunningHolder, watchNetworkHolder } from './egressSelfCheck';
 import { ensureEgressImage, existingEgressImage } from './egressImage';
 import { EgressLogFile, readEgressLog } from './egressLogFile';
@@ -246,9 +246,8 @@ function opened(egress: BottleEgress, slug: string, credential: ReturnType<typeo
     if (parts.alreadyLogged?.delete(JSON.stringify(entry))) return;
     void log.append(entry);
   });
-  const settings = bottleNetworkSettings(egress);
   const placeholder = credential ? placeholderCredential(credential.kind, slug) : undefined;
-  const containerEnv: Record<string, string> = { ...settings.env, ...QUIET_CLAUDE_ENV, ANTHROPIC_BASE_URL: `http://${egress.proxyAddress}:${egress.proxyPort}` };
+  const containerEnv: Record<string, string> = { ...proxyEnvironment(egress), ...QUIET_CLAUDE_ENV, ANTHROPIC_BASE_URL: `http://${egress.proxyAddress}:${egress.proxyPort}` };
   return {
     egress,
     container: { env: containerEnv },

@@ -27,7 +27,7 @@ export interface NetworkHolderSetup {
   name: string;
   /** The bottle's internal network, which the holder joins. */
   network: string;
-  /** Where the namespace's DNS queries go: the proxy's address, where no DNS server listens. */
+  /** Where the namespace's DNS queries go: an address no container holds (bottleDnsServers). */
   dns: string[];
   /** The sidecar's image: it has bash, coreutils' `timeout` and `sleep`, glibc's `getent`. */
   image: string;

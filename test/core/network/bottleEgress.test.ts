@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Docker from 'dockerode';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { bootEgress, type BottleEgress, bottleDnsServers, bottleNetworkSettings, EGRESS_DEFAULTS, egressNames } from '../../../src/core/network/bottleEgress';
+import { bootEgress, type BottleEgress, bottleDnsServers, EGRESS_DEFAULTS, egressNames, proxyEnvironment } from '../../../src/core/network/bottleEgress';
 import { type BottleNetwork, EGRESS_ENV, makeBottleNetwork } from '../../../src/core/network/egressForBottle';
 import { createNetworkHolder, type EgressCheck, type NetworkHolderSetup } from '../../../src/core/network/egressSelfCheck';
 import type { EgressLogEntry } from '../../../src/proxy/egressLog';
@@ -67,7 +67,6 @@ async function bottleBehindProxy(allow: string[], credential?: { kind: 'api-key'
   await egress.ready;
   const log: EgressLogEntry[] = [];
   egress.onLog((entry) => log.push(entry));
-  const settings = bottleNetworkSettings(egress);
   await network.holder;
   const container = await docker.createContainer({
     name: `claude-bottle-${slug}`,
@@ -75,9 +74,9 @@ async function bottleBehindProxy(allow: string[], credential?: { kind: 'api-key'
     User: '1000:1000',
     Entrypoint: ['sleep'],
     Cmd: ['600'],
-    Env: Object.entries({ ...settings.env, ANTHROPIC_BASE_URL: `http://${egress.proxyAddress}:${egress.proxyPort}` }).map(([key, value]) => `${key}=${value}`),
+    Env: Object.entries({ ...proxyEnvironment(egress), ANTHROPIC_BASE_URL: `http://${egress.proxyAddress}:${egress.proxyPort}` }).map(([key, value]) => `${key}=${value}`),
     Labels: labels,
-    HostConfig: { NetworkMode: settings.networkMode, CapDrop: ['ALL'], SecurityOpt: ['no-new-privileges'], Init: true },
+    HostConfig: { NetworkMode: `container:${egress.holderName}`, CapDrop: ['ALL'], SecurityOpt: ['no-new-privileges'], Init: true },
   });
   // Disposed last-in first-out: the container goes before its network can.
   disposables.push(async () => void (await container.remove({ force: true }).catch(() => undefined)));

@@ -47,7 +47,7 @@ export class AppModel {
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private listInFlight: Promise<void> | null = null;
   private listAgain = false;
-  private listTimer: ReturnType<typeof setTimeout> | null = null;
+  private listFetchPending = false;
   /**
    * Tabs that joined their bottle while it was building or starting: the core sends them its
    * session's output from the first byte, so they need no second attach when it runs.
@@ -142,7 +142,6 @@ export class AppModel {
 
   dispose(): void {
     this.disposed = true;
-    if (this.listTimer) clearTimeout(this.listTimer);
     for (const dispose of this.disposers.splice(0)) dispose();
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
@@ -317,13 +316,14 @@ export class AppModel {
 
   /**
    * The list fetched after a short pause: a launch sends several changes within a few hundred
-   * milliseconds, and each fetch (Docker's container and image lists, the state folders) competes
-   * with the bottle's own start on the same cores; its tab shows its status meanwhile.
+   * milliseconds, and each fetch (Docker's container list, the state folders) competes with the
+   * bottle's own start on the same cores; its tab shows its status meanwhile.
    */
   private refreshListSoon(): void {
-    if (this.listTimer || this.disposed) return;
-    this.listTimer = setTimeout(() => {
-      this.listTimer = null;
+    if (this.listFetchPending || this.disposed) return;
+    this.listFetchPending = true;
+    this.later(() => {
+      this.listFetchPending = false;
       void this.refreshList();
     }, LIST_REFRESH_PAUSE_MS);
   }
@@ -400,7 +400,7 @@ export class AppModel {
 
   private async attachTab(slug: string): Promise<void> {
     const result = await this.registry.attach(slug);
-    const starting = result.ok && (result.data.status.status === 'building' || result.data.status.status === 'starting');
+    const starting = result.ok && isLive(result.data.status) && result.data.status.status !== 'running';
     if (starting && this.state.bottles.statuses[slug]?.status !== 'running') this.joinedBeforeRunning.add(slug);
     else this.joinedBeforeRunning.delete(slug);
     if (result.ok) this.update((state) => ({ bottles: statusReceived(state.bottles, result.data.status) }));
