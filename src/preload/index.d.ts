@@ -1,4 +1,4 @@
-import type { BottleApi } from '../shared/contract';
+import type { BottleApi } from '#contract';
 
 // What the preload puts on `window` (compiled with the renderer's tsconfig). Absent in browser mode.
 

@@ -1,8 +1,8 @@
 import { contextBridge, ipcRenderer, webUtils } from 'electron';
 // Only the zod-free half of the contract: a sandboxed preload can load no npm module at run time.
-import { createBottleApi } from '../shared/contract/api';
-import { type CommandName, EVENT_NAME_LIST, type EventName, IPC_EVENT_CHANNEL, ipcChannel } from '../shared/contract/names';
-import type { ApiResult } from '../shared/contract/views';
+import { createBottleApi } from '#contract/api';
+import { type CommandName, EVENT_NAME_LIST, type EventName, IPC_EVENT_CHANNEL, ipcChannel } from '#contract/names';
+import type { ApiResult } from '#contract/views';
 
 // The sandboxed preload: the page gets `window.bottle`, named functions built from the contract
 // (`bottle.bottles.prepare(...)`, `bottle.on('terminal.data', ...)`), and never ipcRenderer itself.

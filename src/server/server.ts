@@ -11,8 +11,8 @@ import type { CommandTarget } from '../app/bottleService';
 import { createDispatcher } from '../app/dispatch';
 import type { EventListener } from '../app/events';
 import type { Disposable } from '../core/lifecycle/disposable';
-import { LIMITS, type WireResponse, WireRequestSchema } from '../shared/contract';
-import { contentSecurityPolicy } from '../shared/csp';
+import { LIMITS, type WireResponse, WireRequestSchema } from '#contract';
+import { contentSecurityPolicy } from '#csp';
 
 // Browser mode (`claude-bottle serve`): the built renderer over HTTP and the contract over a
 // WebSocket at /api, for headless hosts. It is a door into Docker, so it is shut tight:

@@ -1,6 +1,6 @@
 import { useEffect, useState, useSyncExternalStore, type DragEvent } from 'react';
 import type { Transport } from './api';
-import { noManifestFolder } from '../../shared/contract';
+import { noManifestFolder } from '#contract';
 import { AgentList } from './components/AgentList';
 import { ChecksPanel } from './components/ChecksPanel';
 import { ErrorView } from './components/ErrorView';

@@ -1,4 +1,4 @@
-import type { BottleStatus, ErrorInfo, ManifestIssue, PreparedView } from '../../shared/contract';
+import type { BottleStatus, ErrorInfo, ManifestIssue, PreparedView } from '#contract';
 
 // Small pure helpers that turn the core's data into words for the window.
 

@@ -1,4 +1,4 @@
-import type { BottleApi } from '../../../shared/contract';
+import type { BottleApi } from '#contract';
 import { ConnectionStatus, type Connection } from './connection';
 import { createWsTransport } from './wsTransport';
 

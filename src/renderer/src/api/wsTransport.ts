@@ -1,5 +1,5 @@
-import { createBottleApi } from '../../../shared/contract/api';
-import type { ApiResult, BottleApi, CommandName, EventName, WireRequest } from '../../../shared/contract';
+import { createBottleApi } from '#contract/api';
+import type { ApiResult, BottleApi, CommandName, EventName, WireRequest } from '#contract';
 import { ConnectionStatus } from './connection';
 
 // Browser mode's transport: one WebSocket to `/api` on the page's own origin. The page load has

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { AgentView, ErrorInfo } from '../../../shared/contract';
+import type { AgentView, ErrorInfo } from '#contract';
 import { Badges } from './Badges';
 import { InlineError } from './ErrorView';
 

@@ -1,4 +1,4 @@
-import type { AgentView } from '../../../shared/contract';
+import type { AgentView } from '#contract';
 
 type BadgeTone = 'neutral' | 'good' | 'warn' | 'danger';
 

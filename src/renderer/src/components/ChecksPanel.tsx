@@ -1,4 +1,4 @@
-import type { DoctorCheckView } from '../../../shared/contract';
+import type { DoctorCheckView } from '#contract';
 import type { PruneState } from '../state/slices/prune';
 import type { ChecksState } from '../state/slices/checks';
 import { ErrorView } from './ErrorView';

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { EgressEntryView, ProxyState } from '../../../shared/contract';
+import type { EgressEntryView, ProxyState } from '#contract';
 import { getTransport } from '../api';
 
 // A bottle's egress, under its terminal: how many requests its proxy allowed and refused, a panel

@@ -1,4 +1,4 @@
-import type { ErrorInfo } from '../../../shared/contract';
+import type { ErrorInfo } from '#contract';
 import { errorTitle, issueLocation } from '../format';
 import { BreakablePath } from './BreakablePath';
 

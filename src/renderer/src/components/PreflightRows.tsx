@@ -1,4 +1,4 @@
-import type { PreflightRow } from '../../../shared/contract';
+import type { PreflightRow } from '#contract';
 
 /** The preflight's rows, as the CLI prints them: the preflight dialog and a capability request show them alike. */
 export function PreflightRows({ rows, label }: { rows: readonly PreflightRow[]; label?: string }) {

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { PreservedView } from '../../../shared/contract';
+import type { PreservedView } from '#contract';
 import { baseName, formatWhen } from '../format';
 
 interface Props {

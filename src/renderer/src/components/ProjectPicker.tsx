@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import type { ProjectView, RecentProject } from '../../../shared/contract';
+import type { ProjectView, RecentProject } from '#contract';
 import { baseName } from '../format';
 
 interface Props {

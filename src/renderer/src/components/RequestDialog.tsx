@@ -1,4 +1,4 @@
-import type { CapabilityRequestView } from '../../../shared/contract';
+import type { CapabilityRequestView } from '#contract';
 import { PreflightRows } from './PreflightRows';
 
 interface Props {

@@ -1,4 +1,4 @@
-import type { BottleStatus, DetachedView } from '../../../shared/contract';
+import type { BottleStatus, DetachedView } from '#contract';
 import { baseName, sharedAgents, shortId, statusLabel } from '../format';
 
 interface RunningEntry {

@@ -1,6 +1,6 @@
 import { useState, type KeyboardEvent } from 'react';
-import type { ErrorInfo } from '../../../shared/contract';
-import { loginKindLabel, type LoginKind } from '../../../shared/claudeCredential';
+import type { ErrorInfo } from '#contract';
+import { loginKindLabel, type LoginKind } from '#claude-credential';
 import type { AppState } from '../state/appModel';
 import { InlineError } from './ErrorView';
 

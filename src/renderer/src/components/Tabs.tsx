@@ -1,4 +1,4 @@
-import type { BottleStatus } from '../../../shared/contract';
+import type { BottleStatus } from '#contract';
 import { isLive, sharedAgents, shortId, statusLabel } from '../format';
 
 export interface TabModel {

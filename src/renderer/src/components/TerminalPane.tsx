@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import type { BottleStatus, CapabilityRequestView, SessionView } from '../../../shared/contract';
+import type { BottleStatus, CapabilityRequestView, SessionView } from '#contract';
 import { formatUptime, isLive, statusLabel } from '../format';
 import type { TerminalController } from '../terminal/TerminalController';
 import { EgressStrip } from './EgressStrip';

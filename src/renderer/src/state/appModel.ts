@@ -1,5 +1,5 @@
-import type { BottleApi, BottleStatus, CommandResult, ErrorInfo, RecentProject, UiRequest } from '../../../shared/contract';
-import { checkCredential, describeLogin, LOGIN_SECRET_NAME, type LoginKind } from '../../../shared/claudeCredential';
+import type { BottleApi, BottleStatus, CommandResult, ErrorInfo, RecentProject, UiRequest } from '#contract';
+import { checkCredential, describeLogin, LOGIN_SECRET_NAME, type LoginKind } from '#claude-credential';
 import type { Connection, ConnectionState } from '../api/connection';
 import { isLive } from '../format';
 import type { TerminalRegistry } from '../terminal/registry';

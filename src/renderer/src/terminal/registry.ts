@@ -1,4 +1,4 @@
-import { LIMITS, type BottleApi } from '../../../shared/contract';
+import { LIMITS, type BottleApi } from '#contract';
 import { TerminalController, type TerminalCallbacks } from './TerminalController';
 
 // The terminals of this window by bottle slug. Terminal output is routed here straight from the

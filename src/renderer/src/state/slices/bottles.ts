@@ -1,4 +1,4 @@
-import type { BottleList, BottleStatus, SessionView } from '../../../../shared/contract';
+import type { BottleList, BottleStatus, SessionView } from '#contract';
 import { isLive } from '../../format';
 import { type TabsState, tabsAdded } from './tabs';
 

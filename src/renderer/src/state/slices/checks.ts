@@ -1,4 +1,4 @@
-import type { ApiResult, CommandResult, DoctorCheckView, ErrorInfo, ImageProgressView } from '../../../../shared/contract';
+import type { ApiResult, CommandResult, DoctorCheckView, ErrorInfo, ImageProgressView } from '#contract';
 
 // The first-run checks (`claude-bottle doctor`'s), the panel that lists them, and "Update Claude
 // Code" (the rebuild of the built-in base image) shown in it.

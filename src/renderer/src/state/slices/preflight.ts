@@ -1,4 +1,4 @@
-import type { ApiResult, BottleStatus, ErrorInfo, PreparedView } from '../../../../shared/contract';
+import type { ApiResult, BottleStatus, ErrorInfo, PreparedView } from '#contract';
 import { preflightText } from '../../format';
 
 // The preflight dialog: a bottle is prepared (its plan made, a state folder reserved) and shown

@@ -1,4 +1,4 @@
-import type { ApiResult, ErrorInfo, ProjectView } from '../../../../shared/contract';
+import type { ApiResult, ErrorInfo, ProjectView } from '#contract';
 
 // The open project: the folder asked for, its agents (or why they cannot be shown), and the
 // claude-bottle.json this window created for it.

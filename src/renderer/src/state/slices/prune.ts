@@ -1,4 +1,4 @@
-import type { PruneItemView } from '../../../../shared/contract';
+import type { PruneItemView } from '#contract';
 
 // "Find unused…" in the checks panel: what no bottle owns, as the core last listed it.
 

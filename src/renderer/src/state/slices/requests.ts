@@ -1,4 +1,4 @@
-import type { CapabilityRequestView } from '../../../../shared/contract';
+import type { CapabilityRequestView } from '#contract';
 
 // Capability requests waiting for an answer, per bottle, in the order they came; and the ones
 // whose answer is on its way (their buttons are disabled). See docs/control-channel.md.

@@ -1,4 +1,4 @@
-import type { BottleNotification, ErrorInfo } from '../../../../shared/contract';
+import type { BottleNotification, ErrorInfo } from '#contract';
 
 // The toasts in the corner: short messages that go by themselves.
 
