@@ -113,7 +113,7 @@ describe('the preload', () => {
       [...fs.readFileSync(file, 'utf8').matchAll(/^import\s+(?!type\b)[^;]*?from\s+'([^']+)'/gm)].map((match) => match[1] as string);
     const preload = fileURLToPath(new URL('../../src/preload/index.ts', import.meta.url));
     const contract = (name: string): string => fileURLToPath(new URL(`../../src/shared/contract/${name}.ts`, import.meta.url));
-    expect(valueImports(preload).sort()).toEqual(['../shared/contract/api', '../shared/contract/names', 'electron']);
+    expect(valueImports(preload).sort()).toEqual(['#contract/api', '#contract/names', 'electron']);
     expect(valueImports(contract('api'))).toEqual(['./names']);
     expect(valueImports(contract('names'))).toEqual([]);
     expect(fs.readFileSync(preload, 'utf8')).not.toMatch(/exposeInMainWorld\([^)]*ipcRenderer\b\s*\)/);
