@@ -47,7 +47,19 @@ test('the egress of a bottle: live counts and list, a refused host allowed in on
   await app.openProject(project);
   await app.startAgent('fetcher');
   await expect(app.dialog).toContainText('allow-list: allowed.test');
+  // Whether the bottle's pane had its egress strip the moment it appeared: the terminal is fitted
+  // then, and a strip added later would shrink it after Claude started.
+  await page.evaluate(() => {
+    const observer = new MutationObserver(() => {
+      const pane = document.querySelector('.terminal-pane');
+      if (!pane) return;
+      (globalThis as { __paneHadStrip?: boolean }).__paneHadStrip = pane.querySelector('[data-testid="egress"]') !== null;
+      observer.disconnect();
+    });
+    observer.observe(document.body, { childList: true, subtree: true });
+  });
   const slug = await app.confirm();
+  expect(await page.evaluate(() => (globalThis as { __paneHadStrip?: boolean }).__paneHadStrip), 'the egress strip is in the pane from its first render').toBe(true);
   await app.expectTerminal(slug, /\n> $/, WAIT.prompt);
 
   await app.type(slug, 'fetch http://allowed.test/hello\n');

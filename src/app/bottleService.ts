@@ -97,7 +97,6 @@ interface ManagedBottle {
   projectRoot: string;
   image: string;
   network: string;
-  behindProxy: boolean;
   startedAt: string;
   status: BottleStatus;
   resume: boolean;
@@ -380,9 +379,8 @@ export class BottleService implements CommandTarget, Disposable {
       projectRoot: plan.projectRoot,
       image: imageLabel(plan),
       network: networkLabel(plan),
-      behindProxy: plan.network.mode === 'allow',
       startedAt: new Date().toISOString(),
-      status: { slug: plan.slug, agent: plan.agent, status: 'starting', ...(progress ? { progress } : {}) },
+      status: { slug: plan.slug, agent: plan.agent, status: 'starting', behindProxy: plan.network.mode === 'allow', ...(progress ? { progress } : {}) },
       resume,
       abort: new AbortController(),
       size,
@@ -440,6 +438,9 @@ export class BottleService implements CommandTarget, Disposable {
    */
   private adopt(managed: ManagedBottle, running: RunningBottle, ptySize: { cols: number; rows: number }): void {
     managed.running = running;
+    // A capability's relaunch may have changed the network.
+    managed.network = networkLabel(running.plan);
+    managed.status = { ...managed.status, behindProxy: running.plan.network.mode === 'allow' };
     const stream = this.registry.add(managed.slug, running.session, ptySize);
     if (this.disposed) {
       stream.dispose();
@@ -870,6 +871,7 @@ export class BottleService implements CommandTarget, Disposable {
     managed.status = {
       slug: managed.slug,
       agent: managed.status.agent,
+      behindProxy: managed.status.behindProxy ?? false,
       ...change,
       ...(live && managed.attention ? { attention: managed.attention } : {}),
       ...(live && managed.requests.size > 0 ? { pendingRequests: managed.requests.size } : {}),
@@ -878,7 +880,7 @@ export class BottleService implements CommandTarget, Disposable {
   }
 
   private sessionView(bottle: ManagedBottle): SessionView {
-    return { ...bottle.status, projectRoot: bottle.projectRoot, image: bottle.image, network: bottle.network, behindProxy: bottle.behindProxy, startedAt: bottle.startedAt };
+    return { ...bottle.status, projectRoot: bottle.projectRoot, image: bottle.image, network: bottle.network, startedAt: bottle.startedAt };
   }
 
   private notify(notification: BottleNotification): void {

@@ -194,6 +194,11 @@ export const BottleStatusSchema = z.object({
   message: text().optional(),
   /** Set for failed. */
   error: ErrorInfoSchema.optional(),
+  /**
+   * Behind an egress proxy (an allow-list): its tab has room for the egress strip from the first
+   * status on, so the terminal has its final size when Claude starts (docs/terminal.md).
+   */
+  behindProxy: z.boolean().optional(),
 });
 export type BottleStatus = z.infer<typeof BottleStatusSchema>;
 
@@ -204,8 +209,6 @@ export const SessionViewSchema = BottleStatusSchema.extend({
   image: text(),
   /** `none`, `open`, or `allow-list: a.com, b.com`. */
   network: text(),
-  /** Behind an egress proxy (an allow-list): its tab has room for the egress strip from the start. */
-  behindProxy: z.boolean(),
   /** ISO time the launch was confirmed. */
   startedAt: text(40),
 });

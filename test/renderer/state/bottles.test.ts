@@ -6,7 +6,7 @@ import { bottleList, session } from './fixtures';
 describe('the bottles slice', () => {
   it('takes each listed session’s status, without its status-bar details', () => {
     const { bottles } = listReceived(initialBottles, initialTabs(), bottleList([session('a-1'), session('b-1', 'building')]));
-    expect(bottles.statuses['a-1']).toEqual({ slug: 'a-1', agent: 'a', status: 'running' });
+    expect(bottles.statuses['a-1']).toEqual({ slug: 'a-1', agent: 'a', status: 'running', behindProxy: false });
     expect(bottles.statuses['b-1']?.status).toBe('building');
     expect(bottles.sessionsBySlug.get('a-1')?.projectRoot).toBe('/work/p');
     expect(bottles.seenSessions).toEqual(new Set(['a-1', 'b-1']));

@@ -66,7 +66,7 @@ export function TerminalPane({ controller, active, status, session, agent, searc
         </div>
       ) : null}
       <div className="terminal-host" ref={hostRef} />
-      <EgressStrip slug={controller.slug} live={isLive(status)} behindProxy={session?.behindProxy ?? false} />
+      <EgressStrip slug={controller.slug} live={isLive(status)} behindProxy={status?.behindProxy ?? false} />
       <StatusBar agent={agent} status={status} session={session} stopping={stopping} onStop={onStop} onResume={onResume} />
     </section>
   );

@@ -63,7 +63,7 @@ export function listReceived(bottles: BottlesState, tabs: TabsState, list: Bottl
   const listed = new Set<string>();
   const seenSessions = new Set(bottles.seenSessions);
   for (const session of list.sessions) {
-    const { projectRoot: _root, image: _image, network: _network, behindProxy: _behindProxy, startedAt: _started, ...status } = session;
+    const { projectRoot: _root, image: _image, network: _network, startedAt: _started, ...status } = session;
     statuses[session.slug] = status;
     listed.add(session.slug);
     seenSessions.add(session.slug);
