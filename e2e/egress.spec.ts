@@ -94,6 +94,27 @@ test('the egress of a bottle: live counts and list, a refused host allowed in on
   await page.keyboard.press('Escape');
 });
 
+test('a capability that only adds hosts is granted in place: the same session reaches them, and the status bar lists them', async ({ app }) => {
+  const project = makeProject('widen', {
+    fetcher: { description: 'fake Claude behind a proxy', network: { allow: ['allowed.test'] }, capabilities: { other: { description: 'reach other.test', network: { allow: ['other.test'] } } } },
+  });
+  await app.goto(server?.url);
+  await app.openProject(project);
+  const slug = await app.launch('fetcher');
+  const statusBar = app.pane(slug).locator('.status-bar');
+  await expect(statusBar).toContainText('network: allow-list: allowed.test', { timeout: WAIT.short });
+
+  await app.type(slug, 'request other I need other.test\n');
+  const request = app.pane(slug).getByRole('alertdialog');
+  await request.getByRole('button', { name: 'Grant' }).click();
+  await app.expectTerminal(slug, 'these hosts are reachable now: other.test');
+  await expect(statusBar).toContainText('network: allow-list: allowed.test, other.test', { timeout: WAIT.short });
+  await app.type(slug, 'fetch http://other.test/granted\n');
+  await app.expectTerminal(slug, 'fetched: stand-in http other.test /granted');
+  await app.type(slug, 'exit 0\n');
+  await expect(app.tab(slug)).toContainText('exited 0', { timeout: WAIT.short });
+});
+
 test('the network made while the preflight is read goes with Cancel, and Confirm uses it', async ({ app }) => {
   const docker = new Docker();
   const project = makeProject('ahead', { fetcher: { description: 'fake Claude behind a proxy', network: { allow: ['allowed.test'] } } });

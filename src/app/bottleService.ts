@@ -557,6 +557,8 @@ export class BottleService implements CommandTarget, Disposable {
       });
       managed.relaunching = undefined;
       if (granted.inPlace) {
+        // The proxy allows the granted hosts now: the status bar lists them.
+        managed.network = networkLabel(running.plan);
         this.setStatus(managed, { status: 'running' });
         this.hub.emit('bottles.changed', {});
         return {};
