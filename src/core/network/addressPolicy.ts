@@ -32,6 +32,9 @@ export const FORBIDDEN_RANGES: readonly Range[] = [
   { network: 'ff00::', prefix: 8, family: 'ipv6', why: 'a multicast address' },
 ];
 
+/** IPv6 prefixes (/96) whose last 32 bits are an IPv4 address that a translator or stack may reach. */
+const IPV4_CARRYING_PREFIXES = ['64:ff9b::', '::ffff:0:', '::'] as const;
+
 export interface AddressVerdict {
   allowed: boolean;
   /** Why an address was refused, in words for the log and the user. */
@@ -47,18 +50,29 @@ export class AddressPolicy {
   private readonly listed: Array<{ list: BlockList; rule: AllowRule }> = [];
 
   constructor(rules: readonly AllowRule[], ownAddresses: readonly string[] = []) {
-    for (const range of FORBIDDEN_RANGES) this.forbidden.push({ list: blockOf(range.network, range.prefix, range.family), why: range.why });
+    for (const range of FORBIDDEN_RANGES) this.forbid(range.network, range.prefix, range.family, range.why);
     for (const own of ownAddresses) {
       const [network = '', bits] = own.split('/');
       const family = isIP(canonicalAddress(network));
       if (family === 0) continue;
       const prefix = bits === undefined ? (family === 4 ? 32 : 128) : Number(bits);
-      this.forbidden.push({ list: blockOf(canonicalAddress(network), prefix, family === 4 ? 'ipv4' : 'ipv6'), why: "an address of this machine or its Docker networks" });
+      this.forbid(canonicalAddress(network), prefix, family === 4 ? 'ipv4' : 'ipv6', 'an address of this machine or its Docker networks');
     }
     for (const rule of rules) {
       if (rule.kind === 'address') this.listed.push({ list: blockOf(rule.address, rule.family === 4 ? 32 : 128, familyName(rule.family)), rule });
       if (rule.kind === 'cidr') this.listed.push({ list: blockOf(rule.network, rule.prefix, familyName(rule.family)), rule });
     }
+  }
+
+  /**
+   * A forbidden IPv4 range is also refused inside the IPv6 forms that carry an IPv4 address to it:
+   * a name answered with `64:ff9b::10.0.0.1` (NAT64), `::ffff:0:10.0.0.1` (SIIT) or `::10.0.0.1`
+   * (IPv4-compatible) must not lead to the address a plain A record could not.
+   */
+  private forbid(network: string, prefix: number, family: 'ipv4' | 'ipv6', why: string): void {
+    this.forbidden.push({ list: blockOf(network, prefix, family), why });
+    if (family !== 'ipv4') return;
+    for (const carrier of IPV4_CARRYING_PREFIXES) this.forbidden.push({ list: blockOf(`${carrier}${network}`, 96 + prefix, 'ipv6'), why });
   }
 
   /** An address the user listed (alone or in a range) for this port: always allowed. */

@@ -43,9 +43,17 @@ describe('the address policy', () => {
   it('refuses the machine, its neighbours and metadata, and allows the rest', () => {
     expect(policy.judgeResolved('8.8.8.8', 443).allowed).toBe(true);
     expect(policy.judgeResolved('198.18.0.10', 443).allowed).toBe(true); // special, but some networks use it
-    for (const address of ['127.0.0.1', '10.9.9.9', '172.20.0.1', '169.254.169.254', '0.0.0.0', '::1', 'fd12::1', 'fe80::1', '::ffff:10.0.0.1']) {
+    for (const address of ['127.0.0.1', '10.9.9.9', '172.20.0.1', '169.254.169.254', '0.0.0.0', '::1', 'fd12::1', 'fe80::1', '::ffff:10.0.0.1', '::ffff:7f00:1']) {
       expect(policy.judgeResolved(address, 443).allowed, address).toBe(false);
     }
+  });
+
+  it('refuses those addresses inside the IPv6 forms that carry an IPv4 address (NAT64, SIIT, IPv4-compatible)', () => {
+    for (const address of ['64:ff9b::a00:1', '64:ff9b::169.254.169.254', '::ffff:0:7f00:1', '::127.0.0.1', '64:ff9b::198.51.100.9']) {
+      expect(policy.judgeResolved(address, 443).allowed, address).toBe(false);
+    }
+    // A public address behind DNS64 and NAT64 stays reachable: some networks answer every name so.
+    expect(policy.judgeResolved('64:ff9b::808:808', 443).allowed).toBe(true);
   });
 
   it("refuses the host's and Docker networks' own addresses", () => {
