@@ -2,7 +2,7 @@ import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerRespon
 import https from 'node:https';
 import net, { type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { EgressDecision, EgressPolicy } from '../core/network/egressPolicy';
+import type { EgressDecision, EgressPolicy, Resolve } from '../core/network/egressPolicy';
 import type { EgressLogEntry } from './egressLog';
 
 // The egress proxy that runs in a bottle's sidecar: the bottle's only way out. It serves
@@ -24,6 +24,11 @@ export interface AnthropicEndpoint {
   upstream: URL;
   /** The user's real credential; without one, requests go out with no credential at all. */
   credential?: AnthropicCredential;
+  /**
+   * Resolves the upstream's name (the proxy's own c-ares resolver, with its timeout and servers);
+   * without it, getaddrinfo does, in libuv's thread pool.
+   */
+  resolve?: Resolve;
 }
 
 export interface EgressProxyOptions {
@@ -42,6 +47,11 @@ export interface EgressProxyOptions {
 
 export const PROXY_LIMITS = {
   connectTimeoutMs: 10_000,
+  /**
+   * Once connected, an upstream may stay silent this long before the exchange is dropped: Claude's
+   * API can think for minutes before a non-streamed answer (its own clients wait ten).
+   */
+  idleTimeoutMs: 10 * 60_000,
   /** Request headers beyond this are refused by Node's parser (431). */
   maxHeaderBytes: 32 * 1024,
   /** A client that sends no complete request line and headers in this time is dropped. */
@@ -187,7 +197,17 @@ function forwardToAnthropic(options: EgressProxyOptions, req: IncomingMessage, r
   const secure = upstream.protocol === 'https:';
   const port = upstream.port === '' ? (secure ? 443 : 80) : Number(upstream.port);
   const basePath = upstream.pathname.replace(/\/$/, '');
-  const requestOptions = { host: upstream.hostname, port, method: req.method, path: `${basePath}${path}`, headers, timeout: timeoutMs, setHost: false, servername: upstream.hostname };
+  const requestOptions = {
+    host: upstream.hostname,
+    port,
+    method: req.method,
+    path: `${basePath}${path}`,
+    headers,
+    timeout: timeoutMs,
+    setHost: false,
+    servername: upstream.hostname,
+    ...(anthropic.resolve ? { lookup: lookupWith(anthropic.resolve) } : {}),
+  };
   relay(options, req, res, {
     method: req.method ?? 'POST',
     host: upstream.hostname,
@@ -196,6 +216,21 @@ function forwardToAnthropic(options: EgressProxyOptions, req: IncomingMessage, r
     path,
     request: (onResponse) => (secure ? https.request(requestOptions, onResponse) : http.request(requestOptions, onResponse)),
   });
+}
+
+/** A `lookup` for http(s).request that asks `resolve` instead of getaddrinfo. */
+function lookupWith(resolve: Resolve): net.LookupFunction {
+  return (hostname, options, callback) => {
+    resolve(hostname).then(
+      (addresses) => {
+        const found = addresses.map((address) => ({ address, family: net.isIP(address) }));
+        if (found.length === 0) callback(Object.assign(new Error(`${hostname}: no address`), { code: 'ENOTFOUND' }), '', 0);
+        else if (options.all) (callback as unknown as (error: null, all: typeof found) => void)(null, found);
+        else callback(null, found[0]?.address ?? '', found[0]?.family ?? 4);
+      },
+      (error: Error) => callback(Object.assign(new Error(`${hostname}: ${error.message}`), { code: 'ENOTFOUND' }), '', 0),
+    );
+  };
 }
 
 interface RelayTarget {
@@ -237,7 +272,13 @@ function relay(options: EgressProxyOptions, req: IncomingMessage, res: ServerRes
       finish('the response broke off');
     });
   });
-  outgoing.once('socket', (socket: Socket) => socket.setNoDelay(true));
+  outgoing.once('socket', (socket: Socket) => {
+    socket.setNoDelay(true);
+    // The request's timeout bounds the connection; after that only a long silence ends it.
+    const connected = (): void => void outgoing.setTimeout(PROXY_LIMITS.idleTimeoutMs);
+    if (socket.connecting) socket.once('connect', connected);
+    else connected();
+  });
   outgoing.once('timeout', () => outgoing.destroy(new Error('timed out')));
   outgoing.once('error', (error) => {
     if (!res.headersSent) {

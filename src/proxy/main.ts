@@ -58,11 +58,12 @@ async function main(): Promise<void> {
   } catch (error) {
     return fail(`bad configuration: ${(error as Error).message.slice(0, 500)}`);
   }
-  const policy = new EgressPolicy({ rules: parseAllowList(config.allow), ownAddresses: config.ownAddresses, resolve: caresResolve(config.dnsServers) });
+  const resolve = caresResolve(config.dnsServers);
+  const policy = new EgressPolicy({ rules: parseAllowList(config.allow), ownAddresses: config.ownAddresses, resolve });
   const anthropic = config.anthropic;
   const server = createEgressProxy({
     policy,
-    ...(anthropic ? { anthropic: { upstream: new URL(anthropic.upstream), ...(anthropic.credential ? { credential: anthropic.credential } : {}) } } : {}),
+    ...(anthropic ? { anthropic: { upstream: new URL(anthropic.upstream), resolve, ...(anthropic.credential ? { credential: anthropic.credential } : {}) } } : {}),
     log: (entry) => process.stdout.write(`${JSON.stringify(entry)}\n`),
     selfAuthorities: [`${config.listen.host}:${config.listen.port}`],
   });

@@ -56,16 +56,21 @@ interface ProxyUnderTest {
   lookups: string[];
 }
 
-async function startProxy(allow: string[], names: Record<string, string[]>, anthropic?: AnthropicEndpoint): Promise<ProxyUnderTest> {
-  const log: EgressLogEntry[] = [];
-  const lookups: string[] = [];
-  const resolve: Resolve = async (name) => {
+/** A stand-in resolver that answers from `names` and records what it was asked. */
+function standInResolve(names: Record<string, string[]>, lookups: string[]): Resolve {
+  return async (name) => {
     lookups.push(name);
     const addresses = names[name];
     if (!addresses) throw new Error('no such name');
     return addresses;
   };
-  const server = createEgressProxy({ policy: new EgressPolicy({ rules: parseAllowList(allow), resolve }), log: (entry) => log.push(entry), ...(anthropic ? { anthropic } : {}) });
+}
+
+async function startProxy(allow: string[], names: Record<string, string[]>, anthropic?: AnthropicEndpoint, more: { connectTimeoutMs?: number } = {}): Promise<ProxyUnderTest> {
+  const log: EgressLogEntry[] = [];
+  const lookups: string[] = [];
+  const resolve = standInResolve(names, lookups);
+  const server = createEgressProxy({ policy: new EgressPolicy({ rules: parseAllowList(allow), resolve }), log: (entry) => log.push(entry), ...(anthropic ? { anthropic } : {}), ...more });
   return { port: await listen(server), log, lookups };
 }
 
@@ -201,7 +206,42 @@ describe('the egress proxy', () => {
   });
 });
 
+describe('the egress proxy and a slow upstream', () => {
+  const answerLate = (_req: IncomingMessage, res: http.ServerResponse): void => void setTimeout(() => res.end('thought about it'), 800);
+
+  it('waits for an answer longer than its connect timeout: only connecting is bounded by it', async () => {
+    const site = await upstream(answerLate);
+    const proxy = await startProxy(['allowed.test:' + site.port, '127.0.0.1/32:' + site.port], { 'allowed.test': ['127.0.0.1'] }, undefined, { connectTimeoutMs: 200 });
+    expect(await viaProxy(proxy.port, `http://allowed.test:${site.port}/`)).toEqual({ status: 200, body: 'thought about it' });
+  });
+
+  it("waits for Claude's API to think longer than the connect timeout", async () => {
+    const api = await upstream(answerLate);
+    const proxy = await startProxy([], {}, { upstream: new URL(`http://127.0.0.1:${api.port}`) }, { connectTimeoutMs: 200 });
+    expect(await viaProxyOrigin(proxy.port, '/v1/messages', {})).toBe(200);
+  });
+});
+
 describe('the Anthropic endpoint', () => {
+  it("is reached by a CONNECT only when the allow-list lists the API's host", async () => {
+    const names = { 'api.anthropic.com': ['160.79.104.10'] };
+    const closed = await startProxy(['allowed.test'], names);
+    const refused = await connectVia(closed.port, 'api.anthropic.com:443');
+    expect(refused.status).toBe(403);
+    expect(closed.log).toContainEqual(expect.objectContaining({ method: 'CONNECT', host: 'api.anthropic.com', verdict: 'refused' }));
+  });
+
+  it("resolves the upstream's name with the proxy's own resolver, not getaddrinfo", async () => {
+    const api = await upstream();
+    const lookups: string[] = [];
+    // A name only the stand-in resolver knows: getaddrinfo would not find it.
+    const resolve = standInResolve({ 'api.stand-in.invalid': ['127.0.0.1'] }, lookups);
+    const proxy = await startProxy([], {}, { upstream: new URL(`http://api.stand-in.invalid:${api.port}`), resolve });
+    expect(await viaProxyOrigin(proxy.port, '/v1/models', {})).toBe(200);
+    expect(lookups).toEqual(['api.stand-in.invalid']);
+    expect(api.seen[0]?.headers.host).toBe(`api.stand-in.invalid:${api.port}`);
+  });
+
   it('replaces whatever credential the client sent with the real one', async () => {
     const api = await upstream((_req, res) => res.end('{"ok":true}'));
     const proxy = await startProxy([], {}, { upstream: new URL(`http://127.0.0.1:${api.port}`), credential: { kind: 'api-key', value: 'sk-ant-real-key' } });
