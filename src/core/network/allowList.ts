@@ -52,7 +52,13 @@ export function parseAllowEntry(entry: string): AllowRule {
     if (family === 0) fail('has a range whose base is not an IP address');
     const prefix = Number(bits);
     if (prefix > (family === 4 ? 32 : 128)) fail(`has a prefix longer than ${family === 4 ? 32 : 128} bits`);
-    return { kind: 'cidr', network: canonicalAddress(base), prefix, family: family as 4 | 6, ...(port ? { port } : {}), text };
+    const network = canonicalAddress(base);
+    // An IPv4-mapped range (::ffff:10.0.0.0/104) is the IPv4 range it maps.
+    if (family === 6 && isIP(network) === 4) {
+      if (prefix < 96) fail('has an IPv4-mapped base with a prefix shorter than 96 bits');
+      return { kind: 'cidr', network, prefix: prefix - 96, family: 4, ...(port ? { port } : {}), text };
+    }
+    return { kind: 'cidr', network, prefix, family: family as 4 | 6, ...(port ? { port } : {}), text };
   }
   const family = isIP(host);
   if (family !== 0) return { kind: 'address', address: canonicalAddress(host), family: family as 4 | 6, ...(port ? { port } : {}), text };
@@ -64,7 +70,11 @@ export function parseAllowEntry(entry: string): AllowRule {
   }
   if (host.includes('*')) fail('may use "*" only as its whole first label (like *.example.com)');
   const name = normalizeHostName(host);
-  if (name === undefined) fail('is not a valid host name');
+  if (name === undefined) {
+    // 127.1, 0x7f.0.0.1 or 2130706433 are addresses to a URL parser: an address is listed as one.
+    const spelled = addressSpelledAsName(host);
+    fail(spelled ? `is the address ${spelled} written another way: list it as ${spelled}` : 'is not a valid host name');
+  }
   return { kind: 'name', name: name as string, ...(port ? { port } : {}), text };
 }
 
@@ -80,8 +90,15 @@ export function normalizeHostName(name: string): string | undefined {
   const trimmed = name.endsWith('.') ? name.slice(0, -1) : name;
   if (trimmed === '' || isIP(trimmed) !== 0) return undefined;
   const ascii = domainToASCII(trimmed.toLowerCase());
-  if (ascii === '' || ascii.length > MAX_NAME_CHARS) return undefined;
+  // The WHATWG host parser turns numeric forms (127.1, 0x7f.1, 2130706433) into an address: not a name.
+  if (ascii === '' || ascii.length > MAX_NAME_CHARS || isIP(ascii) !== 0) return undefined;
   return ascii.split('.').every((label) => LABEL.test(label)) ? ascii : undefined;
+}
+
+/** The address a numeric spelling (127.1, 0x7f.0.0.1, 2130706433) stands for, else undefined. */
+function addressSpelledAsName(host: string): string | undefined {
+  const ascii = domainToASCII(host.toLowerCase());
+  return isIP(ascii) !== 0 ? ascii : undefined;
 }
 
 /** Whether `rule` names this host (a normalised name) and port, before any address is known. */

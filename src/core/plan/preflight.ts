@@ -1,4 +1,5 @@
 import { homedir } from 'node:os';
+import { parseAllowEntry, ruleMatchesName } from '../network/allowList';
 import { showUntrusted as u } from '../text/untrusted';
 import { type BottlePlan, CAPABILITY_PROMPT_START, isRootUser, type PlannedMount, type RequestablePlan } from './plan';
 import { IN_BOTTLE } from '../channel/layout';
@@ -249,9 +250,15 @@ function claudeSetupLines(setup: ClaudeSetupSurvey): PreflightLine[] {
   return lines;
 }
 
+const ANTHROPIC_API_HOST = 'api.anthropic.com';
+
+/** The entry lets a CONNECT reach Claude's API directly (matched as the proxy matches it). */
 function opensAnthropicDirectly(host: string): boolean {
-  const name = host.toLowerCase().replace(/:\d+$/, '');
-  return name === 'api.anthropic.com' || name === '*.anthropic.com';
+  try {
+    return ruleMatchesName(parseAllowEntry(host), ANTHROPIC_API_HOST, 443);
+  } catch {
+    return false;
+  }
 }
 
 /** The numeric ids the bottle runs as, once resolved against the image (see planUser.ts). */

@@ -20,9 +20,24 @@ describe('allow-list entries', () => {
     }
   });
 
+  it('refuse an address spelled as a name, and say how to list it', () => {
+    for (const spelled of ['127.1', '0x7f.1', '2130706433', '0177.0.0.1']) {
+      expect(() => parseAllowEntry(spelled), spelled).toThrow('is the address 127.0.0.1 written another way: list it as 127.0.0.1');
+    }
+    expect(parseAllowEntry('1e100.net')).toMatchObject({ kind: 'name', name: '1e100.net' });
+  });
+
+  it('read an IPv4-mapped range as the IPv4 range it maps', () => {
+    expect(parseAllowEntry('::ffff:10.0.0.0/104')).toMatchObject({ kind: 'cidr', network: '10.0.0.0', prefix: 8, family: 4 });
+    expect(() => parseAllowEntry('::ffff:10.0.0.0/64')).toThrow('prefix shorter than 96 bits');
+    const policy = new AddressPolicy([parseAllowEntry('::ffff:10.0.0.0/104')]);
+    expect(policy.judgeResolved('10.1.2.3', 443).allowed).toBe(true);
+  });
+
   it('normalise a name: lower case, no trailing dot, ASCII form', () => {
     expect(normalizeHostName('API.Example.COM.')).toBe('api.example.com');
     expect(normalizeHostName('10.0.0.1')).toBeUndefined();
+    expect(normalizeHostName('127.1')).toBeUndefined();
     expect(normalizeHostName('exa mple.com')).toBeUndefined();
   });
 

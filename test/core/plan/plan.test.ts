@@ -106,6 +106,16 @@ describe('the plan', () => {
     expect(text).not.toContain('sk-ant-api03');
   });
 
+  it('says what listing the Anthropic API opens, however the entry spells it', () => {
+    const WARNING = 'the list names the Anthropic API';
+    for (const entry of ['api.anthropic.com', 'API.Anthropic.COM.', '*.anthropic.com', 'api.anthropic.com:443']) {
+      expect(renderPreflight(preparePlan(inputs(agent({ network: { mode: 'allow', hosts: [entry] } })))), entry).toContain(WARNING);
+    }
+    for (const entry of ['anthropic.com', 'api.anthropic.com:8443', 'api.anthropic.com.evil.test']) {
+      expect(renderPreflight(preparePlan(inputs(agent({ network: { mode: 'allow', hosts: [entry] } })))), entry).not.toContain(WARNING);
+    }
+  });
+
   it('wraps a long allow-list into lines the window takes: a thousand long hosts all shown, within the contract', () => {
     const hosts = Array.from({ length: 1000 }, (_, i) => `*.${'sub'.repeat(70)}-${i}.example.com`);
     const plan = preparePlan(inputs(agent({ network: { mode: 'allow', hosts } })));
