@@ -133,3 +133,13 @@ export function sharedAgents(entries: { agent: string }[]): Set<string> {
   for (const { agent } of entries) (seen.has(agent) ? shared : seen).add(agent);
   return shared;
 }
+
+/**
+ * The allow-list entry for a host and port the proxy refused: the bare host on the default ports
+ * (0: a request with no port), else `host:port`, with an IPv6 address in brackets so that its
+ * colons are not read as the port's.
+ */
+export function allowEntryFor(host: string, port: number): string {
+  if (port === 80 || port === 443 || port === 0) return host;
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { EgressEntryView, ProxyState } from '#contract';
 import { getTransport } from '../api';
+import { allowEntryFor } from '../format';
 
 // A bottle's egress, under its terminal: how many requests its proxy allowed and refused, a panel
 // with the list, a refused host added to the agent's allow-list in one click, and — when the proxy
@@ -57,7 +58,7 @@ export function EgressStrip({ slug, live, behindProxy }: Props) {
     setNote(result.ok ? 'The egress proxy runs again.' : `Could not restart the proxy: ${result.error.message}`);
   };
   const allow = async (entry: EgressEntryView): Promise<void> => {
-    const host = entry.port === 80 || entry.port === 443 || entry.port === 0 ? entry.host : `${entry.host}:${entry.port}`;
+    const host = allowEntryFor(entry.host, entry.port);
     const result = await api.bottles.allowHost({ slug, host });
     if (!result.ok) setNote(`Not added: ${result.error.message}`);
     else if (!result.data.changed) setNote(`${visible(host)} is already on the allow-list.`);
