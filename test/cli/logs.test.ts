@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -41,6 +41,34 @@ describe('claude-bottle logs --egress', () => {
     expect(result.stdout).not.toContain('\u001b');
     const json = await cli(['logs', slug, '--egress', '--json'], home);
     expect(json.stdout.trim().split('\n').map((line) => JSON.parse(line).host)).toEqual(['github.com', 'evil\u001b[2J.example']);
+  });
+
+  it('--follow prints each new entry once, also after a tail longer than it reads', async () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'cb-logs-'));
+    homes.push(home);
+    const store = new StateStore(home);
+    const slug = 'tester-20261204T010203-abcd';
+    await store.create({ version: 1, slug, agent: 'tester', projectRoot: '/p', manifestFile: '/p/claude-bottle.json', containerName: `claude-bottle-${slug}`, createdAt: '', updatedAt: '', status: 'running', options: { copyProject: false, remoteControl: false }, grantedCapabilities: [], sessions: 1 });
+    const old = (n: number): string => `${JSON.stringify({ time: '2026-12-04T01:02:03.000Z', method: 'CONNECT', host: `old-${n}.example`, port: 443, verdict: 'refused', bytesUp: 0, bytesDown: 0 })}\n`;
+    // About 3 MiB: more than the tail `logs` reads (2 MiB).
+    fs.writeFileSync(path.join(store.bottleDir(slug), 'egress.log'), Array.from({ length: 25_000 }, (_, n) => old(n)).join(''));
+    const [node, ...rest] = CLI_COMMAND;
+    const child = spawn(node as string, [...rest, 'logs', slug, '--egress', '--follow'], { env: { ...process.env, CLAUDE_BOTTLE_HOME: home, NO_COLOR: '1' } });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    try {
+      await expect.poll(() => out.includes('old-24999.example'), { timeout: 15_000 }).toBe(true);
+      const log = new EgressLogFile(store.bottleDir(slug));
+      await log.append({ time: '2026-12-04T01:02:05.000Z', method: 'CONNECT', host: 'new-1.example', port: 443, verdict: 'refused', bytesUp: 0, bytesDown: 0 });
+      await expect.poll(() => out.includes('new-1.example'), { timeout: 15_000 }).toBe(true);
+      await log.append({ time: '2026-12-04T01:02:06.000Z', method: 'CONNECT', host: 'new-2.example', port: 443, verdict: 'refused', bytesUp: 0, bytesDown: 0 });
+      await expect.poll(() => out.includes('new-2.example'), { timeout: 15_000 }).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      expect(out.split('old-24999.example').length - 1).toBe(1);
+      expect(out.split('new-1.example').length - 1).toBe(1);
+    } finally {
+      child.kill('SIGINT');
+    }
   });
 
   it('says which log to ask for, and names a missing bottle', async () => {

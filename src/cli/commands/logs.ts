@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BottleError } from '../../core/errors';
-import { readEgressLog } from '../../core/network/egressLogFile';
+import { EgressLogFollower } from '../../core/network/egressLogFile';
 import type { EgressLogEntry } from '../../proxy/egressLog';
 import type { ContextFactory, Runner } from '../command';
 import { paintDim } from '../output';
@@ -24,27 +24,20 @@ export function registerLogsCommand(program: Command, context: ContextFactory, r
         if (!(await ctx.store.exists(slug))) throw new BottleError('not-found', `no bottle "${slug}"`, 'list bottles with `claude-bottle ps`');
         const dir = ctx.store.bottleDir(slug);
         const print = (entry: EgressLogEntry): void => void process.stdout.write(flags.json ? `${JSON.stringify(entry)}\n` : `${formatEgressEntry(entry)}\n`);
-        let shown = await readEgressLog(dir);
-        if (shown.length === 0 && !flags.follow) process.stdout.write(paintDim('no egress entries (the bottle has no allow-list, or nothing went out yet)\n'));
-        shown.forEach(print);
+        // The follower goes on exactly where the tail ends: nothing printed twice, nothing skipped.
+        const { entries, follower } = await EgressLogFollower.afterTail(dir);
+        if (entries.length === 0 && !flags.follow) process.stdout.write(paintDim('no egress entries (the bottle has no allow-list, or nothing went out yet)\n'));
+        entries.forEach(print);
         if (!flags.follow) return 0;
         const stop = new AbortController();
         process.once('SIGINT', () => stop.abort());
         while (!stop.signal.aborted) {
           await sleep(FOLLOW_INTERVAL_MS, undefined, { signal: stop.signal }).catch(() => undefined);
-          const now = await readEgressLog(dir);
-          // The file only grows, or rotates (then it starts over smaller).
-          const fresh = now.length >= shown.length && sameEntry(now[shown.length - 1], shown.at(-1)) ? now.slice(shown.length) : now;
-          fresh.forEach(print);
-          shown = now;
+          (await follower.readNew()).forEach(print);
         }
         return 0;
       }),
     );
-}
-
-function sameEntry(a: EgressLogEntry | undefined, b: EgressLogEntry | undefined): boolean {
-  return a === b || (a !== undefined && b !== undefined && JSON.stringify(a) === JSON.stringify(b));
 }
 
 /** `12:03:04  refused  CONNECT evil.example:443  …reason`; what the bottle asked for is shown escaped. */

@@ -54,21 +54,95 @@ export class EgressLogFile {
 
 /** The newest entries of a bottle's egress log (its tail, bounded), oldest first. */
 export async function readEgressLog(dir: string): Promise<EgressLogEntry[]> {
+  return (await readEgressTail(dir)).entries;
+}
+
+interface EgressTail {
+  entries: EgressLogEntry[];
+  /** The file read and where its tail ended: a follower goes on from there. */
+  end?: { ino: number; offset: number };
+}
+
+async function readEgressTail(dir: string): Promise<EgressTail> {
   let handle: fs.FileHandle;
   try {
     handle = await fs.open(path.join(dir, EGRESS_LOG.file), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch {
-    return [];
+    return { entries: [] };
   }
   try {
     const stats = await handle.stat();
-    if (!stats.isFile()) return [];
+    if (!stats.isFile()) return { entries: [] };
     const length = Math.min(stats.size, EGRESS_LOG.maxReadBytes);
     const buffer = Buffer.alloc(length);
-    await handle.read(buffer, 0, length, stats.size - length);
-    const text = buffer.toString('utf8');
-    // A cut at the start of the window leaves a partial first line: skip it.
-    return parseEgressLog(length < stats.size ? text.slice(text.indexOf('\n') + 1) : text);
+    const { bytesRead } = await handle.read(buffer, 0, length, stats.size - length);
+    const text = buffer.subarray(0, bytesRead).toString('utf8');
+    // A cut at the start of the window leaves a partial first line, and a line being written a
+    // partial last one: both are skipped (the follower reads the last one whole).
+    const whole = text.slice(0, text.lastIndexOf('\n') + 1);
+    const entries = parseEgressLog(length < stats.size ? whole.slice(whole.indexOf('\n') + 1) : whole);
+    return { entries, end: { ino: stats.ino, offset: stats.size - length + Buffer.byteLength(whole) } };
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Reads what a bottle's egress log gains, from where it stood when made (`logs --follow`): by byte
+ * offset, so a log past the tail `readEgressLog` returns is not printed again, and across a
+ * rotation (the rest of the old file, now egress.log.1, then the new one from its start).
+ */
+export class EgressLogFollower {
+  private constructor(
+    private readonly dir: string,
+    private at: { ino: number; offset: number } | undefined,
+    private partial = '',
+  ) {}
+
+  /** The log's tail, and a follower that goes on exactly where it ends. */
+  static async afterTail(dir: string): Promise<{ entries: EgressLogEntry[]; follower: EgressLogFollower }> {
+    const tail = await readEgressTail(dir);
+    return { entries: tail.entries, follower: new EgressLogFollower(dir, tail.end) };
+  }
+
+  /** The entries written since the last call, oldest first. */
+  async readNew(): Promise<EgressLogEntry[]> {
+    const current = await fs.lstat(path.join(this.dir, EGRESS_LOG.file)).catch(() => undefined);
+    let text = '';
+    if (this.at && current?.ino !== this.at.ino) {
+      // Rotated: the old file's last lines are in egress.log.1 now.
+      const rotated = path.join(this.dir, EGRESS_LOG.rotated);
+      if ((await fs.lstat(rotated).catch(() => undefined))?.ino === this.at.ino) text += await readFrom(rotated, this.at.offset);
+      this.at = undefined;
+    }
+    if (current?.isFile()) {
+      const offset = this.at?.offset ?? 0;
+      const added = current.size >= offset ? await readFrom(path.join(this.dir, EGRESS_LOG.file), offset) : '';
+      text += added;
+      this.at = { ino: current.ino, offset: offset + Buffer.byteLength(added) };
+    }
+    const complete = this.partial + text;
+    const end = complete.lastIndexOf('\n') + 1;
+    this.partial = complete.slice(end);
+    return parseEgressLog(complete.slice(0, end));
+  }
+}
+
+/** A log file from `offset` to its end (at most its cap), not following links, never blocking. */
+async function readFrom(file: string, offset: number): Promise<string> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch {
+    return '';
+  }
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile() || stats.size <= offset) return '';
+    const length = Math.min(stats.size - offset, EGRESS_LOG.maxBytes);
+    const buffer = Buffer.alloc(length);
+    const { bytesRead } = await handle.read(buffer, 0, length, offset);
+    return buffer.subarray(0, bytesRead).toString('utf8');
   } finally {
     await handle.close();
   }
