@@ -62,9 +62,14 @@ describe('prune', () => {
     expect((await project.ctx.docker.getContainer(running.plan.containerName).inspect()).State.Running).toBe(true);
   });
 
-  it('claude-bottle prune --dry-run lists and removes nothing; --yes removes', async () => {
+  it('claude-bottle ps shows what outlived its bottle; prune --dry-run lists and removes nothing; --yes removes', async () => {
     project = makeProject(testAgentManifest());
     await leftovers(project);
+    const ps = runCliInTerminal(['ps'], { env: project.env, cwd: project.root });
+    expect(await ps.exited).toBe(0);
+    expect(ps.text()).toMatch(/sidecar\s+claude-bottle-prune-sidecar-\d+\s+the egress of gone-20260101T000000-0000/);
+    expect(ps.text()).toMatch(/network\s+claude-bottle-prune-net-\d+/);
+    expect(ps.text()).toContain('claude-bottle prune removes them');
     const dry = runCliInTerminal(['prune', '--dry-run', '--no-images'], { env: project.env, cwd: project.root });
     expect(await dry.exited).toBe(0);
     expect(dry.text()).toMatch(/sidecar\s+claude-bottle-prune-sidecar-\d+\s+the egress of gone-20260101T000000-0000, whose bottle is gone/);

@@ -6,9 +6,18 @@ import { type Attention, readAttention } from '../../core/channel/bottleChannel'
 import type { CapabilityRequest } from '../../core/channel/messages';
 import { pendingRequests } from '../../core/capabilities/pendingRequests';
 
-const ATTENTION_WORDS = { working: 'working', waiting: 'waiting for you', done: 'done' } as const;
+import { findPrunable, type PruneItem } from '../../core/prune';
 import { paintDim, table } from '../output';
 import type { ContextFactory, Runner } from '../command';
+
+const ATTENTION_WORDS = { working: 'working', waiting: 'waiting for you', done: 'done' } as const;
+
+/**
+ * What a bottle made and outlived it by accident (a sidecar, a network holder, a network, a Claude
+ * storage volume): listed so that nothing the app made is left unseen. A container or state folder
+ * with no bottle shows in the table already.
+ */
+const LEFTOVER_KINDS: ReadonlySet<PruneItem['kind']> = new Set(['sidecar', 'network', 'volume']);
 
 export function registerPsCommand(program: Command, context: ContextFactory, run: Runner): void {
   program
@@ -20,6 +29,7 @@ export function registerPsCommand(program: Command, context: ContextFactory, run
       run(async () => {
         const ctx = context();
         const listing = await listBottles(ctx);
+        const leftovers = listing.dockerProblem ? [] : (await findPrunable(ctx, { images: false }).catch(() => [])).filter((item) => LEFTOVER_KINDS.has(item.kind));
         // What each live bottle's Claude is doing, and what it asks for (docs/control-channel.md).
         const waiting = new Map<string, { attention?: Attention; requests: CapabilityRequest[] }>();
         for (const bottle of listing.live) {
@@ -29,7 +39,7 @@ export function registerPsCommand(program: Command, context: ContextFactory, run
           waiting.set(bottle.slug, { ...(attention ? { attention } : {}), requests });
         }
         if (flags.json) {
-          process.stdout.write(`${untrustedJson({ ...listing, live: listing.live.map((bottle) => ({ ...bottle, ...waiting.get(bottle.slug) })) })}\n`);
+          process.stdout.write(`${untrustedJson({ ...listing, live: listing.live.map((bottle) => ({ ...bottle, ...waiting.get(bottle.slug) })), leftovers })}\n`);
           return 0;
         }
         if (listing.dockerProblem) {
@@ -47,6 +57,11 @@ export function registerPsCommand(program: Command, context: ContextFactory, run
         for (const record of listing.interrupted) rows.push([record.slug, record.agent, 'interrupted', record.projectRoot, `was ${record.status} when its process died`]);
         for (const corrupt of listing.corrupt) rows.push([corrupt.slug, '?', 'corrupt', corrupt.dir, corrupt.problem]);
         process.stdout.write(rows.length === 1 ? 'no bottles\n' : `${table(rows)}\n`);
+        if (leftovers.length > 0) {
+          const leftoverRows = [['LEFT OVER', 'NAME', 'WHY']];
+          for (const item of leftovers) leftoverRows.push([item.kind, showUntrusted(item.name, 200), showUntrusted(item.why, 200)]);
+          process.stdout.write(`\n${table(leftoverRows)}\n${paintDim('owned by no bottle: claude-bottle prune removes them\n')}`);
+        }
         if (flags.images) {
           const imageRows = [['IMAGE', 'KIND', 'SIZE', 'PROJECT']];
           for (const image of listing.images) imageRows.push([image.tag, image.kind, formatBytes(image.sizeBytes), image.project ?? '']);
