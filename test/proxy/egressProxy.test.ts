@@ -28,6 +28,16 @@ function listen(server: Server | net.Server): Promise<number> {
   });
 }
 
+/** A port free on loopback right now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
 interface Recorded {
   method: string;
   url: string;
@@ -261,6 +271,26 @@ describe('the Anthropic endpoint', () => {
     expect(api.seen[0]?.headers['x-api-key']).toBe('sk-ant-real-key');
     expect(api.seen[0]?.headers.authorization).toBeUndefined();
     expect(JSON.stringify(proxy.log)).not.toContain('sk-ant-real-key');
+  });
+
+  it('takes an absolute-form request to the proxy itself (a client that honours HTTP_PROXY for the base URL) as the API', async () => {
+    const api = await upstream();
+    const log: EgressLogEntry[] = [];
+    // The sidecar knows its own address from its configuration: here, a port picked first.
+    const port = await freePort();
+    const server = createEgressProxy({
+      policy: new EgressPolicy({ rules: [], resolve: standInResolve({}, []) }),
+      log: (logged) => log.push(logged),
+      anthropic: { upstream: new URL(`http://127.0.0.1:${api.port}`), credential: { kind: 'api-key', value: 'sk-ant-real-key' } },
+      selfAuthorities: [`127.0.0.1:${port}`],
+    });
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    closers.push(() => new Promise((done) => server.close(() => done())));
+    const answer = await viaProxy(port, `http://127.0.0.1:${port}/v1/models`, { 'x-api-key': 'placeholder' });
+    expect(answer.status).toBe(200);
+    expect(api.seen[0]?.url).toBe('/v1/models');
+    expect(api.seen[0]?.headers['x-api-key']).toBe('sk-ant-real-key');
+    expect(log).toContainEqual(expect.objectContaining({ anthropic: true, verdict: 'allowed' }));
   });
 
   it('sends an OAuth token as a bearer credential', async () => {

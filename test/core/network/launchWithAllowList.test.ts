@@ -272,7 +272,11 @@ describe('the real Claude Code behind the proxy', () => {
     await project.ctx.docker.getContainer(running.plan.containerName).exec({ Cmd: ['sh', '-c', 'kill -9 $(pidof claude)'], User: '1000' }).then((exec) => exec.start({}));
     const crashed = await running.outcome;
     expect(crashed.preserved).toBe(true);
-    const resumed = await launchPrepared(project.ctx, await prepareResume(project.ctx, crashed.slug), { cols: 120, rows: 40 });
+    const resuming = await prepareResume(project.ctx, crashed.slug);
+    // The resumed bottle keeps its policy, and its preflight says so.
+    expect(resuming.plan.network).toEqual({ mode: 'allow', hosts: [] });
+    expect(renderPreflight(resuming.plan)).toContain("allow-list: nothing but Claude's API");
+    const resumed = await launchPrepared(project.ctx, resuming, { cols: 120, rows: 40 });
     const again = recordOutput((listener) => resumed.session.onData(listener));
     await again.waitFor('bypass permissions on', 60_000);
     await again.waitFor('hello', 30_000);
