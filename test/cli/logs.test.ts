@@ -24,13 +24,19 @@ async function cli(args: string[], home: string): Promise<{ code: number; stdout
   }
 }
 
+/** A state root of its own holding one bottle's state folder. */
+async function bottleInNewHome(status: 'preserved' | 'running'): Promise<{ home: string; store: StateStore; slug: string }> {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'cb-logs-'));
+  homes.push(home);
+  const store = new StateStore(home);
+  const slug = 'tester-20261204T010203-abcd';
+  await store.create({ version: 1, slug, agent: 'tester', projectRoot: '/p', manifestFile: '/p/claude-bottle.json', containerName: `claude-bottle-${slug}`, createdAt: '', updatedAt: '', status, options: { copyProject: false, remoteControl: false }, grantedCapabilities: [], sessions: 1 });
+  return { home, store, slug };
+}
+
 describe('claude-bottle logs --egress', () => {
   it("prints a bottle's egress entries, with what the bottle asked for escaped", async () => {
-    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'cb-logs-'));
-    homes.push(home);
-    const store = new StateStore(home);
-    const slug = 'tester-20261204T010203-abcd';
-    await store.create({ version: 1, slug, agent: 'tester', projectRoot: '/p', manifestFile: '/p/claude-bottle.json', containerName: `claude-bottle-${slug}`, createdAt: '', updatedAt: '', status: 'preserved', options: { copyProject: false, remoteControl: false }, grantedCapabilities: [], sessions: 1 });
+    const { home, store, slug } = await bottleInNewHome('preserved');
     const log = new EgressLogFile(store.bottleDir(slug));
     await log.append({ time: '2026-12-04T01:02:03.000Z', method: 'CONNECT', host: 'github.com', port: 443, verdict: 'allowed', bytesUp: 10, bytesDown: 20 });
     await log.append({ time: '2026-12-04T01:02:04.000Z', method: 'CONNECT', host: 'evil\u001b[2J.example', port: 443, verdict: 'refused', reason: 'not on the allow-list', bytesUp: 0, bytesDown: 0 });
@@ -44,11 +50,7 @@ describe('claude-bottle logs --egress', () => {
   });
 
   it('--follow prints each new entry once, also after a tail longer than it reads', async () => {
-    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'cb-logs-'));
-    homes.push(home);
-    const store = new StateStore(home);
-    const slug = 'tester-20261204T010203-abcd';
-    await store.create({ version: 1, slug, agent: 'tester', projectRoot: '/p', manifestFile: '/p/claude-bottle.json', containerName: `claude-bottle-${slug}`, createdAt: '', updatedAt: '', status: 'running', options: { copyProject: false, remoteControl: false }, grantedCapabilities: [], sessions: 1 });
+    const { home, store, slug } = await bottleInNewHome('running');
     const old = (n: number): string => `${JSON.stringify({ time: '2026-12-04T01:02:03.000Z', method: 'CONNECT', host: `old-${n}.example`, port: 443, verdict: 'refused', bytesUp: 0, bytesDown: 0 })}\n`;
     // About 3 MiB: more than the tail `logs` reads (2 MiB).
     fs.writeFileSync(path.join(store.bottleDir(slug), 'egress.log'), Array.from({ length: 25_000 }, (_, n) => old(n)).join(''));
