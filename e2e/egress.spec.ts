@@ -132,6 +132,11 @@ test('the network made while the preflight is read goes with Cancel, and Confirm
   await app.startAgent('fetcher');
   const confirmed = egressNames(await app.preparedSlug());
   await expect.poll(() => running(confirmed.holder), { timeout: WAIT.short }).toBe(true);
+  // The dialog shows what that network has checked already, from inside the bottle's namespace.
+  const check = app.dialog.getByLabel('network check');
+  await expect(check).toContainText('Network checked from inside the bottle', { timeout: WAIT.short });
+  await expect(check).toContainText(/✓ direct connection to .* fails/);
+  await expect(check).toContainText(/✓ DNS lookup of .* fails/);
   const holder = await docker.getContainer(confirmed.holder).inspect();
   const slug = await app.confirm();
   await app.expectTerminal(slug, /\n> $/, WAIT.prompt);

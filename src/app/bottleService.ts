@@ -15,6 +15,7 @@ import {
   type RunningBottle,
   cancelPrepared,
   launchPrepared,
+  isolationCheckedAhead,
   makeAheadOfConfirm,
   prepareResume,
   prepareStart,
@@ -346,8 +347,13 @@ export class BottleService implements CommandTarget, Disposable {
   private async keepPrepared(prepared: PreparedBottle): Promise<void> {
     this.prepared.delete(prepared.plan.slug);
     this.prepared.set(prepared.plan.slug, prepared);
-    // The preflight waits for a person: the bottle's network is made meanwhile.
+    // The preflight waits for a person: the bottle's network is made meanwhile, and what it has
+    // checked already is shown in the preflight.
     makeAheadOfConfirm(this.ctx, prepared);
+    void isolationCheckedAhead(prepared).then((check) => {
+      if (!check || this.disposed || this.prepared.get(prepared.plan.slug) !== prepared) return;
+      this.hub.emit('preflight.network', { slug: prepared.plan.slug, ok: check.ok, lines: check.lines.slice(0, 10).map((line) => clip(line, 500)) });
+    });
     while (this.prepared.size > MAX_PREPARED) {
       const [oldest] = this.prepared.keys();
       if (oldest === undefined) break;

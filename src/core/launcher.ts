@@ -26,6 +26,7 @@ import { launchUser, resolvePlanUser } from './plan/planUser';
 import { showUntrusted } from './text/untrusted';
 import { userClaudeTheme } from './claude/userConfig';
 import { type BottleNetwork, makeNetworkAhead, type OpenedEgress, openBottleEgress, reconnectBottleEgress, removeBottleEgress } from './network/egressForBottle';
+import type { EgressCheck } from './network/egressSelfCheck';
 import type { BottleEgress } from './network/bottleEgress';
 import { containerRanOutOfMemory } from './docker/oom';
 import { formatBytes } from './plan/preflight';
@@ -232,6 +233,18 @@ export function makeAheadOfConfirm(ctx: CoreContext, prepared: PreparedBottle): 
   if (prepared.plan.network.mode !== 'allow' || prepared.networkAhead) return;
   prepared.networkAhead = makeNetworkAhead({ docker: ctx.docker, slug: prepared.plan.slug, labels: prepared.plan.labels });
   prepared.networkAhead.catch(() => undefined);
+}
+
+/**
+ * What the network made ahead has checked while the preflight is read (a direct connection and a
+ * DNS lookup from the bottle's namespace fail); undefined when none was made, or its holder was not.
+ */
+export async function isolationCheckedAhead(prepared: PreparedBottle): Promise<EgressCheck | undefined> {
+  const network = await prepared.networkAhead?.catch(() => undefined);
+  return network?.holder.then(
+    (holder) => holder.isolation,
+    () => undefined,
+  );
 }
 
 /** Removes what was made ahead of a launch that will not use it. */

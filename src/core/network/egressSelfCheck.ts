@@ -49,6 +49,11 @@ export interface NetworkHolder {
 
 export interface RunningHolder {
   /**
+   * The checks that need no proxy — a direct connection and a DNS lookup from the bottle's
+   * namespace both fail — as soon as the holder has printed them (before the proxy is up).
+   */
+  isolation: Promise<EgressCheck>;
+  /**
    * The check's result: the proxy check runs once `proxyUp` resolves (the sidecar's address is up);
    * it fails if `proxyUp` rejects. The deadline counts from this call. Called once.
    */
@@ -122,6 +127,10 @@ export async function createNetworkHolder(docker: Docker, setup: NetworkHolderSe
         throw error;
       }
       return {
+        isolation: output.isolation.then(() => {
+          const lines = output.lines().filter(isVerdict).slice(0, 2);
+          return { ok: lines.length === 2 && lines.every((line) => line.startsWith('ok   ')), lines };
+        }),
         alive: () => !ended,
         exited: output.ended,
         release: () => stream.destroy(),
@@ -142,7 +151,7 @@ export async function createNetworkHolder(docker: Docker, setup: NetworkHolderSe
           // The verdict is the holder's own lines: all three checks reported, and each passed. A
           // holder that died, or a stream that broke early, has fewer and fails. A holder that
           // passed keeps its stream open: its end says the bottle's network went with it.
-          const verdicts = lines.filter((line) => line.startsWith('ok   ') || line.startsWith('FAIL '));
+          const verdicts = lines.filter(isVerdict);
           const ok = verdicts.length === 3 && verdicts.every((line) => line.startsWith('ok   '));
           if (!ok) stream.destroy();
           return { ok, lines };
@@ -171,21 +180,33 @@ export async function watchNetworkHolder(docker: Docker, name: string): Promise<
  * The holder's output as lines, and when the check is done: three verdict lines printed (it then
  * sleeps, holding the namespace), or its stream ended (it exited).
  */
-function collectVerdicts(docker: Docker, stream: NodeJS.ReadableStream): { lines(): string[]; done: Promise<void>; ended: Promise<void> } {
+function collectVerdicts(docker: Docker, stream: NodeJS.ReadableStream): { lines(): string[]; isolation: Promise<void>; done: Promise<void>; ended: Promise<void> } {
   let text = '';
   const sink = new PassThrough();
   let markDone: () => void = () => undefined;
+  let markIsolation: () => void = () => undefined;
   const done = new Promise<void>((resolve) => (markDone = resolve));
+  const isolation = new Promise<void>((resolve) => (markIsolation = resolve));
   const ended = new Promise<void>((resolve) => sink.once('end', resolve));
   sink.on('data', (chunk: Buffer) => {
     // The holder prints four short lines; a cap keeps a misbehaving image from growing this.
     if (text.length < 16_384) text += chunk.toString('utf8');
+    // Whole lines only: a chunk may end inside one.
+    if (text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter(isVerdict).length >= 2) markIsolation();
     if (/^CHECK DONE$/m.test(text)) markDone();
   });
-  sink.once('end', () => markDone());
+  sink.once('end', () => {
+    markIsolation();
+    markDone();
+  });
   docker.modem.demuxStream(stream, sink, sink);
   for (const event of ['end', 'close', 'error']) stream.on(event, () => sink.end());
-  return { lines: () => text.split('\n').filter((line) => line.trim() !== '' && line !== 'CHECK DONE'), done, ended };
+  return { lines: () => text.split('\n').filter((line) => line.trim() !== '' && line !== 'CHECK DONE'), isolation, done, ended };
+}
+
+/** A check's result line, as the holder prints it. */
+function isVerdict(line: string): boolean {
+  return line.startsWith('ok   ') || line.startsWith('FAIL ');
 }
 
 function seconds(ms: number): string {
@@ -271,14 +292,12 @@ proxy() {
   fi
 }
 
-exec 3< <(direct) 4< <(lookup)
 # The launcher says "up" on standard input once the sidecar's address is up (and ends it if the
 # sidecar could not start; it also keeps the deadline). The proxy check waits for it: a packet sent
 # to that address before anyone answers ARP leaves the kernel waiting a whole second to ask again,
-# and holds every connection to it as long.
-sidecar=''
-IFS= read -r sidecar || true
-exec 5< <(proxy)
+# and holds every connection to it as long. The direct and DNS checks do not wait: their lines are
+# printed as soon as they are known (a preflight shows them while the proxy waits for Confirm).
+exec 3< <(direct) 4< <(lookup) 5< <(sidecar=''; IFS= read -r sidecar || true; proxy)
 failed=0
 for fd in 3 4 5; do
   IFS= read -r -u "$fd" line || line='FAIL a check gave no result'

@@ -17,6 +17,7 @@ import { isLive } from './format';
 import type { TerminalRegistry } from './terminal/registry';
 import type { AppModel } from './state/appModel';
 import { worstCheck } from './state/slices/checks';
+import { shownNetworkCheck } from './state/slices/preflight';
 
 export function App({ transport, registry, model }: { transport: Transport; registry: TerminalRegistry; model: AppModel }) {
   const app = useSyncExternalStore(model.subscribe, model.getSnapshot);
@@ -203,6 +204,7 @@ export function App({ transport, registry, model }: { transport: Transport; regi
       {app.preflight.dialog ? (
         <PreflightDialog
           model={app.preflight.dialog}
+          networkCheck={shownNetworkCheck(app.preflight)}
           onToggle={model.togglePreflight}
           onConfirm={() => void model.confirmPreflight()}
           onCancel={model.cancelPreflight}

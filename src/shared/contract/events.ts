@@ -51,6 +51,11 @@ export const events = {
   'image.progress': ImageProgressSchema,
   /** New egress log entries of a bottle, batched; or its proxy died or came back. */
   'bottle.egress': z.object({ slug: SlugSchema, proxy: ProxyStateSchema, entries: z.array(EgressEntrySchema).max(1000) }),
+  /**
+   * The checks of a prepared bottle's network that need no proxy (made while its preflight is
+   * read): from inside the bottle's namespace, a direct connection and a DNS lookup both fail.
+   */
+  'preflight.network': z.object({ slug: SlugSchema, ok: z.boolean(), lines: z.array(z.string().max(500)).max(10) }),
   /** A bottle asks for a capability (`bottle-request`). */
   'bottle.request': CapabilityRequestViewSchema,
   /** A request is no longer waiting: answered, or the agent stopped waiting. */

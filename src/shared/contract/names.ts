@@ -35,7 +35,7 @@ export const COMMAND_NAME_LIST = [
   'secrets.delete',
 ] as const;
 
-export const EVENT_NAME_LIST = ['bottle.status', 'terminal.data', 'bottles.changed', 'projects.changed', 'app.notification', 'ui.request', 'image.progress', 'bottle.egress', 'bottle.request', 'bottle.requestSettled'] as const;
+export const EVENT_NAME_LIST = ['bottle.status', 'terminal.data', 'bottles.changed', 'projects.changed', 'app.notification', 'ui.request', 'image.progress', 'bottle.egress', 'preflight.network', 'bottle.request', 'bottle.requestSettled'] as const;
 
 export type CommandName = (typeof COMMAND_NAME_LIST)[number];
 export type EventName = (typeof EVENT_NAME_LIST)[number];

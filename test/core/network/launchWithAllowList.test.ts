@@ -3,7 +3,7 @@ import type Docker from 'dockerode';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { listBottles } from '../../../src/core/bottles';
 import { ensureBuiltinBaseImage } from '../../../src/core/builtin/baseImage';
-import { cancelPrepared, launchPrepared, makeAheadOfConfirm, prepareResume, prepareStart, reattachBottle, type RunningBottle } from '../../../src/core/launcher';
+import { cancelPrepared, isolationCheckedAhead, launchPrepared, makeAheadOfConfirm, prepareResume, prepareStart, reattachBottle, type RunningBottle } from '../../../src/core/launcher';
 import { grantRequest } from '../../../src/core/capabilities/answerRequest';
 import { EGRESS_DEFAULTS, egressNames } from '../../../src/core/network/bottleEgress';
 import { EGRESS_ENV } from '../../../src/core/network/egressForBottle';
@@ -141,6 +141,10 @@ describe('a bottle launched with an allow-list', () => {
     expect(ahead).toBeDefined();
     const holder = await ahead!.holder;
     expect(holder.alive()).toBe(true);
+    // What the preflight shows: the checks that need no proxy, done before Confirm.
+    const isolation = await isolationCheckedAhead(prepared);
+    expect(isolation?.ok).toBe(true);
+    expect(isolation?.lines).toEqual([expect.stringMatching(/^ok +direct connection to .* fails/), expect.stringMatching(/^ok +DNS lookup of .* fails/)]);
     const names = egressNames(prepared.plan.slug);
     const [sidecarBefore, holderBefore] = await Promise.all([docker.getContainer(names.sidecar).inspect(), docker.getContainer(names.holder).inspect()]);
     expect(sidecarBefore.State.Running).toBe(true);

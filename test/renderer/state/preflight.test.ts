@@ -9,7 +9,9 @@ import {
   type PrepareRequest,
   prepared,
   preparing,
+  networkChecked,
   planShown,
+  shownNetworkCheck,
   toggledRequest,
 } from '../../../src/renderer/src/state/slices/preflight';
 import { prepared as preparedView } from './fixtures';
@@ -107,5 +109,17 @@ describe('the preflight slice', () => {
     const launch = confirming(ready())!;
     const gone = cancelled(launch.state).state;
     expect(confirmed(gone, launch.seq, { ok: true, data: { slug: 'reviewer-1', agent: 'reviewer', status: 'starting' } })).toBeNull();
+  });
+});
+
+describe("the preflight's network check", () => {
+  it('is shown for the bottle the dialog holds, whichever of the check and the plan came first', () => {
+    const check = { slug: 'reviewer-20260101T000000-abcd', ok: true, lines: ['ok   direct connection to 10.0.0.1:3128 fails (ENETUNREACH)'] };
+    const opened = preparing(initialPreflight, START);
+    const early = networkChecked(opened, check);
+    expect(shownNetworkCheck(early)).toBeNull();
+    const planned = prepared(early, early.seq, { ok: true, data: preparedView('reviewer-20260101T000000-abcd') }).state;
+    expect(shownNetworkCheck(planned)).toEqual(check);
+    expect(shownNetworkCheck(networkChecked(planned, { ...check, slug: 'reviewer-20260101T000000-ffff' }))).toBeNull();
   });
 });

@@ -1,10 +1,12 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
-import type { PreflightModel } from '../state/slices/preflight';
+import type { NetworkCheck, PreflightModel } from '../state/slices/preflight';
 import { ErrorView } from './ErrorView';
 import { PreflightRows } from './PreflightRows';
 
 interface Props {
   model: PreflightModel;
+  /** What the bottle's network, made while this is read, has checked already. */
+  networkCheck?: NetworkCheck | null;
   onToggle(option: 'copyProject' | 'remoteControl', value: boolean): void;
   onConfirm(): void;
   onCancel(): void;
@@ -17,7 +19,7 @@ interface Props {
  * Keyboard: Escape cancels from anywhere; Enter confirms only on the Confirm button (the initial
  * focus is on Cancel, like the CLI's `y/N`); Tab stays inside the dialog.
  */
-export function PreflightDialog({ model, onToggle, onConfirm, onCancel, onShowPlan, onClose }: Props) {
+export function PreflightDialog({ model, networkCheck, onToggle, onConfirm, onCancel, onShowPlan, onClose }: Props) {
   const dialogRef = useRef<HTMLDivElement>(null);
   const cancelRef = useRef<HTMLButtonElement>(null);
   const closeRef = useRef<HTMLButtonElement>(null);
@@ -70,6 +72,7 @@ export function PreflightDialog({ model, onToggle, onConfirm, onCancel, onShowPl
           ) : view ? (
             <>
               <PreflightRows rows={view.rows} />
+              {networkCheck ? <NetworkCheckView check={networkCheck} /> : null}
               {view.warnings.length > 0 ? (
                 <ul className="preflight-warnings" aria-label="warnings">
                   {view.warnings.map((warning) => (
@@ -170,4 +173,22 @@ function trapFocus(event: KeyboardEvent, container: HTMLElement | null): void {
     event.preventDefault();
     first.focus();
   }
+}
+
+/**
+ * The checks the bottle's network has passed while the preflight is read, from inside the bottle's
+ * namespace; the proxy's own check runs at Confirm, once it has its allow-list (docs/network.md).
+ */
+function NetworkCheckView({ check }: { check: NetworkCheck }) {
+  return (
+    <div className={`preflight-network-check${check.ok ? '' : ' failed'}`} role={check.ok ? 'status' : 'alert'} aria-label="network check">
+      <strong>{check.ok ? 'Network checked from inside the bottle:' : 'The network failed its check; Confirm will not start the bottle:'}</strong>
+      <ul>
+        {check.lines.map((line) => (
+          <li key={line}>{line.replace(/^(ok|FAIL) +/, (verdict) => (verdict.startsWith('ok') ? '✓ ' : '✗ '))}</li>
+        ))}
+        {check.ok ? <li className="muted">the egress proxy is checked at Confirm, once it has the allow-list</li> : null}
+      </ul>
+    </div>
+  );
 }

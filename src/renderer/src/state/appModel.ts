@@ -126,6 +126,7 @@ export class AppModel {
       this.api.on('ui.request', (request) => this.handleUiRequest(request)),
       this.api.on('bottle.request', (request) => this.update((state) => ({ requests: requests.requestReceived(state.requests, request) }))),
       this.api.on('bottle.requestSettled', ({ slug, id }) => this.update((state) => ({ requests: requests.requestSettled(state.requests, slug, id) }))),
+      this.api.on('preflight.network', (check) => this.update((state) => ({ preflight: preflight.networkChecked(state.preflight, check) }))),
       this.api.on('image.progress', (progress) => this.update((state) => ({ checks: checks.imageProgressed(state.checks, progress) }))),
       this.registry.onSearchRequested((slug) => this.update((state) => ({ tabs: searchOpened(state.tabs, slug) }))),
       this.watchConnection(),

@@ -1,4 +1,4 @@
-import type { ApiResult, BottleStatus, ErrorInfo, PreparedView } from '#contract';
+import type { ApiResult, BottleStatus, ErrorInfo, EventPayload, PreparedView } from '#contract';
 import { preflightText } from '../../format';
 
 // The preflight dialog: a bottle is prepared (its plan made, a state folder reserved) and shown
@@ -38,9 +38,26 @@ export interface PreflightState {
   slug: string | null;
   /** Bumped by every prepare and every drop: an answer to an older one is nobody's. */
   seq: number;
+  /**
+   * What the newest prepared bottle's network has checked while its preflight is read; it may
+   * arrive before the plan does, so it is kept by slug and shown when the slugs match.
+   */
+  networkCheck: NetworkCheck | null;
 }
 
-export const initialPreflight: PreflightState = { dialog: null, request: null, slug: null, seq: 0 };
+export type NetworkCheck = EventPayload<'preflight.network'>;
+
+export const initialPreflight: PreflightState = { dialog: null, request: null, slug: null, seq: 0, networkCheck: null };
+
+/** The network check of a prepared bottle arrived. */
+export function networkChecked(state: PreflightState, check: NetworkCheck): PreflightState {
+  return { ...state, networkCheck: check };
+}
+
+/** The network check the dialog shows: the one of the bottle it holds, if it arrived. */
+export function shownNetworkCheck(state: PreflightState): NetworkCheck | null {
+  return state.networkCheck && state.dialog?.view?.slug === state.networkCheck.slug ? state.networkCheck : null;
+}
 
 const NO_OPTIONS: PreflightOptions = { copyProject: false, remoteControl: false };
 
