@@ -137,6 +137,7 @@ test('the network made while the preflight is read goes with Cancel, and Confirm
   await expect(check).toContainText('Network checked from inside the bottle', { timeout: WAIT.short });
   await expect(check).toContainText(/✓ direct connection to .* fails/);
   await expect(check).toContainText(/✓ DNS lookup of .* fails/);
+  await app.screenshot('preflight-network-check');
   const holder = await docker.getContainer(confirmed.holder).inspect();
   const slug = await app.confirm();
   await app.expectTerminal(slug, /\n> $/, WAIT.prompt);

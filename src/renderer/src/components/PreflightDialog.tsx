@@ -187,7 +187,7 @@ function NetworkCheckView({ check }: { check: NetworkCheck }) {
         {check.lines.map((line) => (
           <li key={line}>{line.replace(/^(ok|FAIL) +/, (verdict) => (verdict.startsWith('ok') ? '✓ ' : '✗ '))}</li>
         ))}
-        {check.ok ? <li className="muted">the egress proxy is checked at Confirm, once it has the allow-list</li> : null}
+        {check.ok ? <li className="proxy-later">the egress proxy is checked at Confirm, once it has the allow-list</li> : null}
       </ul>
     </div>
   );
