@@ -128,7 +128,11 @@ export async function createNetworkHolder(docker: Docker, setup: NetworkHolderSe
       }
       return {
         isolation: output.isolation.then(() => {
-          const lines = output.lines().filter(isVerdict).slice(0, 2);
+          // Said in the order they finished: shown direct first, then DNS, as the verdict has them.
+          const lines = output
+            .early()
+            .slice(0, 2)
+            .sort((a, b) => Number(a.includes('DNS lookup')) - Number(b.includes('DNS lookup')));
           return { ok: lines.length === 2 && lines.every((line) => line.startsWith('ok   ')), lines };
         }),
         alive: () => !ended,
@@ -180,7 +184,7 @@ export async function watchNetworkHolder(docker: Docker, name: string): Promise<
  * The holder's output as lines, and when the check is done: three verdict lines printed (it then
  * sleeps, holding the namespace), or its stream ended (it exited).
  */
-function collectVerdicts(docker: Docker, stream: NodeJS.ReadableStream): { lines(): string[]; isolation: Promise<void>; done: Promise<void>; ended: Promise<void> } {
+function collectVerdicts(docker: Docker, stream: NodeJS.ReadableStream): { lines(): string[]; early(): string[]; isolation: Promise<void>; done: Promise<void>; ended: Promise<void> } {
   let text = '';
   const sink = new PassThrough();
   let markDone: () => void = () => undefined;
@@ -191,8 +195,7 @@ function collectVerdicts(docker: Docker, stream: NodeJS.ReadableStream): { lines
   sink.on('data', (chunk: Buffer) => {
     // The holder prints four short lines; a cap keeps a misbehaving image from growing this.
     if (text.length < 16_384) text += chunk.toString('utf8');
-    // Whole lines only: a chunk may end inside one.
-    if (text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter(isVerdict).length >= 2) markIsolation();
+    if (early().length >= 2) markIsolation();
     if (/^CHECK DONE$/m.test(text)) markDone();
   });
   sink.once('end', () => {
@@ -201,8 +204,19 @@ function collectVerdicts(docker: Docker, stream: NodeJS.ReadableStream): { lines
   });
   docker.modem.demuxStream(stream, sink, sink);
   for (const event of ['end', 'close', 'error']) stream.on(event, () => sink.end());
-  return { lines: () => text.split('\n').filter((line) => line.trim() !== '' && line !== 'CHECK DONE'), isolation, done, ended };
+  // Whole lines only: a chunk may end inside one.
+  const whole = (): string[] => text.slice(0, text.lastIndexOf('\n') + 1).split('\n');
+  function early(): string[] {
+    return whole()
+      .filter((line) => line.startsWith(EARLY))
+      .map((line) => line.slice(EARLY.length))
+      .filter(isVerdict);
+  }
+  return { lines: () => text.split('\n').filter((line) => line.trim() !== '' && line !== 'CHECK DONE' && !line.startsWith(EARLY)), early, isolation, done, ended };
 }
+
+/** The holder's mark on the result of a check it says at once, before the verdict's lines. */
+const EARLY = 'early ';
 
 /** A check's result line, as the holder prints it. */
 function isVerdict(line: string): boolean {
@@ -257,6 +271,13 @@ lookup() {
   esac
 }
 
+early() {
+  local line
+  IFS= read -r line || return
+  printf 'early %s\n' "$line" >&2
+  printf '%s\n' "$line"
+}
+
 # The proxy may still be booting when the check starts (the two overlap): ask again while it
 # refuses, until it answers or the deadline passes.
 proxy() {
@@ -292,12 +313,16 @@ proxy() {
   fi
 }
 
+# The direct and DNS checks also say their result at once on standard error, marked "early" (a
+# preflight shows them while the proxy waits for Confirm); the verdict is the lines below.
+exec 3< <(direct | early) 4< <(lookup | early)
 # The launcher says "up" on standard input once the sidecar's address is up (and ends it if the
 # sidecar could not start; it also keeps the deadline). The proxy check waits for it: a packet sent
 # to that address before anyone answers ARP leaves the kernel waiting a whole second to ask again,
-# and holds every connection to it as long. The direct and DNS checks do not wait: their lines are
-# printed as soon as they are known (a preflight shows them while the proxy waits for Confirm).
-exec 3< <(direct) 4< <(lookup) 5< <(sidecar=''; IFS= read -r sidecar || true; proxy)
+# and holds every connection to it as long.
+sidecar=''
+IFS= read -r sidecar || true
+exec 5< <(proxy)
 failed=0
 for fd in 3 4 5; do
   IFS= read -r -u "$fd" line || line='FAIL a check gave no result'
