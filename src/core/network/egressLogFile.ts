@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { openRegularFile } from '../fs/safeFiles';
 import { type EgressLogEntry, parseEgressLog } from '../../proxy/egressLog';
 
 // A bottle's egress log in its state folder (egress.log, JSON lines), kept by the process that
@@ -64,15 +65,10 @@ interface EgressTail {
 }
 
 async function readEgressTail(dir: string): Promise<EgressTail> {
-  let handle: fs.FileHandle;
-  try {
-    handle = await fs.open(path.join(dir, EGRESS_LOG.file), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch {
-    return { entries: [] };
-  }
+  const handle = await openLog(path.join(dir, EGRESS_LOG.file));
+  if (!handle) return { entries: [] };
   try {
     const stats = await handle.stat();
-    if (!stats.isFile()) return { entries: [] };
     const length = Math.min(stats.size, EGRESS_LOG.maxReadBytes);
     const buffer = Buffer.alloc(length);
     const { bytesRead } = await handle.read(buffer, 0, length, stats.size - length);
@@ -130,15 +126,11 @@ export class EgressLogFollower {
 
 /** A log file from `offset` to its end (at most its cap), not following links, never blocking. */
 async function readFrom(file: string, offset: number): Promise<string> {
-  let handle: fs.FileHandle;
-  try {
-    handle = await fs.open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch {
-    return '';
-  }
+  const handle = await openLog(file);
+  if (!handle) return '';
   try {
     const stats = await handle.stat();
-    if (!stats.isFile() || stats.size <= offset) return '';
+    if (stats.size <= offset) return '';
     const length = Math.min(stats.size - offset, EGRESS_LOG.maxBytes);
     const buffer = Buffer.alloc(length);
     const { bytesRead } = await handle.read(buffer, 0, length, offset);
@@ -146,4 +138,10 @@ async function readFrom(file: string, offset: number): Promise<string> {
   } finally {
     await handle.close();
   }
+}
+
+/** The log opened as a regular file, never through a link, never blocking; undefined if it is not one. */
+async function openLog(file: string): Promise<fs.FileHandle | undefined> {
+  // Rotated at maxBytes: twice that is room for the line that crossed it.
+  return openRegularFile(file, { maxBytes: 2 * EGRESS_LOG.maxBytes }).catch(() => undefined);
 }
